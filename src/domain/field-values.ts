@@ -1,0 +1,121 @@
+import { compileDatePattern, formatDate, formatDateTime, type DateParser } from './date-pattern.js';
+import type { FieldDef } from './modules.js';
+import type { RecordValue } from './types.js';
+
+/** Zoho's default formats when a mapping gives none: Date MM/dd/yyyy, DateTime MM/dd/yyyy HH:mm:ss; ISO-8601 is accepted too. */
+const DEFAULT_DATE = compileDatePattern('MM/dd/yyyy')!;
+const ISO_DATE = compileDatePattern('yyyy-MM-dd')!;
+const DEFAULT_DATETIME = compileDatePattern('MM/dd/yyyy HH:mm:ss')!;
+const ISO_DATETIME = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?(Z|[+-]\d{2}:?\d{2})?$/;
+
+const EMAIL = /^[^\s@,;<>()"]+@[^\s@,;<>()"]+\.[^\s@,;<>()"]+$/;
+const PHONE = /^[0-9+()\-.\s/x#*]+$/i;
+const WEBSITE = /^(https?:\/\/)?[^\s/$.?#][^\s]*\.[^\s]+$/i;
+const INTEGER = /^[+-]?\d+$/;
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)$/;
+const DIGITS = /^\d{1,19}$/;
+
+export type NormaliseResult = { ok: true; value: RecordValue } | { ok: false };
+
+export interface ValueContext {
+  /** A parser compiled from the mapping's `format`, when it has one. */
+  dateParser: DateParser | null;
+  /** The org's UTC offset, e.g. "+05:30", for datetimes given without one. */
+  offset: string;
+}
+
+const ok = (value: RecordValue): NormaliseResult => ({ ok: true, value });
+const bad: NormaliseResult = { ok: false };
+
+function withinLength(field: FieldDef, value: string): boolean {
+  return field.length === undefined || value.length <= field.length;
+}
+
+/**
+ * Validates and normalises one non-empty CSV cell for a field, as Zoho stores it. A bad value is
+ * { ok: false } and becomes INVALID_DATA-<field> in the result row.
+ */
+export function normaliseValue(field: FieldDef, raw: string, ctx: ValueContext): NormaliseResult {
+  const value = raw.trim();
+  switch (field.type) {
+    case 'text':
+    case 'textarea':
+    case 'picklist':
+      // Zoho adds an unknown picklist value to the list instead of rejecting the row.
+      return withinLength(field, raw) ? ok(field.type === 'textarea' ? raw : value) : bad;
+    case 'multiselectpicklist':
+      return ok(
+        value
+          .split(';')
+          .map((v) => v.trim())
+          .filter((v) => v !== ''),
+      );
+    case 'email':
+      return EMAIL.test(value) && value.length <= 100 ? ok(value) : bad;
+    case 'phone':
+      return PHONE.test(value) && withinLength(field, value) ? ok(value) : bad;
+    case 'website':
+      return WEBSITE.test(value) && withinLength(field, value) ? ok(value) : bad;
+    case 'integer': {
+      if (!INTEGER.test(value)) return bad;
+      const n = Number(value);
+      return Math.abs(n) <= 2_147_483_647 ? ok(n) : bad;
+    }
+    case 'bigint':
+      return INTEGER.test(value) && value.replace(/^[+-]/, '').length <= 18 ? ok(value.replace(/^\+/, '')) : bad;
+    case 'decimal':
+    case 'currency':
+    case 'percent': {
+      const plain = value.replace(/,/g, '');
+      if (!DECIMAL.test(plain)) return bad;
+      const n = Number(plain);
+      if (!Number.isFinite(n)) return bad;
+      if (field.type === 'percent' && (n < 0 || n > 100)) return bad;
+      return ok(n);
+    }
+    case 'boolean': {
+      const v = value.toLowerCase();
+      if (v === 'true' || v === '1' || v === 'yes') return ok(true);
+      if (v === 'false' || v === '0' || v === 'no') return ok(false);
+      return bad;
+    }
+    case 'date': {
+      const parsed = ctx.dateParser ? ctx.dateParser(value) : (DEFAULT_DATE(value) ?? ISO_DATE(value));
+      return parsed ? ok(formatDate(parsed)) : bad;
+    }
+    case 'datetime': {
+      if (ctx.dateParser) {
+        const parsed = ctx.dateParser(value);
+        return parsed ? ok(formatDateTime(parsed, ctx.offset)) : bad;
+      }
+      const parsed = DEFAULT_DATETIME(value);
+      if (parsed) return ok(formatDateTime(parsed, ctx.offset));
+      const iso = ISO_DATETIME.exec(value);
+      if (!iso) return bad;
+      const [, y, mo, d, h, mi, s, zone] = iso;
+      const dt = { year: +y!, month: +mo!, day: +d!, hour: +h!, minute: +mi!, second: s ? +s : 0 };
+      const normalZone = !zone
+        ? ctx.offset
+        : zone === 'Z'
+          ? '+00:00'
+          : zone.includes(':')
+            ? zone
+            : `${zone.slice(0, 3)}:${zone.slice(3)}`;
+      const checked = ISO_DATE(`${y}-${mo}-${d}`);
+      return checked && dt.hour < 24 && dt.minute < 60 && dt.second < 60 ? ok(formatDateTime(dt, normalZone)) : bad;
+    }
+    case 'id':
+    case 'lookup':
+    case 'layout':
+      return DIGITS.test(value) ? ok(value) : bad;
+    case 'ownerlookup':
+      // An owner is given by user id or by email; the worker resolves it against the org's users.
+      return DIGITS.test(value) || EMAIL.test(value) ? ok(value) : bad;
+  }
+}
+
+/** Unique keys compare without case or surrounding space, as Zoho's duplicate check does for emails and names. */
+export function uniqueKey(value: RecordValue): string | null {
+  if (value === null || value === undefined || value === '') return null;
+  return String(value).trim().toLowerCase();
+}

@@ -1,0 +1,376 @@
+import { ZohoError } from '../errors/zoho-error.js';
+import { compileDatePattern } from './date-pattern.js';
+import { findModule, mandatoryFields, type FieldDef, type ModuleDef } from './modules.js';
+import {
+  OPERATIONS,
+  type FieldMapping,
+  type JobResource,
+  type JobSpec,
+  type Operation,
+  type UploadedFile,
+} from './types.js';
+
+export interface JobRequestContext {
+  /** Files already fetched for the org, by id; a missing one is INVALID_FILE_ID. */
+  files: ReadonlyMap<string, UploadedFile>;
+  limits: { maxRows: number; maxColumns: number };
+}
+
+type Json = Record<string, unknown>;
+
+const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Reads a key, also in another case (the docs' own sample spells callback as callBack). */
+function key(obj: Json, name: string): unknown {
+  if (name in obj) return obj[name];
+  const lower = name.toLowerCase();
+  for (const k of Object.keys(obj)) if (k.toLowerCase() === lower) return obj[k];
+  return undefined;
+}
+
+function missing(
+  apiName: string,
+  path: string,
+  message = `required key ${apiName} is not found in request body.`,
+): ZohoError {
+  return new ZohoError('MANDATORY_NOT_FOUND', { message, details: { api_name: apiName, json_path: path } });
+}
+
+function invalid(apiName: string, path: string, message: string, extra: Json = {}): ZohoError {
+  return new ZohoError('INVALID_DATA', { message, details: { api_name: apiName, json_path: path, ...extra } });
+}
+
+function optionalBoolean(obj: Json, name: string, path: string): boolean | null {
+  const v = key(obj, name);
+  if (v === undefined || v === null) return null;
+  if (typeof v !== 'boolean') throw invalid(name, path, `${name} must be a boolean`, { expected_data_type: 'boolean' });
+  return v;
+}
+
+function optionalString(obj: Json, name: string, path: string): string | null {
+  const v = key(obj, name);
+  if (v === undefined || v === null) return null;
+  if (typeof v !== 'string') throw invalid(name, path, `${name} must be a string`, { expected_data_type: 'string' });
+  return v;
+}
+
+/** file_id and module ids arrive as strings from curl and the SDKs; numbers are accepted too. */
+function idString(v: unknown): string | null {
+  if (typeof v === 'string' && v.trim() !== '') return v.trim();
+  if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return String(v);
+  if (typeof v === 'bigint' && v >= 0n) return v.toString();
+  return null;
+}
+
+export function supportedEncoding(label: string): boolean {
+  try {
+    new TextDecoder(label);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The field API names the request's file ids point at, so the route can fetch them before validating. */
+export function requestedFileIds(body: unknown): string[] {
+  if (!isObject(body) || !Array.isArray(body.resource)) return [];
+  return body.resource.flatMap((r) =>
+    isObject(r) ? [idString(r.file_id)].filter((x): x is string => x !== null) : [],
+  );
+}
+
+function parseCallback(body: Json): JobSpec['callback'] {
+  const raw = key(body, 'callback');
+  if (raw === undefined || raw === null) return null;
+  if (!isObject(raw)) throw invalid('callback', '$.callback', 'callback must be an object with url and method');
+  const url = key(raw, 'url');
+  if (url === undefined || url === null || url === '') throw missing('url', '$.callback.url');
+  let parsed: URL | null = null;
+  try {
+    parsed = typeof url === 'string' ? new URL(url) : null;
+  } catch {
+    parsed = null;
+  }
+  if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) {
+    throw invalid('url', '$.callback.url', 'callback url must be an absolute http or https URL');
+  }
+  const method = key(raw, 'method');
+  if (method === undefined || method === null || method === '') throw missing('method', '$.callback.method');
+  if (typeof method !== 'string' || method.toLowerCase() !== 'post') {
+    throw invalid('method', '$.callback.method', 'the callback method must be post', {
+      supported_callback_methods: ['post'],
+    });
+  }
+  return { url: url as string, method: 'post' };
+}
+
+function parseDefaultValue(v: unknown, path: string): Json | null {
+  if (v === undefined || v === null) return null;
+  if (!isObject(v)) throw invalid('default_value', path, 'default_value must be an object such as {"value": "..."}');
+  return v;
+}
+
+/** Splits an auto-mapped header `Account_Name.id` into the field and the lookup's find_by. */
+function headerToMapping(header: string, index: number): FieldMapping {
+  const name = header.trim();
+  const dot = name.indexOf('.');
+  if (dot > 0) {
+    return {
+      apiName: name.slice(0, dot),
+      index,
+      format: null,
+      findBy: name.slice(dot + 1),
+      module: null,
+      defaultValue: null,
+    };
+  }
+  return { apiName: name, index, format: null, findBy: null, module: null, defaultValue: null };
+}
+
+function checkLookupFindBy(field: FieldDef, findBy: string | null, path: string): void {
+  if (field.type !== 'lookup' || findBy === null || findBy === 'id') return;
+  const target = field.lookupModule ? findModule({ apiName: field.lookupModule }) : undefined;
+  const targetField = target?.fields.get(findBy);
+  if (!targetField || !(targetField.unique || targetField.apiName === target?.displayField)) {
+    throw invalid(
+      'find_by',
+      path,
+      `find_by for ${field.apiName} must be id or a unique field of ${field.lookupModule}`,
+    );
+  }
+}
+
+function parseMappings(
+  raw: unknown,
+  module: ModuleDef,
+  operation: Operation,
+  file: UploadedFile,
+  path: string,
+  limits: JobRequestContext['limits'],
+): { mappings: FieldMapping[]; autoMapped: boolean } {
+  const autoMapped = raw === undefined || raw === null;
+  let mappings: FieldMapping[];
+  if (autoMapped) {
+    mappings = file.header.map((h, i) => headerToMapping(h, i));
+  } else {
+    if (!Array.isArray(raw)) throw invalid('field_mappings', path, 'field_mappings must be an array');
+    if (raw.length > limits.maxColumns) {
+      throw new ZohoError('HEADER_LIMIT_EXCEEDED', {
+        message: `more than ${limits.maxColumns} fields are mapped`,
+        details: { api_name: 'field_mappings', json_path: path, limit: limits.maxColumns },
+      });
+    }
+    mappings = raw.map((m, i) => {
+      const at = `${path}[${i}]`;
+      if (!isObject(m)) throw invalid('field_mappings', at, 'each field mapping must be an object');
+      const apiName = key(m, 'api_name');
+      if (typeof apiName !== 'string' || apiName === '') throw missing('api_name', `${at}.api_name`);
+      const defaultValue = parseDefaultValue(key(m, 'default_value'), `${at}.default_value`);
+      const index = key(m, 'index');
+      let idx: number | null = null;
+      if (index === undefined || index === null) {
+        if (!defaultValue)
+          throw missing(
+            'index',
+            `${at}.index`,
+            `required key index for field ${apiName} is not found in request body.`,
+          );
+      } else if (typeof index !== 'number' || !Number.isInteger(index) || index < 0 || index >= file.header.length) {
+        throw new ZohoError('COLUMN_INDEX_NOT_FOUND', {
+          message: `column index ${String(index)} for field ${apiName} is not found in the file`,
+          details: { api_name: apiName, json_path: `${at}.index`, index },
+        });
+      } else idx = index;
+      return {
+        apiName,
+        index: idx,
+        format: optionalString(m, 'format', `${at}.format`),
+        findBy: optionalString(m, 'find_by', `${at}.find_by`),
+        module: optionalString(m, 'module', `${at}.module`),
+        defaultValue,
+      };
+    });
+  }
+
+  const seen = new Set<string>();
+  mappings.forEach((m, i) => {
+    const at = autoMapped ? `$.file.header[${i}]` : `${path}[${i}]`;
+    const field = module.fields.get(m.apiName);
+    if (!field || field.readOnly || (field.type === 'id' && operation === 'insert')) {
+      throw new ZohoError('INVALID_FIELD', {
+        message: `invalid mapping. invalid api_name ${m.apiName}.`,
+        details: { api_name: m.apiName, json_path: autoMapped ? at : `${at}.api_name` },
+      });
+    }
+    if (seen.has(field.apiName)) throw invalid(m.apiName, at, `field ${m.apiName} is mapped more than once`);
+    seen.add(field.apiName);
+    if (m.format !== null) {
+      if ((field.type !== 'date' && field.type !== 'datetime') || !compileDatePattern(m.format)) {
+        throw new ZohoError('INVALID_FORMAT', {
+          message: `invalid format ${m.format} for field ${m.apiName}`,
+          details: { api_name: m.apiName, json_path: `${at}.format` },
+        });
+      }
+    }
+    if (m.findBy !== null && field.type !== 'lookup' && field.type !== 'ownerlookup' && field.type !== 'layout') {
+      throw invalid('find_by', `${at}.find_by`, `find_by applies only to lookup fields, not to ${m.apiName}`);
+    }
+    if (field.type === 'ownerlookup' && m.findBy !== null && m.findBy !== 'id' && m.findBy !== 'email') {
+      throw invalid('find_by', `${at}.find_by`, `find_by for ${m.apiName} must be id or email`);
+    }
+    checkLookupFindBy(field, m.findBy, `${at}.find_by`);
+  });
+  return { mappings, autoMapped };
+}
+
+/** Validates a create-job request body completely; throws the Zoho error for the first problem found. */
+export function validateJobRequest(body: unknown, ctx: JobRequestContext): JobSpec {
+  if (!isObject(body)) throw invalid('body', '$', 'the request body must be a JSON object');
+
+  const operation = key(body, 'operation');
+  if (operation === undefined || operation === null || operation === '') throw missing('operation', '$.operation');
+  if (typeof operation !== 'string' || !OPERATIONS.includes(operation as Operation)) {
+    throw invalid('operation', '$.operation', 'operation must be one of insert, update, upsert', {
+      supported_values: OPERATIONS,
+    });
+  }
+  const op = operation as Operation;
+
+  const characterEncoding = optionalString(body, 'character_encoding', '$.character_encoding') ?? 'UTF-8';
+  if (!supportedEncoding(characterEncoding)) {
+    throw invalid(
+      'character_encoding',
+      '$.character_encoding',
+      `character encoding ${characterEncoding} is not supported`,
+    );
+  }
+  const topIgnoreEmpty = optionalBoolean(body, 'ignore_empty', '$.ignore_empty');
+  const callback = parseCallback(body);
+
+  const resources = key(body, 'resource');
+  if (resources === undefined || resources === null) throw missing('resource', '$.resource');
+  if (!Array.isArray(resources) || resources.length === 0)
+    throw invalid('resource', '$.resource', 'resource must be a non-empty array');
+  if (resources.length > 1) {
+    throw invalid('resource', '$.resource', 'this API version takes one resource per job');
+  }
+
+  const parsed: JobResource[] = resources.map((r, i) => {
+    const at = `$.resource[${i}]`;
+    if (!isObject(r)) throw invalid('resource', at, 'each resource must be an object');
+    const type = key(r, 'type');
+    if (type === undefined || type === null || type === '') throw missing('type', `${at}.type`);
+    if (type !== 'data')
+      throw invalid('type', `${at}.type`, 'resource type must be data', { supported_values: ['data'] });
+
+    const rawModule = key(r, 'module');
+    if (rawModule === undefined || rawModule === null || rawModule === '') throw missing('module', `${at}.module`);
+    let moduleRef: { apiName?: string | null; id?: string | null };
+    if (typeof rawModule === 'string') moduleRef = { apiName: rawModule };
+    else if (isObject(rawModule)) {
+      moduleRef = {
+        apiName: typeof rawModule.api_name === 'string' ? rawModule.api_name : null,
+        id: idString(rawModule.id),
+      };
+      if (!moduleRef.apiName && !moduleRef.id) throw missing('api_name', `${at}.module.api_name`);
+    } else throw invalid('module', `${at}.module`, 'module must be an object with api_name');
+    const module = findModule(moduleRef);
+    if (!module) {
+      const name = moduleRef.apiName ?? moduleRef.id ?? '';
+      throw new ZohoError('MODULE_NOT_AVAILABLE', {
+        message: `Requested module '${name}' is not available.`,
+        details: { api_name: 'module', json_path: `${at}.module`, module: name },
+      });
+    }
+
+    const rawFileId = key(r, 'file_id');
+    if (rawFileId === undefined || rawFileId === null || rawFileId === '') throw missing('file_id', `${at}.file_id`);
+    const fileId = idString(rawFileId);
+    const file = fileId ? ctx.files.get(fileId) : undefined;
+    if (!fileId || !file) {
+      throw new ZohoError('INVALID_FILE_ID', { details: { api_name: 'file_id', json_path: `${at}.file_id` } });
+    }
+    if (file.header.length > ctx.limits.maxColumns) {
+      throw new ZohoError('HEADER_LIMIT_EXCEEDED', {
+        message: `the file has ${file.header.length} columns; at most ${ctx.limits.maxColumns} are allowed`,
+        details: { api_name: 'file_id', json_path: `${at}.file_id`, limit: ctx.limits.maxColumns },
+      });
+    }
+    if (file.rowCount > ctx.limits.maxRows) {
+      throw new ZohoError('LIMIT_EXCEEDED', {
+        message: `the file has ${file.rowCount} records; at most ${ctx.limits.maxRows} are allowed in one job`,
+        details: { api_name: 'file_id', json_path: `${at}.file_id`, limit: ctx.limits.maxRows },
+      });
+    }
+
+    const findBy = optionalString(r, 'find_by', `${at}.find_by`);
+    if (findBy === null && op !== 'insert') {
+      throw missing('find_by', `${at}.find_by`, 'Required key find_by is not available');
+    }
+    if (findBy !== null) {
+      const field = module.fields.get(findBy);
+      if (!field) {
+        throw new ZohoError('INVALID_FIELD', {
+          message: `invalid find_by. invalid api_name ${findBy}.`,
+          details: { api_name: findBy, json_path: `${at}.find_by` },
+        });
+      }
+      if (field.type !== 'id' && !field.unique) {
+        throw invalid(
+          'find_by',
+          `${at}.find_by`,
+          `find_by must be id or a unique field of ${module.apiName}; ${findBy} is not unique`,
+        );
+      }
+    }
+
+    const resIgnoreEmpty = optionalBoolean(r, 'ignore_empty', `${at}.ignore_empty`);
+    const { mappings, autoMapped } = parseMappings(
+      key(r, 'field_mappings'),
+      module,
+      op,
+      file,
+      `${at}.field_mappings`,
+      ctx.limits,
+    );
+
+    const mapped = new Set(mappings.map((m) => m.apiName));
+    if (findBy !== null && !mapped.has(findBy)) {
+      throw new ZohoError('MANDATORY_FIELDS_NOT_MAPPED', {
+        message: `the find_by field ${findBy} is not mapped`,
+        details: { api_name: findBy, json_path: `${at}.find_by` },
+      });
+    }
+    if (op !== 'update') {
+      const unmapped = mandatoryFields(module).filter((f) => !mapped.has(f.apiName));
+      if (unmapped.length > 0) {
+        throw new ZohoError('MANDATORY_FIELDS_NOT_MAPPED', {
+          details: {
+            api_name: unmapped[0]!.apiName,
+            json_path: `${at}.field_mappings`,
+            missing_fields: unmapped.map((f) => f.apiName),
+          },
+        });
+      }
+    }
+
+    return {
+      type: 'data',
+      module: { apiName: module.apiName, id: module.id },
+      fileId,
+      findBy,
+      ignoreEmpty: resIgnoreEmpty,
+      fieldMappings: mappings,
+      autoMapped,
+    };
+  });
+
+  return {
+    operation: op,
+    characterEncoding,
+    ignoreEmpty: topIgnoreEmpty ?? false,
+    ignoreEmptyGiven: topIgnoreEmpty !== null,
+    callback,
+    resources: parsed,
+  };
+}

@@ -1,0 +1,146 @@
+import { compileDatePattern } from './date-pattern.js';
+import { normaliseValue, uniqueKey, type ValueContext } from './field-values.js';
+import { findModule, type FieldDef, type ModuleDef } from './modules.js';
+import type { JobResource, JobSpec, Operation, RecordData, RecordValue } from './types.js';
+
+export interface PlanColumn {
+  field: FieldDef;
+  index: number | null;
+  defaultValue: string | null;
+  ctx: ValueContext;
+  /** For lookups: the target field to match on (id, a unique field), or for Owner id/email. */
+  findBy: string | null;
+  targetModule: ModuleDef | null;
+}
+
+export interface RowPlan {
+  module: ModuleDef;
+  operation: Operation;
+  findBy: string | null;
+  ignoreEmpty: boolean;
+  columns: PlanColumn[];
+  findByColumn: PlanColumn | null;
+  uniqueColumns: PlanColumn[];
+}
+
+/** A lookup cell the worker must resolve against stored records or users before deciding. */
+export interface LookupRef {
+  column: PlanColumn;
+  value: string;
+}
+
+export interface MappedRow {
+  rowNo: number;
+  /** Fields to write. A null value clears the field; a field left out is not touched. */
+  values: RecordData;
+  /** Error code → field API names, in the order found. */
+  errors: Map<string, string[]>;
+  /** The normalised find_by value (a record id or a unique key), or null when the cell is empty. */
+  matchKey: string | null;
+  lookups: LookupRef[];
+}
+
+export function compileRowPlan(spec: JobSpec, resource: JobResource, offset: string): RowPlan {
+  const module = findModule({ apiName: resource.module.apiName });
+  if (!module) throw new Error(`module ${resource.module.apiName} vanished from the catalogue`);
+  const columns: PlanColumn[] = resource.fieldMappings.map((m) => {
+    const field = module.fields.get(m.apiName);
+    if (!field) throw new Error(`field ${m.apiName} vanished from ${module.apiName}`);
+    const dv = m.defaultValue?.value;
+    return {
+      field,
+      index: m.index,
+      defaultValue: dv === undefined || dv === null ? null : String(dv),
+      ctx: { dateParser: m.format ? compileDatePattern(m.format) : null, offset },
+      findBy: m.findBy,
+      targetModule: field.lookupModule ? (findModule({ apiName: field.lookupModule }) ?? null) : null,
+    };
+  });
+  return {
+    module,
+    operation: spec.operation,
+    findBy: resource.findBy,
+    ignoreEmpty: resource.ignoreEmpty ?? spec.ignoreEmpty,
+    columns,
+    findByColumn: resource.findBy ? (columns.find((c) => c.field.apiName === resource.findBy) ?? null) : null,
+    uniqueColumns: columns.filter((c) => c.field.unique),
+  };
+}
+
+function addError(errors: Map<string, string[]>, code: string, field: string): void {
+  const list = errors.get(code);
+  if (list) {
+    if (!list.includes(field)) list.push(field);
+  } else errors.set(code, [field]);
+}
+
+/** Maps one CSV row to field values, validating each; errors are collected, never thrown. */
+export function mapRow(plan: RowPlan, rowNo: number, cells: readonly string[]): MappedRow {
+  const values: RecordData = {};
+  const errors = new Map<string, string[]>();
+  const lookups: LookupRef[] = [];
+  let matchKey: string | null = null;
+  const inserting = plan.operation === 'insert';
+
+  for (const col of plan.columns) {
+    const name = col.field.apiName;
+    let raw = col.index === null ? '' : (cells[col.index] ?? '');
+    if (raw.trim() === '' && col.defaultValue !== null) raw = col.defaultValue;
+    const empty = raw.trim() === '';
+
+    if (col === plan.findByColumn) {
+      if (empty) {
+        if (!inserting) addError(errors, 'MANDATORY_NOT_FOUND', name);
+        continue;
+      }
+      if (col.field.type === 'id') {
+        if (!/^\d{1,19}$/.test(raw.trim())) addError(errors, 'INVALID_DATA', name);
+        else matchKey = raw.trim();
+        continue;
+      }
+    }
+
+    if (empty) {
+      if (col.field.mandatory && (inserting || !plan.ignoreEmpty)) {
+        // On update a mandatory field may be left alone (ignore_empty) but never cleared.
+        addError(errors, 'MANDATORY_NOT_FOUND', name);
+      } else if (!plan.ignoreEmpty) {
+        values[name] = null;
+      }
+      continue;
+    }
+
+    const result = normaliseValue(col.field, raw, col.ctx);
+    if (!result.ok) {
+      addError(errors, 'INVALID_DATA', name);
+      continue;
+    }
+    if (col.field.type === 'lookup' || col.field.type === 'ownerlookup') {
+      lookups.push({ column: col, value: String(result.value) });
+    }
+    values[name] = result.value;
+    if (col === plan.findByColumn) matchKey = uniqueKey(result.value);
+  }
+
+  // A mandatory field that is not mapped at all (allowed on update) is never touched, so it cannot be missing.
+  return { rowNo, values, errors, matchKey, lookups };
+}
+
+/** Zoho's ERRORS cell: one `CODE-field,field` group per code, groups joined with `:`. */
+export function formatErrors(errors: Map<string, string[]>): string {
+  return [...errors].map(([code, fields]) => `${code}-${fields.join(',')}`).join(':');
+}
+
+export function addRowError(row: MappedRow, code: string, field: string): void {
+  addError(row.errors, code, field);
+}
+
+export function uniqueValuesOf(plan: RowPlan, values: RecordData): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  for (const col of plan.uniqueColumns) {
+    const v: RecordValue | undefined = values[col.field.apiName];
+    const k = v === undefined ? null : uniqueKey(v);
+    if (k !== null) out.push([col.field.apiName, k]);
+  }
+  return out;
+}

@@ -1,0 +1,39 @@
+/**
+ * The registry of every error code bulkwrite answers with: Zoho's own codes, HTTP statuses and
+ * messages, verbatim where Zoho publishes them (the seed, the docs, the official SDK's enum).
+ * Codes are public API: add here, then to docs/errors.md, then a golden test.
+ */
+export const ERROR_CODES = {
+  // Seed (Postman job-details examples): exact codes, statuses and messages.
+  INVALID_URL_PATTERN: { httpStatus: 404, message: 'Please check if the URL trying to access is a correct one' },
+  INVALID_REQUEST_METHOD: { httpStatus: 400, message: 'The http request method type is not a valid one' },
+  AUTHENTICATION_FAILURE: { httpStatus: 401, message: 'Authentication failed' },
+  RESOURCE_NOT_FOUND: { httpStatus: 400, message: "The requested resource doesn't exist." },
+  OAUTH_SCOPE_MISMATCH: { httpStatus: 401, message: 'invalid oauth scope to access this URL' },
+  // Common CRM codes.
+  INVALID_TOKEN: { httpStatus: 401, message: 'invalid oauth token' },
+  NO_PERMISSION: { httpStatus: 403, message: 'Permission denied to create' },
+  AUTHORIZATION_FAILED: { httpStatus: 400, message: 'User does not have sufficient privilege to create.' },
+  INTERNAL_ERROR: { httpStatus: 500, message: 'Internal server error occurred.' },
+  TOO_MANY_REQUESTS: { httpStatus: 429, message: 'Too many requests. Please try again later.' },
+  // Upload.
+  INVALID_FILE_FORMAT: { httpStatus: 400, message: 'invalid file format. only zip format is supported' },
+  FILE_TOO_LARGE: { httpStatus: 413, message: 'File size too large to process' },
+  FILE_NOT_SUPPORTED: { httpStatus: 400, message: 'File not supported for bulk write' },
+  NOT_SUPPORTED_FEATURE: { httpStatus: 400, message: 'Feature is not supported' },
+  // Create job.
+  MANDATORY_NOT_FOUND: { httpStatus: 400, message: 'required key operation is not found in request body.' },
+  MANDATORY_FIELDS_NOT_MAPPED: { httpStatus: 400, message: 'All mandatory fields are not mapped for the layout' },
+  INVALID_FIELD: { httpStatus: 400, message: 'invalid mapping. invalid api_name ast_Name.' },
+  INVALID_FORMAT: { httpStatus: 400, message: 'invalid format' },
+  INVALID_FILE_ID: { httpStatus: 400, message: 'improper file id' },
+  HEADER_LIMIT_EXCEEDED: { httpStatus: 400, message: 'header limit exceeded' },
+  COLUMN_INDEX_NOT_FOUND: { httpStatus: 400, message: 'column index not found' },
+  MODULE_NOT_AVAILABLE: { httpStatus: 400, message: "Requested module 'asdf' is not available." },
+  INVALID_DATA: { httpStatus: 400, message: 'invalid data' },
+  LIMIT_EXCEEDED: { httpStatus: 400, message: 'limit exceeded' },
+  // Job failure reasons (never an HTTP answer of their own, but they go through the same registry).
+  CANNOT_PROCESS: { httpStatus: 400, message: 'The file could not be processed' },
+} as const satisfies Record<string, { httpStatus: number; message: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
