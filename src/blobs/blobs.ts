@@ -1,0 +1,53 @@
+import { createReadStream, createWriteStream, mkdirSync } from 'node:fs';
+import { rename, rm, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { Readable, Writable } from 'node:stream';
+
+/** Uploaded zips and result zips, by key. The default keeps them as files under the data folder. */
+export interface Blobs {
+  /** A local file path for the blob (zip readers need random access). */
+  pathOf(key: string): string;
+  /** Moves a finished temporary file into place under `key`. */
+  adopt(key: string, tempPath: string): Promise<void>;
+  /** A temporary path in the blob area, on the same file system, for writing before `adopt`. */
+  tempPath(name: string): string;
+  read(key: string): Readable;
+  write(tempPath: string): Writable;
+  size(key: string): Promise<number | null>;
+  remove(key: string): Promise<void>;
+}
+
+export function openFsBlobs(root: string): Blobs {
+  mkdirSync(join(root, 'tmp'), { recursive: true });
+  const pathOf = (key: string) => {
+    if (!/^[A-Za-z0-9._/-]+$/.test(key) || key.includes('..')) throw new Error(`bad blob key ${key}`);
+    return join(root, key);
+  };
+  return {
+    pathOf,
+    async adopt(key, tempPath) {
+      const target = pathOf(key);
+      mkdirSync(dirname(target), { recursive: true });
+      await rename(tempPath, target);
+    },
+    tempPath(name) {
+      return join(root, 'tmp', `${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}-${name}`);
+    },
+    read(key) {
+      return createReadStream(pathOf(key));
+    },
+    write(tempPath) {
+      return createWriteStream(tempPath);
+    },
+    async size(key) {
+      try {
+        return (await stat(pathOf(key))).size;
+      } catch {
+        return null;
+      }
+    },
+    async remove(key) {
+      await rm(pathOf(key), { force: true });
+    },
+  };
+}

@@ -1,0 +1,170 @@
+import Papa from 'papaparse';
+import { Transform, type Readable } from 'node:stream';
+import { createDecoder } from './decode.js';
+import { NotAZipError, openZipCsvEntries } from './zip-entries.js';
+
+export const DELIMITERS = [',', ';', ':', '|'] as const;
+
+export interface CsvSummary {
+  csvName: string;
+  header: string[];
+  delimiter: string;
+  /** Data rows (the header row excluded; empty lines not counted). */
+  rowCount: number;
+}
+
+export class CsvFileError extends Error {
+  constructor(
+    readonly reason: 'not-zip' | 'no-csv' | 'many-csv' | 'empty-csv',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Picks the delimiter that occurs most often outside quotes in the header line; comma when there is none. */
+export function detectDelimiter(headerLine: string): string {
+  const counts = new Map<string, number>(DELIMITERS.map((d) => [d, 0]));
+  let quoted = false;
+  for (const ch of headerLine) {
+    if (ch === '"') quoted = !quoted;
+    else if (!quoted && counts.has(ch)) counts.set(ch, counts.get(ch)! + 1);
+  }
+  let best = ',';
+  let bestCount = 0;
+  for (const [d, n] of counts) {
+    if (n > bestCount) {
+      best = d;
+      bestCount = n;
+    }
+  }
+  return best;
+}
+
+/**
+ * Counts CSV records in text chunks without building them: line ends outside quotes, for lines that
+ * hold anything. Doubled quotes inside a quoted field toggle twice, so they need no special case.
+ */
+class RecordCounter {
+  records = 0;
+  private quoted = false;
+  private lineHasContent = false;
+  private prevCR = false;
+  firstLine: string | null = null;
+  private firstLineParts: string[] = [];
+
+  push(text: string): void {
+    let lineStart = 0;
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (c === 34) {
+        this.quoted = !this.quoted;
+        this.lineHasContent = true;
+        this.prevCR = false;
+      } else if ((c === 10 || c === 13) && !this.quoted) {
+        const isCRLFTail = c === 10 && this.prevCR;
+        this.prevCR = c === 13;
+        if (isCRLFTail) {
+          lineStart = i + 1;
+          continue;
+        }
+        if (this.lineHasContent) {
+          this.records++;
+          if (this.firstLine === null) {
+            this.firstLineParts.push(text.slice(lineStart, i));
+            this.firstLine = this.firstLineParts.join('');
+          }
+        }
+        this.lineHasContent = false;
+        lineStart = i + 1;
+      } else {
+        this.prevCR = false;
+        this.lineHasContent = true;
+      }
+    }
+    if (this.firstLine === null && text.length > lineStart) this.firstLineParts.push(text.slice(lineStart));
+  }
+
+  end(): void {
+    if (this.lineHasContent) {
+      this.records++;
+      if (this.firstLine === null) this.firstLine = this.firstLineParts.join('');
+    }
+  }
+}
+
+async function onlyCsv(zipPath: string) {
+  let entries;
+  try {
+    entries = await openZipCsvEntries(zipPath);
+  } catch (e) {
+    if (e instanceof NotAZipError) throw new CsvFileError('not-zip', 'the file is not a zip archive');
+    throw e;
+  }
+  if (entries.csv.length !== 1) {
+    entries.close();
+    throw new CsvFileError(
+      entries.csv.length === 0 ? 'no-csv' : 'many-csv',
+      entries.csv.length === 0
+        ? 'the zip holds no CSV file'
+        : `the zip holds ${entries.csv.length} CSV files; one is allowed`,
+    );
+  }
+  return { entry: entries.csv[0]!, close: entries.close };
+}
+
+/** Reads the zip's one CSV once: its header, delimiter and record count. Validates that it is a usable zip. */
+export async function summarizeZipCsv(zipPath: string, encoding = 'UTF-8'): Promise<CsvSummary> {
+  const { entry, close } = await onlyCsv(zipPath);
+  try {
+    const stream = await entry.open();
+    const decode = createDecoder(encoding);
+    const counter = new RecordCounter();
+    try {
+      for await (const chunk of stream) counter.push(decode(chunk as Buffer));
+    } catch (e) {
+      throw new CsvFileError('not-zip', `the zip could not be read: ${(e as Error).message}`);
+    }
+    counter.push(decode(null));
+    counter.end();
+    if (counter.firstLine === null) throw new CsvFileError('empty-csv', 'the CSV file is empty');
+    const delimiter = detectDelimiter(counter.firstLine);
+    const parsed = Papa.parse<string[]>(counter.firstLine, { delimiter });
+    const header = (parsed.data[0] ?? []).map((h) => h.trim());
+    return { csvName: entry.name, header, delimiter, rowCount: counter.records - 1 };
+  } finally {
+    close();
+  }
+}
+
+/**
+ * Streams the rows of the zip's one CSV, header first. Memory is bounded by the stream's buffers,
+ * not by the file.
+ */
+export async function* readZipCsvRows(zipPath: string, encoding: string, delimiter: string): AsyncGenerator<string[]> {
+  const { entry, close } = await onlyCsv(zipPath);
+  let source: Readable | null = null;
+  try {
+    source = await entry.open();
+    const decode = createDecoder(encoding);
+    const toText = new Transform({
+      readableObjectMode: false,
+      transform(chunk: Buffer, _enc, done) {
+        const text = decode(chunk);
+        done(null, text.length > 0 ? text : undefined);
+      },
+      flush(done) {
+        const text = decode(null);
+        done(null, text.length > 0 ? text : undefined);
+      },
+    });
+    const parser = Papa.parse(Papa.NODE_STREAM_INPUT, { delimiter, skipEmptyLines: true }) as unknown as Transform;
+    source.on('error', (e) => toText.destroy(e));
+    toText.on('error', (e) => parser.destroy(e));
+    source.pipe(toText).pipe(parser);
+    for await (const row of parser) yield row as string[];
+  } finally {
+    source?.destroy();
+    close();
+  }
+}

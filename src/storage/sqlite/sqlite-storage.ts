@@ -1,0 +1,424 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Job, JobSpec, Org, RowResult, StoredRecord, UploadedFile, User } from '../../domain/types.js';
+import {
+  LeaseLostError,
+  type AccessToken,
+  type ChunkCommit,
+  type GrantCode,
+  type OAuthClient,
+  type RefreshToken,
+  type Storage,
+} from '../storage.js';
+import { migrate } from './migrate.js';
+
+type Row = Record<string, unknown>;
+const MAX_PARAMS = 500;
+
+function chunks<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+const splitScopes = (s: unknown) => String(s).split(' ').filter(Boolean);
+
+function toJob(r: Row): Job {
+  const spec = JSON.parse(String(r.spec)) as JobSpec;
+  const createdBy = JSON.parse(String(r.created_by)) as User;
+  const added = Number(r.added);
+  const updated = Number(r.updated);
+  const skipped = Number(r.skipped);
+  return {
+    ...spec,
+    id: String(r.id),
+    orgId: String(r.org_id),
+    apiVersion: String(r.api_version),
+    status: r.status as Job['status'],
+    createdAt: Number(r.created_at),
+    createdBy,
+    counts: { added, updated, skipped, total: added + updated + skipped },
+    fileName: String(r.file_name),
+    checkpointRow: Number(r.checkpoint_row),
+    failure: r.failure_code ? { code: String(r.failure_code), message: String(r.failure_message ?? '') } : null,
+    resultReady: Number(r.result_ready) === 1,
+    finishedAt: r.finished_at === null ? null : Number(r.finished_at),
+  };
+}
+
+function toFile(r: Row): UploadedFile {
+  return {
+    id: String(r.id),
+    orgId: String(r.org_id),
+    name: String(r.name),
+    csvName: String(r.csv_name),
+    size: Number(r.size),
+    blobKey: String(r.blob_key),
+    header: JSON.parse(String(r.header)) as string[],
+    delimiter: String(r.delimiter),
+    rowCount: Number(r.row_count),
+    createdAt: Number(r.created_at),
+  };
+}
+
+function toRecord(r: Row): StoredRecord {
+  return {
+    id: String(r.id),
+    module: String(r.module),
+    data: JSON.parse(String(r.data)) as StoredRecord['data'],
+    createdAt: Number(r.created_at),
+    modifiedAt: Number(r.modified_at),
+  };
+}
+
+/** The default store: one SQLite file (WAL) in the data folder. Each thread or process opens its own. */
+export function openSqliteStorage(file: string): Storage {
+  mkdirSync(dirname(file), { recursive: true });
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('busy_timeout = 10000');
+  db.pragma('foreign_keys = ON');
+  db.pragma('cache_size = -65536');
+  migrate(db);
+
+  const stmt = {
+    reserve: db.prepare('UPDATE id_sequence SET next = next + ? WHERE name = ? RETURNING next - ? AS first'),
+    orgInsert: db.prepare('INSERT INTO orgs (id, name, time_zone, created_at) VALUES (?, ?, ?, ?)'),
+    userInsert: db.prepare('INSERT INTO users (org_id, id, name, email) VALUES (?, ?, ?, ?)'),
+    orgGet: db.prepare('SELECT * FROM orgs WHERE id = ?'),
+    orgDefault: db.prepare('SELECT * FROM orgs ORDER BY created_at, rowid LIMIT 1'),
+    firstUser: db.prepare('SELECT * FROM users WHERE org_id = ? ORDER BY rowid LIMIT 1'),
+    userById: db.prepare('SELECT * FROM users WHERE org_id = ? AND id = ?'),
+    userByEmail: db.prepare('SELECT * FROM users WHERE org_id = ? AND lower(email) = lower(?)'),
+    clientInsert: db.prepare(
+      'INSERT INTO oauth_clients (client_id, org_id, client_secret, client_type, redirect_uri, name, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    ),
+    clientGet: db.prepare('SELECT * FROM oauth_clients WHERE client_id = ?'),
+    clientsOf: db.prepare('SELECT * FROM oauth_clients WHERE org_id = ? ORDER BY created_at, rowid'),
+    grantInsert: db.prepare(
+      'INSERT INTO grant_codes (code_hash, client_id, org_id, user_id, scopes, expires_at) VALUES (?, ?, ?, ?, ?, ?)',
+    ),
+    grantUse: db.prepare(
+      'UPDATE grant_codes SET used_at = ? WHERE code_hash = ? AND used_at IS NULL AND expires_at > ? RETURNING *',
+    ),
+    refreshInsert: db.prepare(
+      'INSERT INTO refresh_tokens (token_hash, client_id, org_id, user_id, scopes, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+    ),
+    refreshGet: db.prepare('SELECT * FROM refresh_tokens WHERE token_hash = ? AND revoked_at IS NULL'),
+    accessInsert: db.prepare(
+      'INSERT INTO access_tokens (token_hash, refresh_token_hash, client_id, org_id, user_id, scopes, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    ),
+    accessGet: db.prepare('SELECT * FROM access_tokens WHERE token_hash = ? AND expires_at > ? AND revoked_at IS NULL'),
+    fileInsert: db.prepare(
+      'INSERT INTO files (org_id, id, name, csv_name, size, blob_key, header, delimiter, row_count, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    ),
+    fileGet: db.prepare('SELECT * FROM files WHERE org_id = ? AND id = ?'),
+    jobInsert: db.prepare(
+      'INSERT INTO jobs (id, org_id, api_version, spec, status, created_at, created_by, file_name) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    ),
+    jobGet: db.prepare('SELECT * FROM jobs WHERE org_id = ? AND id = ?'),
+    jobList: db.prepare('SELECT * FROM jobs WHERE org_id = ? ORDER BY created_at DESC, rowid DESC LIMIT ?'),
+    jobClaim: db.prepare(
+      `UPDATE jobs SET status = 'INPROGRESS', lease_owner = ?, lease_expires_at = ?
+       WHERE id = (SELECT id FROM jobs WHERE status = 'ADDED' OR (status = 'INPROGRESS' AND lease_expires_at < ?)
+                   ORDER BY created_at, rowid LIMIT 1)
+       RETURNING *`,
+    ),
+    jobRenew: db.prepare(
+      "UPDATE jobs SET lease_expires_at = ? WHERE id = ? AND lease_owner = ? AND status = 'INPROGRESS'",
+    ),
+    jobAdvance: db.prepare(
+      `UPDATE jobs SET added = added + ?, updated = updated + ?, skipped = skipped + ?, checkpoint_row = ?, lease_expires_at = ?
+       WHERE id = ? AND lease_owner = ? AND status = 'INPROGRESS' AND checkpoint_row < ?`,
+    ),
+    jobRelease: db.prepare(
+      "UPDATE jobs SET lease_owner = NULL, lease_expires_at = 0 WHERE id = ? AND lease_owner = ? AND status = 'INPROGRESS'",
+    ),
+    jobComplete: db.prepare(
+      `UPDATE jobs SET status = 'COMPLETED', result_ready = 1, finished_at = ?, lease_owner = NULL, lease_expires_at = NULL
+       WHERE id = ? AND lease_owner = ? AND status = 'INPROGRESS'`,
+    ),
+    jobFail: db.prepare(
+      `UPDATE jobs SET status = 'FAILED', failure_code = ?, failure_message = ?, finished_at = ?, lease_owner = NULL, lease_expires_at = NULL
+       WHERE id = ? AND lease_owner = ? AND status = 'INPROGRESS'`,
+    ),
+    resultInsert: db.prepare(
+      'INSERT INTO job_results (job_id, row_no, status, record_id, errors) VALUES (?, ?, ?, ?, ?)',
+    ),
+    results: db.prepare(
+      'SELECT row_no, status, record_id, errors FROM job_results WHERE job_id = ? AND row_no >= ? ORDER BY row_no LIMIT ?',
+    ),
+    recordInsert: db.prepare(
+      'INSERT INTO records (id, org_id, module, data, created_at, modified_at) VALUES (?, ?, ?, ?, ?, ?)',
+    ),
+    recordUpdate: db.prepare('UPDATE records SET data = ?, modified_at = ? WHERE id = ? AND org_id = ? AND module = ?'),
+    keyInsert: db.prepare('INSERT INTO record_keys (org_id, module, field, value, record_id) VALUES (?, ?, ?, ?, ?)'),
+    keyDelete: db.prepare(
+      'DELETE FROM record_keys WHERE org_id = ? AND module = ? AND field = ? AND value = ? AND record_id = ?',
+    ),
+    recordGet: db.prepare('SELECT * FROM records WHERE org_id = ? AND module = ? AND id = ?'),
+    recordList: db.prepare(
+      'SELECT * FROM records WHERE org_id = ? AND module = ? ORDER BY created_at, id LIMIT ? OFFSET ?',
+    ),
+    recordCount: db.prepare('SELECT count(*) AS n FROM records WHERE org_id = ? AND module = ?'),
+  };
+
+  const toUser = (r: Row): User => ({ id: String(r.id), name: String(r.name), email: String(r.email) });
+  const toOrg = (r: Row): Org => {
+    const user = stmt.firstUser.get(r.id) as Row;
+    return {
+      id: String(r.id),
+      name: String(r.name),
+      timeZone: String(r.time_zone),
+      createdAt: Number(r.created_at),
+      user: toUser(user),
+    };
+  };
+  const toClient = (r: Row): OAuthClient => ({
+    clientId: String(r.client_id),
+    orgId: String(r.org_id),
+    clientSecret: String(r.client_secret),
+    clientType: r.client_type as OAuthClient['clientType'],
+    redirectUri: r.redirect_uri === null ? null : String(r.redirect_uri),
+    name: String(r.name),
+    createdAt: Number(r.created_at),
+  });
+
+  const commitChunk = db.transaction((c: ChunkCommit) => {
+    const advanced = stmt.jobAdvance.run(
+      c.added,
+      c.updated,
+      c.skipped,
+      c.checkpointRow,
+      c.leaseUntil,
+      c.jobId,
+      c.workerId,
+      c.checkpointRow,
+    );
+    if (advanced.changes !== 1) throw new LeaseLostError(c.jobId);
+    for (const rec of c.inserts) {
+      stmt.recordInsert.run(rec.id, c.orgId, c.module, JSON.stringify(rec.data), c.now, c.now);
+      for (const [field, value] of rec.keys) stmt.keyInsert.run(c.orgId, c.module, field, value, rec.id);
+    }
+    for (const rec of c.updates) {
+      for (const [field, value] of rec.removeKeys) stmt.keyDelete.run(c.orgId, c.module, field, value, rec.id);
+      for (const [field, value] of rec.addKeys) stmt.keyInsert.run(c.orgId, c.module, field, value, rec.id);
+      stmt.recordUpdate.run(JSON.stringify(rec.data), c.now, rec.id, c.orgId, c.module);
+    }
+    for (const r of c.results) stmt.resultInsert.run(c.jobId, r.rowNo, r.status, r.recordId, r.errors);
+  });
+
+  return {
+    async reserveIds(count) {
+      const row = stmt.reserve.safeIntegers(true).get(BigInt(count), 'main', BigInt(count)) as { first: bigint };
+      return row.first;
+    },
+
+    orgs: {
+      async create(org) {
+        db.transaction(() => {
+          stmt.orgInsert.run(org.id, org.name, org.timeZone, org.createdAt);
+          stmt.userInsert.run(org.id, org.user.id, org.user.name, org.user.email);
+        })();
+      },
+      async get(orgId) {
+        const r = stmt.orgGet.get(orgId) as Row | undefined;
+        return r && toOrg(r);
+      },
+      async getDefault() {
+        const r = stmt.orgDefault.get() as Row | undefined;
+        return r && toOrg(r);
+      },
+      async getUser(orgId, ref) {
+        const r = (ref.id ? stmt.userById.get(orgId, ref.id) : stmt.userByEmail.get(orgId, ref.email ?? '')) as
+          Row | undefined;
+        return r && toUser(r);
+      },
+    },
+
+    oauth: {
+      async createClient(c) {
+        stmt.clientInsert.run(c.clientId, c.orgId, c.clientSecret, c.clientType, c.redirectUri, c.name, c.createdAt);
+      },
+      async getClient(clientId) {
+        const r = stmt.clientGet.get(clientId) as Row | undefined;
+        return r && toClient(r);
+      },
+      async clientsOf(orgId) {
+        return (stmt.clientsOf.all(orgId) as Row[]).map(toClient);
+      },
+      async saveGrantCode(g: GrantCode) {
+        stmt.grantInsert.run(g.codeHash, g.clientId, g.orgId, g.userId, g.scopes.join(' '), g.expiresAt);
+      },
+      async consumeGrantCode(codeHash, now) {
+        const r = stmt.grantUse.get(now, codeHash, now) as Row | undefined;
+        return (
+          r && {
+            codeHash: String(r.code_hash),
+            clientId: String(r.client_id),
+            orgId: String(r.org_id),
+            userId: String(r.user_id),
+            scopes: splitScopes(r.scopes),
+            expiresAt: Number(r.expires_at),
+          }
+        );
+      },
+      async saveRefreshToken(t: RefreshToken) {
+        stmt.refreshInsert.run(t.tokenHash, t.clientId, t.orgId, t.userId, t.scopes.join(' '), t.createdAt);
+      },
+      async getRefreshToken(tokenHash) {
+        const r = stmt.refreshGet.get(tokenHash) as Row | undefined;
+        return (
+          r && {
+            tokenHash: String(r.token_hash),
+            clientId: String(r.client_id),
+            orgId: String(r.org_id),
+            userId: String(r.user_id),
+            scopes: splitScopes(r.scopes),
+            createdAt: Number(r.created_at),
+          }
+        );
+      },
+      async saveAccessToken(t: AccessToken) {
+        stmt.accessInsert.run(
+          t.tokenHash,
+          t.refreshTokenHash,
+          t.clientId,
+          t.orgId,
+          t.userId,
+          t.scopes.join(' '),
+          t.expiresAt,
+        );
+      },
+      async getAccessToken(tokenHash, now) {
+        const r = stmt.accessGet.get(tokenHash, now) as Row | undefined;
+        return (
+          r && {
+            tokenHash: String(r.token_hash),
+            refreshTokenHash: r.refresh_token_hash === null ? null : String(r.refresh_token_hash),
+            clientId: String(r.client_id),
+            orgId: String(r.org_id),
+            userId: String(r.user_id),
+            scopes: splitScopes(r.scopes),
+            expiresAt: Number(r.expires_at),
+          }
+        );
+      },
+    },
+
+    files: {
+      async create(f) {
+        stmt.fileInsert.run(
+          f.orgId,
+          f.id,
+          f.name,
+          f.csvName,
+          f.size,
+          f.blobKey,
+          JSON.stringify(f.header),
+          f.delimiter,
+          f.rowCount,
+          f.createdAt,
+        );
+      },
+      async get(orgId, fileId) {
+        const r = stmt.fileGet.get(orgId, fileId) as Row | undefined;
+        return r && toFile(r);
+      },
+    },
+
+    jobs: {
+      async create(job) {
+        const spec: JobSpec = {
+          operation: job.operation,
+          characterEncoding: job.characterEncoding,
+          ignoreEmpty: job.ignoreEmpty,
+          ignoreEmptyGiven: job.ignoreEmptyGiven,
+          callback: job.callback,
+          resources: job.resources,
+        };
+        stmt.jobInsert.run(
+          job.id,
+          job.orgId,
+          job.apiVersion,
+          JSON.stringify(spec),
+          job.status,
+          job.createdAt,
+          JSON.stringify(job.createdBy),
+          job.fileName,
+        );
+      },
+      async get(orgId, jobId) {
+        const r = stmt.jobGet.get(orgId, jobId) as Row | undefined;
+        return r && toJob(r);
+      },
+      async list(orgId, limit) {
+        return (stmt.jobList.all(orgId, limit) as Row[]).map(toJob);
+      },
+      async claimNext(workerId, leaseMs, now) {
+        const r = stmt.jobClaim.get(workerId, now + leaseMs, now) as Row | undefined;
+        return r && toJob(r);
+      },
+      async renewLease(jobId, workerId, leaseMs, now) {
+        return stmt.jobRenew.run(now + leaseMs, jobId, workerId).changes === 1;
+      },
+      async releaseLease(jobId, workerId) {
+        stmt.jobRelease.run(jobId, workerId);
+      },
+      async commitChunk(chunk) {
+        commitChunk.immediate(chunk);
+      },
+      async complete(jobId, workerId, now) {
+        if (stmt.jobComplete.run(now, jobId, workerId).changes !== 1) throw new LeaseLostError(jobId);
+      },
+      async fail(jobId, workerId, failure, now) {
+        if (stmt.jobFail.run(failure.code, failure.message, now, jobId, workerId).changes !== 1)
+          throw new LeaseLostError(jobId);
+      },
+      async results(jobId, fromRow, limit) {
+        return (stmt.results.all(jobId, fromRow, limit) as Row[]).map((r): RowResult => ({
+          rowNo: Number(r.row_no),
+          status: r.status as RowResult['status'],
+          recordId: r.record_id === null ? null : String(r.record_id),
+          errors: r.errors === null ? null : String(r.errors),
+        }));
+      },
+    },
+
+    records: {
+      async idsByKey(orgId, module, field, keys) {
+        const out = new Map<string, string>();
+        for (const part of chunks([...new Set(keys)], MAX_PARAMS)) {
+          const sql = `SELECT value, record_id FROM record_keys WHERE org_id = ? AND module = ? AND field = ? AND value IN (${part.map(() => '?').join(',')})`;
+          for (const r of db.prepare(sql).all(orgId, module, field, ...part) as Row[])
+            out.set(String(r.value), String(r.record_id));
+        }
+        return out;
+      },
+      async byIds(orgId, module, ids) {
+        const out = new Map<string, StoredRecord>();
+        for (const part of chunks([...new Set(ids)], MAX_PARAMS)) {
+          const sql = `SELECT * FROM records WHERE org_id = ? AND module = ? AND id IN (${part.map(() => '?').join(',')})`;
+          for (const r of db.prepare(sql).all(orgId, module, ...part) as Row[]) out.set(String(r.id), toRecord(r));
+        }
+        return out;
+      },
+      async get(orgId, module, id) {
+        const r = stmt.recordGet.get(orgId, module, id) as Row | undefined;
+        return r && toRecord(r);
+      },
+      async list(orgId, module, offset, limit) {
+        return (stmt.recordList.all(orgId, module, limit, offset) as Row[]).map(toRecord);
+      },
+      async count(orgId, module) {
+        return Number((stmt.recordCount.get(orgId, module) as Row).n);
+      },
+    },
+
+    async close() {
+      db.close();
+    },
+  };
+}
