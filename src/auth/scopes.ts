@@ -1,0 +1,49 @@
+/** The scopes bulkwrite checks, as Zoho names them. Scope names compare case-insensitively. */
+
+export const ALL_BULK_SCOPES = [
+  'ZohoCRM.bulk.ALL',
+  'ZohoCRM.modules.ALL',
+  'ZohoCRM.settings.ALL',
+  'ZohoCRM.org.ALL',
+  'ZohoCRM.users.ALL',
+  'ZohoFiles.files.ALL',
+];
+
+export function parseScopeList(text: string): string[] {
+  return text
+    .split(/[\s,]+/)
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+function has(granted: readonly string[], wanted: string): boolean {
+  const w = wanted.toLowerCase();
+  return granted.some((g) => g.toLowerCase() === w);
+}
+
+/** Job details, downloads: ZohoCRM.bulk.CREATE or ZohoCRM.bulk.ALL. */
+export function canUseBulkWrite(granted: readonly string[]): boolean {
+  return has(granted, 'ZohoCRM.bulk.ALL') || has(granted, 'ZohoCRM.bulk.CREATE');
+}
+
+/** Upload: ZohoFiles.files.ALL. */
+export function canUploadFiles(granted: readonly string[]): boolean {
+  return has(granted, 'ZohoFiles.files.ALL');
+}
+
+/** Create job: a bulk scope and write access to the module (ZohoCRM.modules.ALL or ZohoCRM.modules.{module}.{ALL|CREATE|UPDATE}). */
+export function canWriteModule(
+  granted: readonly string[],
+  moduleScopeName: string,
+  operation: 'insert' | 'update' | 'upsert',
+): boolean {
+  if (!canUseBulkWrite(granted)) return false;
+  if (has(granted, 'ZohoCRM.modules.ALL') || has(granted, `ZohoCRM.modules.${moduleScopeName}.ALL`)) return true;
+  const create = has(granted, `ZohoCRM.modules.${moduleScopeName}.CREATE`);
+  const update =
+    has(granted, `ZohoCRM.modules.${moduleScopeName}.UPDATE`) ||
+    has(granted, `ZohoCRM.modules.${moduleScopeName}.WRITE`);
+  if (operation === 'insert') return create;
+  if (operation === 'update') return update || create;
+  return create;
+}

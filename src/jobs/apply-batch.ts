@@ -1,0 +1,257 @@
+import {
+  addRowError,
+  formatErrors,
+  mapRow,
+  uniqueValuesOf,
+  type MappedRow,
+  type PlanColumn,
+  type RowPlan,
+} from '../domain/row-plan.js';
+import { uniqueKey } from '../domain/field-values.js';
+import type { Org, RecordData, RowResult } from '../domain/types.js';
+import type { InsertRecord, Storage, UpdateRecord } from '../storage/storage.js';
+import type { IdAllocator } from './id-allocator.js';
+
+export interface BatchRow {
+  rowNo: number;
+  cells: string[];
+}
+
+export interface BatchOutcome {
+  inserts: InsertRecord[];
+  updates: UpdateRecord[];
+  results: RowResult[];
+  added: number;
+  updated: number;
+  skipped: number;
+}
+
+/** Per-job memory of resolved users, so a file full of the same Owner asks once. */
+export type UserCache = Map<string, string | null>;
+
+const keyOf = (field: string, key: string) => `${field}\u0000${key}`;
+
+async function resolveLookups(storage: Storage, org: Org, rows: MappedRow[], users: UserCache): Promise<void> {
+  const byColumn = new Map<PlanColumn, MappedRow[]>();
+  for (const row of rows) {
+    if (row.errors.size > 0) continue;
+    for (const ref of row.lookups) {
+      const list = byColumn.get(ref.column);
+      if (list) list.push(row);
+      else byColumn.set(ref.column, [row]);
+    }
+  }
+  for (const [col, list] of byColumn) {
+    const name = col.field.apiName;
+    const valueOf = (row: MappedRow) => row.lookups.find((l) => l.column === col)!.value;
+    if (col.field.type === 'ownerlookup') {
+      for (const row of list) {
+        const v = valueOf(row);
+        if (!users.has(v)) {
+          const user = await storage.orgs.getUser(org.id, v.includes('@') ? { email: v } : { id: v });
+          users.set(v, user?.id ?? null);
+        }
+        const id = users.get(v);
+        if (id) row.values[name] = id;
+        else addRowError(row, 'INVALID_DATA', name);
+      }
+      continue;
+    }
+    const target = col.targetModule;
+    if (!target) {
+      for (const row of list) addRowError(row, 'INVALID_DATA', name);
+      continue;
+    }
+    const findBy = col.findBy ?? 'id';
+    let found: Map<string, string>;
+    if (findBy === 'id') {
+      const records = await storage.records.byIds(org.id, target.apiName, list.map(valueOf));
+      found = new Map([...records.keys()].map((id) => [id, id]));
+    } else {
+      found = await storage.records.idsByKey(
+        org.id,
+        target.apiName,
+        findBy,
+        list.map((r) => uniqueKey(valueOf(r)) ?? ''),
+      );
+    }
+    for (const row of list) {
+      const v = valueOf(row);
+      const id = found.get(findBy === 'id' ? v : (uniqueKey(v) ?? ''));
+      if (id) row.values[name] = id;
+      else addRowError(row, 'INVALID_DATA', name);
+    }
+  }
+}
+
+interface Touched {
+  id: string;
+  isNew: boolean;
+  original: RecordData;
+  current: RecordData;
+}
+
+/**
+ * Decides every row of a batch (insert, update or skip) against the stored records and the rows
+ * before it in the file, and returns what to commit. It writes nothing itself.
+ */
+export async function applyBatch(
+  storage: Storage,
+  org: Org,
+  plan: RowPlan,
+  batch: BatchRow[],
+  ids: IdAllocator,
+  users: UserCache,
+): Promise<BatchOutcome> {
+  const moduleName = plan.module.apiName;
+  const rows = batch.map((r) => mapRow(plan, r.rowNo, r.cells));
+  await resolveLookups(storage, org, rows, users);
+
+  // Who holds each unique key now: stored owners, then changes made by earlier rows of this batch.
+  const wanted = new Map<string, string[]>();
+  const want = (field: string, key: string) => {
+    const list = wanted.get(field);
+    if (list) list.push(key);
+    else wanted.set(field, [key]);
+  };
+  const findByField = plan.findBy && plan.findBy !== 'id' ? plan.findBy : null;
+  for (const row of rows) {
+    if (row.errors.size > 0) continue;
+    for (const [field, key] of uniqueValuesOf(plan, row.values)) want(field, key);
+    if (findByField && row.matchKey) want(findByField, row.matchKey);
+  }
+  const owners = new Map<string, string | null>();
+  for (const [field, keys] of wanted) {
+    const found = await storage.records.idsByKey(org.id, moduleName, field, keys);
+    for (const [key, id] of found) owners.set(keyOf(field, key), id);
+  }
+  const ownerOf = (field: string, key: string) => owners.get(keyOf(field, key)) ?? null;
+
+  // Records matched by find_by, loaded once for the merge.
+  const matchIds = new Set<string>();
+  for (const row of rows) {
+    if (row.errors.size > 0 || !row.matchKey || !plan.findBy) continue;
+    const id = plan.findBy === 'id' ? row.matchKey : ownerOf(plan.findBy, row.matchKey);
+    if (id) matchIds.add(id);
+  }
+  const stored = matchIds.size > 0 ? await storage.records.byIds(org.id, moduleName, [...matchIds]) : new Map();
+
+  const fresh = await ids.take(rows.filter((r) => r.errors.size === 0 && plan.operation !== 'update').length);
+  let freshAt = 0;
+  const touched = new Map<string, Touched>();
+  const results: RowResult[] = [];
+  let added = 0;
+  let updated = 0;
+  let skipped = 0;
+  const skip = (row: MappedRow) => {
+    skipped++;
+    results.push({ rowNo: row.rowNo, status: 'SKIPPED', recordId: null, errors: formatErrors(row.errors) });
+  };
+
+  for (const row of rows) {
+    if (row.errors.size > 0) {
+      skip(row);
+      continue;
+    }
+    let matchId: string | null = null;
+    if (plan.findBy && row.matchKey) {
+      if (plan.findBy === 'id') {
+        matchId = touched.has(row.matchKey) || stored.has(row.matchKey) ? row.matchKey : null;
+      } else matchId = ownerOf(plan.findBy, row.matchKey);
+    }
+
+    let target: Touched | null = null;
+    if (plan.operation === 'insert') {
+      if (matchId) {
+        addRowError(row, 'DUPLICATE_DATA', plan.findBy!);
+        skip(row);
+        continue;
+      }
+    } else if (matchId) {
+      target = touched.get(matchId) ?? null;
+      if (!target) {
+        const rec = stored.get(matchId);
+        if (rec) target = { id: matchId, isNew: false, original: rec.data, current: rec.data };
+      }
+    }
+    if (!target && plan.operation === 'update') {
+      addRowError(row, 'RESOURCE_NOT_FOUND', plan.findBy!);
+      skip(row);
+      continue;
+    }
+
+    const recordId = target ? target.id : fresh[freshAt]!;
+    const clashes = uniqueValuesOf(plan, row.values).filter(([field, key]) => {
+      const owner = ownerOf(field, key);
+      return owner !== null && owner !== recordId;
+    });
+    if (clashes.length > 0) {
+      for (const [field] of clashes) addRowError(row, 'DUPLICATE_DATA', field);
+      skip(row);
+      continue;
+    }
+
+    const previous: RecordData = target ? target.current : {};
+    if (!target) {
+      freshAt++;
+      const data: RecordData = {};
+      for (const [k, v] of Object.entries(row.values)) if (v !== null) data[k] = v;
+      if (data.Owner === undefined) data.Owner = org.user.id;
+      target = { id: recordId, isNew: true, original: {}, current: data };
+      touched.set(recordId, target);
+      added++;
+      results.push({ rowNo: row.rowNo, status: 'ADDED', recordId, errors: null });
+    } else {
+      const data: RecordData = { ...target.current };
+      for (const [k, v] of Object.entries(row.values)) {
+        if (v === null) delete data[k];
+        else data[k] = v;
+      }
+      target.current = data;
+      touched.set(recordId, target);
+      updated++;
+      results.push({ rowNo: row.rowNo, status: 'UPDATED', recordId, errors: null });
+    }
+    // Move unique-key ownership to this record, freeing the key it held before.
+    for (const col of plan.uniqueColumns) {
+      const field = col.field.apiName;
+      const before = uniqueKey(previous[field] ?? null);
+      const after = uniqueKey(target.current[field] ?? null);
+      if (before === after) continue;
+      if (before !== null) {
+        const owner = owners.get(keyOf(field, before));
+        if (owner === undefined || owner === recordId) owners.set(keyOf(field, before), null);
+      }
+      if (after !== null) owners.set(keyOf(field, after), recordId);
+    }
+  }
+
+  const inserts: InsertRecord[] = [];
+  const updates: UpdateRecord[] = [];
+  const uniqueFields = plan.module.fields;
+  const keysOf = (data: RecordData): Array<[string, string]> => {
+    const out: Array<[string, string]> = [];
+    for (const [field, def] of uniqueFields) {
+      if (!def.unique) continue;
+      const k = uniqueKey(data[field] ?? null);
+      if (k !== null) out.push([field, k]);
+    }
+    return out;
+  };
+  for (const t of touched.values()) {
+    if (t.isNew) {
+      inserts.push({ id: t.id, data: t.current, keys: keysOf(t.current) });
+      continue;
+    }
+    const before = keysOf(t.original);
+    const after = keysOf(t.current);
+    const same = (a: [string, string], b: [string, string]) => a[0] === b[0] && a[1] === b[1];
+    updates.push({
+      id: t.id,
+      data: t.current,
+      removeKeys: before.filter((k) => !after.some((a) => same(a, k))),
+      addKeys: after.filter((k) => !before.some((b) => same(b, k))),
+    });
+  }
+  return { inserts, updates, results, added, updated, skipped };
+}

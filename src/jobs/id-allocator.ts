@@ -1,0 +1,25 @@
+import type { Storage } from '../storage/storage.js';
+
+/** Hands out record ids from blocks reserved in the store, so many processes never collide. */
+export class IdAllocator {
+  private next = 0n;
+  private end = 0n;
+
+  constructor(
+    private readonly storage: Storage,
+    private readonly blockSize = 10_000,
+  ) {}
+
+  async take(count: number): Promise<string[]> {
+    const ids: string[] = [];
+    while (ids.length < count) {
+      if (this.next >= this.end) {
+        const size = Math.max(this.blockSize, count - ids.length);
+        this.next = await this.storage.reserveIds(size);
+        this.end = this.next + BigInt(size);
+      }
+      ids.push((this.next++).toString());
+    }
+    return ids;
+  }
+}

@@ -1,0 +1,154 @@
+import { randomUUID } from 'node:crypto';
+import type { Blobs } from '../blobs/blobs.js';
+import type { Job, Org } from '../domain/types.js';
+import type { Logger } from '../log.js';
+import { LeaseLostError, type Storage } from '../storage/storage.js';
+import { sendCallback } from './callback.js';
+import { IdAllocator } from './id-allocator.js';
+import { JobFailure, processBulkWrite } from './process-bulk-write.js';
+
+export interface WorkerDeps {
+  storage: Storage;
+  blobs: Blobs;
+  log: Logger;
+  batchSize: number;
+  leaseMs: number;
+  pollIntervalMs: number;
+  callback: { attempts: number; timeoutMs: number; backoffMs: number };
+  /** The job-details JSON for a job, as GET answers it; posted to the callback URL. */
+  renderJobDetails: (job: Job, org: Org) => unknown;
+  now?: () => number;
+}
+
+class StopRequested extends Error {}
+
+/** The worker loop: claim a job → process it → finish → callback, then look for the next one. */
+export class JobWorker {
+  readonly workerId = `worker-${process.pid}-${randomUUID().slice(0, 8)}`;
+  private running = false;
+  private stopping = false;
+  private wakeUp: (() => void) | null = null;
+  private loop: Promise<void> | null = null;
+  private readonly ids: IdAllocator;
+  private readonly now: () => number;
+  private readonly callbacks = new Set<Promise<unknown>>();
+
+  constructor(private readonly deps: WorkerDeps) {
+    this.ids = new IdAllocator(deps.storage);
+    this.now = deps.now ?? Date.now;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** Looks for work now instead of at the next poll. */
+  wake(): void {
+    this.wakeUp?.();
+  }
+
+  /** Stops after the chunk in hand is committed; an unfinished job is handed back, not lost. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.wake();
+    await this.loop;
+    await Promise.allSettled([...this.callbacks]);
+    this.running = false;
+  }
+
+  /** Processes jobs until none is waiting; for tests and one-shot runs. */
+  async drain(): Promise<void> {
+    while (await this.runOne()) {
+      /* keep going */
+    }
+    await Promise.allSettled([...this.callbacks]);
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopping) {
+      let worked = false;
+      try {
+        worked = await this.runOne();
+      } catch (e) {
+        this.deps.log.error('worker loop error', { error: (e as Error).stack });
+      }
+      if (!worked && !this.stopping) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, this.deps.pollIntervalMs);
+          this.wakeUp = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        this.wakeUp = null;
+      }
+    }
+  }
+
+  private async runOne(): Promise<boolean> {
+    const { storage, log } = this.deps;
+    const job = await storage.jobs.claimNext(this.workerId, this.deps.leaseMs, this.now());
+    if (!job) return false;
+    const started = this.now();
+    log.info('job claimed', { job: job.id, resumeAfterRow: job.checkpointRow });
+    try {
+      await processBulkWrite(
+        {
+          storage,
+          blobs: this.deps.blobs,
+          workerId: this.workerId,
+          batchSize: this.deps.batchSize,
+          leaseMs: this.deps.leaseMs,
+          ids: this.ids,
+          now: this.now,
+          onChunk: () => {
+            if (this.stopping) throw new StopRequested();
+          },
+        },
+        job,
+      );
+      log.info('job completed', { job: job.id, ms: this.now() - started });
+    } catch (e) {
+      if (e instanceof StopRequested) {
+        await storage.jobs.releaseLease(job.id, this.workerId);
+        log.info('job handed back on stop', { job: job.id });
+        return false;
+      }
+      if (e instanceof LeaseLostError) {
+        log.warn('job lease lost; another worker has it', { job: job.id });
+        return true;
+      }
+      const failure =
+        e instanceof JobFailure
+          ? { code: e.code, message: e.message }
+          : { code: 'INTERNAL_ERROR', message: 'the job could not be processed' };
+      if (!(e instanceof JobFailure)) log.error('job failed', { job: job.id, error: (e as Error).stack });
+      try {
+        await storage.jobs.fail(job.id, this.workerId, failure, this.now());
+      } catch (failError) {
+        if (!(failError instanceof LeaseLostError)) throw failError;
+      }
+    }
+    this.notify(job.orgId, job.id);
+    return true;
+  }
+
+  private notify(orgId: string, jobId: string): void {
+    const task = (async () => {
+      const [job, org] = await Promise.all([
+        this.deps.storage.jobs.get(orgId, jobId),
+        this.deps.storage.orgs.get(orgId),
+      ]);
+      if (!job?.callback || !org) return;
+      const ok = await sendCallback(job.callback.url, this.deps.renderJobDetails(job, org), {
+        ...this.deps.callback,
+        log: (msg, extra) => this.deps.log.warn(msg, { job: jobId, ...extra }),
+      });
+      if (ok) this.deps.log.info('callback delivered', { job: jobId });
+    })().catch((e) => this.deps.log.error('callback error', { job: jobId, error: (e as Error).message }));
+    this.callbacks.add(task);
+    void task.finally(() => this.callbacks.delete(task));
+  }
+}
