@@ -1,0 +1,53 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { ZohoError } from '../errors/zoho-error.js';
+
+export const JSON_TYPE = 'application/json;charset=utf-8';
+
+/** The seed's RESOURCE_NOT_FOUND body lists its keys status-first; every other error is code-first. */
+function body(error: ZohoError): Record<string, unknown> {
+  const wire = error.toWire();
+  if (error.code === 'RESOURCE_NOT_FOUND')
+    return { status: wire.status, code: wire.code, message: wire.message, details: wire.details };
+  return { ...wire };
+}
+
+export function sendZohoError(reply: FastifyReply, error: ZohoError, httpStatus = error.httpStatus): FastifyReply {
+  return reply
+    .code(httpStatus)
+    .header('content-type', JSON_TYPE)
+    .send(JSON.stringify(body(error)));
+}
+
+/** The one error handler: Zoho errors as they are; framework errors mapped to Zoho codes; anything else INTERNAL_ERROR, logged, never leaked. */
+export function errorHandler(
+  error: FastifyError | ZohoError | Error,
+  req: FastifyRequest,
+  reply: FastifyReply,
+): FastifyReply {
+  if (error instanceof ZohoError) return sendZohoError(reply, error);
+  const code = (error as FastifyError).code;
+  if (
+    code === 'FST_ERR_CTP_INVALID_JSON_BODY' ||
+    code === 'FST_ERR_CTP_EMPTY_JSON_BODY' ||
+    error instanceof SyntaxError
+  ) {
+    return sendZohoError(
+      reply,
+      new ZohoError('INVALID_DATA', { message: 'the request body is not valid JSON', details: { json_path: '$' } }),
+    );
+  }
+  if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+    return sendZohoError(
+      reply,
+      new ZohoError('LIMIT_EXCEEDED', { message: 'the request body is too large', httpStatus: 413 }),
+    );
+  }
+  if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || code === 'FST_INVALID_MULTIPART_CONTENT_TYPE') {
+    return sendZohoError(
+      reply,
+      new ZohoError('INVALID_DATA', { message: 'unsupported content type', details: { header: 'Content-Type' } }),
+    );
+  }
+  req.log.error({ err: error }, 'unhandled error');
+  return sendZohoError(reply, new ZohoError('INTERNAL_ERROR'));
+}

@@ -1,0 +1,80 @@
+import type { FastifyInstance } from 'fastify';
+import { canUseBulkWrite, canWriteModule } from '../../auth/scopes.js';
+import { requestedFileIds, validateJobRequest } from '../../domain/job-request.js';
+import { findModule } from '../../domain/modules.js';
+import type { Job, UploadedFile } from '../../domain/types.js';
+import { ZohoError } from '../../errors/zoho-error.js';
+import type { AppDeps } from '../deps.js';
+import { API_VERSIONS } from '../deps.js';
+import { JSON_TYPE } from '../error-handler.js';
+import { requireAuth } from '../guard.js';
+import { toCreateSuccess, toJobDetails } from '../wire.js';
+
+function parseBody(body: unknown): unknown {
+  if (typeof body !== 'string') return body;
+  if (body.trim() === '') return undefined;
+  try {
+    return JSON.parse(body);
+  } catch {
+    throw new ZohoError('INVALID_DATA', { message: 'the request body is not valid JSON', details: { json_path: '$' } });
+  }
+}
+
+export function registerBulkWriteRoutes(app: FastifyInstance, deps: AppDeps): void {
+  const now = deps.now ?? Date.now;
+
+  app.post<{ Params: { version: string } }>('/crm/bulk/:version/write', async (req, reply) => {
+    if (!API_VERSIONS.has(req.params.version)) throw new ZohoError('INVALID_URL_PATTERN');
+    const auth = await requireAuth(deps.storage, req, now(), canUseBulkWrite);
+    const org = await deps.storage.orgs.get(auth.orgId);
+    const user = org && (await deps.storage.orgs.getUser(org.id, { id: auth.userId }));
+    if (!org || !user) throw new ZohoError('INVALID_TOKEN');
+
+    const body = parseBody(req.body);
+    const files = new Map<string, UploadedFile>();
+    for (const id of requestedFileIds(body)) {
+      const file = /^\d{1,19}$/.test(id) ? await deps.storage.files.get(org.id, id) : undefined;
+      if (file) files.set(id, file);
+    }
+    const spec = validateJobRequest(body, { files, limits: deps.config.limits });
+    for (const r of spec.resources) {
+      const module = findModule({ apiName: r.module.apiName })!;
+      if (!canWriteModule(auth.scopes, module.scopeName, spec.operation)) throw new ZohoError('OAUTH_SCOPE_MISMATCH');
+    }
+
+    const job: Job = {
+      ...spec,
+      id: (await deps.storage.reserveIds(1)).toString(),
+      orgId: org.id,
+      apiVersion: req.params.version,
+      status: 'ADDED',
+      createdAt: now(),
+      createdBy: user,
+      counts: { added: 0, updated: 0, skipped: 0, total: 0 },
+      fileName: files.get(spec.resources[0]!.fileId)!.csvName,
+      checkpointRow: 0,
+      failure: null,
+      resultReady: false,
+      finishedAt: null,
+    };
+    await deps.storage.jobs.create(job);
+    deps.onJobCreated?.(job.id);
+    return reply
+      .code(201)
+      .header('content-type', JSON_TYPE)
+      .send(JSON.stringify(toCreateSuccess(job)));
+  });
+
+  app.get<{ Params: { version: string; jobId: string } }>('/crm/bulk/:version/write/:jobId', async (req, reply) => {
+    if (!API_VERSIONS.has(req.params.version)) throw new ZohoError('INVALID_URL_PATTERN');
+    const auth = await requireAuth(deps.storage, req, now(), canUseBulkWrite);
+    const jobId = req.params.jobId;
+    const job = /^\d{1,19}$/.test(jobId) ? await deps.storage.jobs.get(auth.orgId, jobId) : undefined;
+    const org = job && (await deps.storage.orgs.get(auth.orgId));
+    if (!job || !org) throw new ZohoError('RESOURCE_NOT_FOUND');
+    return reply
+      .code(200)
+      .header('content-type', JSON_TYPE)
+      .send(JSON.stringify(toJobDetails(job, org, deps.baseUrl())));
+  });
+}

@@ -1,0 +1,31 @@
+import type { FastifyInstance } from 'fastify';
+import { canUseBulkWrite } from '../../auth/scopes.js';
+import { resultBlobKey } from '../../jobs/result-file.js';
+import type { AppDeps } from '../deps.js';
+import { JSON_TYPE } from '../error-handler.js';
+import { requireAuth } from '../guard.js';
+
+/** The download server's answer for a link that is not (or no longer) valid. */
+const LINK_NOT_VALID = JSON.stringify({ info: 'Forbidden', 'x-info': 'Link not valid', http_status: '403' });
+
+export function registerDownloadRoutes(app: FastifyInstance, deps: AppDeps): void {
+  const now = deps.now ?? Date.now;
+  app.get<{ Params: { dl: string; orgId: string; jobId: string; fileName: string } }>(
+    '/:dl/crm/:orgId/bulk-write/:jobId/:fileName',
+    async (req, reply) => {
+      const auth = await requireAuth(deps.storage, req, now(), canUseBulkWrite);
+      const { orgId, jobId, fileName } = req.params;
+      const job =
+        orgId === auth.orgId && /^\d{1,19}$/.test(jobId) ? await deps.storage.jobs.get(orgId, jobId) : undefined;
+      const key = resultBlobKey(orgId, jobId);
+      const size = job?.resultReady && fileName === `${jobId}.zip` ? await deps.blobs.size(key) : null;
+      if (!job || size === null) return reply.code(403).header('content-type', JSON_TYPE).send(LINK_NOT_VALID);
+      return reply
+        .code(200)
+        .header('content-type', 'application/zip')
+        .header('content-disposition', `attachment; filename="${jobId}.zip"`)
+        .header('content-length', String(size))
+        .send(deps.blobs.read(key));
+    },
+  );
+}

@@ -1,0 +1,36 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { exchangeToken, type TokenParams } from '../../auth/oauth-token.js';
+import type { AppDeps } from '../deps.js';
+import { JSON_TYPE } from '../error-handler.js';
+
+/** Fields from the query string, an urlencoded form, a JSON body or a multipart form (what the official SDK sends). */
+async function tokenParams(req: FastifyRequest): Promise<TokenParams> {
+  const params: TokenParams = {};
+  for (const [k, v] of Object.entries((req.query ?? {}) as Record<string, unknown>))
+    if (typeof v === 'string') params[k] = v;
+  if (req.isMultipart()) {
+    for await (const part of req.parts({ limits: { fieldSize: 64 * 1024, files: 0 } })) {
+      if (part.type === 'field' && typeof part.value === 'string') params[part.fieldname] = part.value;
+    }
+  } else if (req.body && typeof req.body === 'object') {
+    for (const [k, v] of Object.entries(req.body as Record<string, unknown>)) if (typeof v === 'string') params[k] = v;
+  }
+  return params;
+}
+
+export function registerOAuthRoutes(app: FastifyInstance, deps: AppDeps): void {
+  const handler = async (req: FastifyRequest) => {
+    const answer = await exchangeToken(deps.storage, await tokenParams(req), {
+      now: (deps.now ?? Date.now)(),
+      tokenTtlSeconds: deps.config.tokenTtlSeconds,
+      apiDomain: deps.baseUrl(),
+    });
+    return JSON.stringify(answer);
+  };
+  for (const url of ['/oauth/v2/token', '/oauth/v2/auth']) {
+    app.post(url, async (req, reply) => {
+      const body = await handler(req);
+      return reply.code(200).header('content-type', JSON_TYPE).send(body);
+    });
+  }
+}

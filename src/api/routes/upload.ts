@@ -1,0 +1,115 @@
+import type { FastifyInstance } from 'fastify';
+import { createWriteStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { pipeline } from 'node:stream/promises';
+import { canUploadFiles } from '../../auth/scopes.js';
+import { CsvFileError, summarizeZipCsv } from '../../csv/read-csv.js';
+import { toZohoTime } from '../../domain/time.js';
+import type { UploadedFile } from '../../domain/types.js';
+import { ZohoError } from '../../errors/zoho-error.js';
+import type { AppDeps } from '../deps.js';
+import { API_VERSIONS } from '../deps.js';
+import { JSON_TYPE, sendZohoError } from '../error-handler.js';
+import { requireAuth } from '../guard.js';
+import { toUploadSuccess } from '../wire.js';
+
+export function registerUploadRoutes(app: FastifyInstance, deps: AppDeps): void {
+  const now = deps.now ?? Date.now;
+
+  app.post<{ Params: { version: string } }>('/crm/:version/upload', async (req, reply) => {
+    if (!API_VERSIONS.has(req.params.version)) throw new ZohoError('INVALID_URL_PATTERN');
+    const auth = await requireAuth(deps.storage, req, now(), canUploadFiles);
+    const org = await deps.storage.orgs.get(auth.orgId);
+    if (!org) throw new ZohoError('INVALID_TOKEN');
+
+    // Upload errors carry created_time in details, as Zoho's recorded answers do.
+    const fail = (
+      code: ConstructorParameters<typeof ZohoError>[0],
+      message?: string,
+      extra: Record<string, unknown> = {},
+    ) => {
+      const error = new ZohoError(code, {
+        ...(message ? { message } : {}),
+        details: { created_time: toZohoTime(now(), org.timeZone), ...extra },
+      });
+      return sendZohoError(reply, error, deps.config.uploadErrorStatus === 'observed' ? 200 : error.httpStatus);
+    };
+
+    const feature = req.headers.feature;
+    if (feature === undefined)
+      return fail('MANDATORY_NOT_FOUND', 'required header feature is not found in request.', { header: 'feature' });
+    if (String(feature).toLowerCase() !== 'bulk-write')
+      return fail('NOT_SUPPORTED_FEATURE', undefined, { header: 'feature' });
+    const orgHeader = req.headers['x-crm-org'];
+    if (orgHeader === undefined || orgHeader === '') {
+      return fail('MANDATORY_NOT_FOUND', 'required header X-CRM-ORG is not found in request.', { header: 'X-CRM-ORG' });
+    }
+    if (String(orgHeader).trim() !== org.id) {
+      return fail('INVALID_DATA', 'X-CRM-ORG does not name the organization of the access token.', {
+        header: 'X-CRM-ORG',
+      });
+    }
+    if (!req.isMultipart()) {
+      return fail('INVALID_FILE_FORMAT', 'send the zip as the multipart/form-data field "file"', { api_name: 'file' });
+    }
+
+    const limit = deps.config.limits.maxUploadBytes;
+    let part;
+    try {
+      part = await req.file({ limits: { fileSize: limit, files: 1, fields: 10 } });
+    } catch {
+      return fail('INVALID_FILE_FORMAT', 'the multipart body could not be read', { api_name: 'file' });
+    }
+    if (!part || part.fieldname !== 'file') {
+      part?.file.resume();
+      return fail('MANDATORY_NOT_FOUND', 'required key file is not found in request body.', { api_name: 'file' });
+    }
+
+    const tmp = deps.blobs.tempPath('upload.zip');
+    try {
+      try {
+        await pipeline(part.file, createWriteStream(tmp));
+      } catch (e) {
+        if ((e as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE' || part.file.truncated) {
+          return fail('FILE_TOO_LARGE', undefined, { max_size_bytes: limit });
+        }
+        throw e;
+      }
+      if (part.file.truncated) return fail('FILE_TOO_LARGE', undefined, { max_size_bytes: limit });
+
+      let summary;
+      try {
+        summary = await summarizeZipCsv(tmp);
+      } catch (e) {
+        if (e instanceof CsvFileError) {
+          if (e.reason === 'not-zip') return fail('INVALID_FILE_FORMAT');
+          return fail('FILE_NOT_SUPPORTED', `File not supported for bulk write: ${e.message}`, { reason: e.reason });
+        }
+        throw e;
+      }
+
+      const id = (await deps.storage.reserveIds(1)).toString();
+      const blobKey = `uploads/${org.id}/${id}.zip`;
+      await deps.blobs.adopt(blobKey, tmp);
+      const file: UploadedFile = {
+        id,
+        orgId: org.id,
+        name: part.filename || `${id}.zip`,
+        csvName: summary.csvName,
+        size: (await deps.blobs.size(blobKey)) ?? 0,
+        blobKey,
+        header: summary.header,
+        delimiter: summary.delimiter,
+        rowCount: summary.rowCount,
+        createdAt: now(),
+      };
+      await deps.storage.files.create(file);
+      return reply
+        .code(200)
+        .header('content-type', JSON_TYPE)
+        .send(JSON.stringify(toUploadSuccess(file, org)));
+    } finally {
+      await rm(tmp, { force: true });
+    }
+  });
+}

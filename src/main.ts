@@ -1,0 +1,4 @@
+/** The package's programmatic entry: start a server in-process (tests, embedding). */
+export { startServer, type RunningServer } from './server.js';
+export { loadConfig, DEFAULTS, type Config } from './config.js';
+export { buildApp } from './api/app.js';
