@@ -110,7 +110,9 @@ export function mapRow(plan: RowPlan, rowNo: number, cells: readonly string[]): 
       continue;
     }
 
-    const result = normaliseValue(col.field, raw, col.ctx);
+    // A lookup matched on another field of its module (find_by) carries that field's value, not an id.
+    const byOtherField = col.field.type === 'lookup' && col.findBy !== null && col.findBy !== 'id';
+    const result = byOtherField ? { ok: true as const, value: raw.trim() } : normaliseValue(col.field, raw, col.ctx);
     if (!result.ok) {
       addError(errors, 'INVALID_DATA', name);
       continue;
