@@ -18,6 +18,8 @@ export interface WorkerDeps {
   /** The job-details JSON for a job, as GET answers it; posted to the callback URL. */
   renderJobDetails: (job: Job, org: Org) => unknown;
   now?: () => number;
+  /** Called after each committed chunk (tests use it to look at a job half way). */
+  onChunk?: (job: Job, checkpointRow: number) => void | Promise<void>;
 }
 
 class StopRequested extends Error {}
@@ -103,7 +105,8 @@ export class JobWorker {
           leaseMs: this.deps.leaseMs,
           ids: this.ids,
           now: this.now,
-          onChunk: () => {
+          onChunk: async (j, row) => {
+            await this.deps.onChunk?.(j, row);
             if (this.stopping) throw new StopRequested();
           },
         },

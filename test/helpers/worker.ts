@@ -1,0 +1,28 @@
+import { join } from 'node:path';
+import { toJobDetails } from '../../src/api/wire.js';
+import { openFsBlobs } from '../../src/blobs/blobs.js';
+import type { Job } from '../../src/domain/types.js';
+import { JobWorker } from '../../src/jobs/worker.js';
+import { createLogger } from '../../src/log.js';
+import { openSqliteStorage } from '../../src/storage/sqlite/sqlite-storage.js';
+import type { TestServer } from './server.js';
+
+/** A worker of its own over a test server's data folder (the server runs with worker: false). */
+export function openTestWorker(
+  t: TestServer,
+  opts: { batchSize?: number; onChunk?: (job: Job, row: number) => void | Promise<void> } = {},
+): { worker: JobWorker; close(): Promise<void> } {
+  const storage = openSqliteStorage(join(t.dataDir, 'bulkwrite.db'));
+  const worker = new JobWorker({
+    storage,
+    blobs: openFsBlobs(join(t.dataDir, 'blobs')),
+    log: createLogger('silent', 'test-worker'),
+    batchSize: opts.batchSize ?? t.config.batchSize,
+    leaseMs: t.config.leaseMs,
+    pollIntervalMs: 20,
+    callback: t.config.callback,
+    renderJobDetails: (job, org) => toJobDetails(job, org, t.url),
+    onChunk: opts.onChunk,
+  });
+  return { worker, close: () => storage.close() };
+}
