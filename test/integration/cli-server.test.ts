@@ -1,0 +1,109 @@
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { call } from '../helpers/api.js';
+
+const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+
+describe('bulkwrite serve and bulkwrite credentials', () => {
+  let dataDir: string;
+  let server: ReturnType<typeof spawn>;
+  let url: string;
+  let output = '';
+
+  before(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'bulkwrite-cli-'));
+    server = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--data-dir', dataDir], {
+      env: { ...process.env, BULKWRITE_LOG_LEVEL: 'warn' },
+    });
+    url = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no listening line in: ${output}`)), 15_000);
+      server.stdout!.on('data', (c: Buffer) => {
+        output += c.toString();
+        const m = /bulkwrite listening on (http:\/\/127\.0\.0\.1:(\d+))/.exec(output);
+        if (m) {
+          clearTimeout(timer);
+          resolve(m[1]!);
+        }
+      });
+      server.on('exit', (code) => reject(new Error(`serve exited with ${code}: ${output}`)));
+    });
+  });
+  after(async () => {
+    server.kill('SIGTERM');
+    await new Promise((r) => server.once('exit', r));
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('picks a free port with --port 0, prints it, creates the default org and says how to get a token', async () => {
+    assert.match(url, /:\d+$/);
+    assert.doesNotMatch(url, /:0$/);
+    await new Promise((r) => setTimeout(r, 100));
+    assert.match(output, /org: \d+ \(created now\)/);
+    assert.match(output, /bulkwrite credentials --json/);
+  });
+
+  it('prints credentials as one JSON object that works against the running server', async () => {
+    const run = spawnSync(process.execPath, [CLI, 'credentials', '--json', '--data-dir', dataDir], {
+      encoding: 'utf8',
+    });
+    assert.equal(run.status, 0, run.stderr);
+    const creds = JSON.parse(run.stdout) as Record<string, string>;
+    for (const key of [
+      'org_id',
+      'client_id',
+      'client_secret',
+      'refresh_token',
+      'access_token',
+      'api_domain',
+      'accounts_url',
+    ]) {
+      assert.equal(typeof creds[key], 'string', key);
+    }
+    assert.equal(creds.api_domain, url);
+    assert.match(output, new RegExp(`org: ${creds.org_id}`));
+    const res = await call(`${url}/crm/bulk/v2.1/write/1`, {
+      headers: { authorization: `Zoho-oauthtoken ${creds.access_token}` },
+    });
+    assert.equal(res.body.code, 'RESOURCE_NOT_FOUND');
+    const token = await call(`${creds.accounts_url}/oauth/v2/token`, {
+      method: 'POST',
+      body: new URLSearchParams({
+        grant_type: 'refresh_token',
+        client_id: creds.client_id!,
+        client_secret: creds.client_secret!,
+        refresh_token: creds.refresh_token!,
+      }),
+    });
+    assert.match(String(token.body.access_token), /^1000\./);
+  });
+
+  it('grants only the scopes named with --scopes, so a scope error can be shown', async () => {
+    const run = spawnSync(
+      process.execPath,
+      [CLI, 'credentials', '--json', '--scopes', 'ZohoCRM.modules.ALL', '--data-dir', dataDir],
+      { encoding: 'utf8' },
+    );
+    const creds = JSON.parse(run.stdout) as { access_token: string; scopes: string[] };
+    assert.deepEqual(creds.scopes, ['ZohoCRM.modules.ALL']);
+    const res = await call(`${url}/crm/bulk/v2.1/write/1`, {
+      headers: { authorization: `Zoho-oauthtoken ${creds.access_token}` },
+    });
+    assert.equal(res.status, 401);
+    assert.equal(res.body.code, 'OAUTH_SCOPE_MISMATCH');
+  });
+
+  it('exits with 2 and a message for an unknown command or flag', () => {
+    const unknown = spawnSync(process.execPath, [CLI, 'frobnicate'], { encoding: 'utf8' });
+    assert.equal(unknown.status, 2);
+    assert.match(unknown.stderr, /unknown command "frobnicate"/);
+    const flag = spawnSync(process.execPath, [CLI, 'serve', '--bogus'], { encoding: 'utf8' });
+    assert.equal(flag.status, 2);
+    assert.match(flag.stderr, /bogus/);
+    assert.doesNotMatch(flag.stderr, /at .*\.js:\d+/);
+  });
+});
