@@ -15,6 +15,8 @@ export interface Blobs {
   write(tempPath: string): Writable;
   size(key: string): Promise<number | null>;
   remove(key: string): Promise<void>;
+  /** Deletes a temporary file that was never adopted. */
+  removeTemp(tempPath: string): Promise<void>;
 }
 
 export function openFsBlobs(root: string): Blobs {
@@ -48,6 +50,9 @@ export function openFsBlobs(root: string): Blobs {
     },
     async remove(key) {
       await rm(pathOf(key), { force: true });
+    },
+    async removeTemp(tempPath) {
+      if (tempPath.startsWith(join(root, 'tmp'))) await rm(tempPath, { force: true });
     },
   };
 }

@@ -1,5 +1,5 @@
 import Papa from 'papaparse';
-import { Transform, type Readable } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import { createDecoder } from './decode.js';
 import { NotAZipError, openZipCsvEntries } from './zip-entries.js';
 
@@ -138,31 +138,68 @@ export async function summarizeZipCsv(zipPath: string, encoding = 'UTF-8'): Prom
 }
 
 /**
- * Streams the rows of the zip's one CSV, header first. Memory is bounded by the stream's buffers,
- * not by the file.
+ * Finds where complete records end in a stream of text: the last line break outside quotes.
+ * Jumps from quote to quote with indexOf, so text without quotes costs one lastIndexOf.
+ */
+export class RecordBoundary {
+  private quoted = false;
+
+  /** The index just past the last record-ending line break in `text`, or 0 when there is none. */
+  scan(text: string): number {
+    let pos = 0;
+    let boundary = -1;
+    let quoted = this.quoted;
+    for (;;) {
+      const next = text.indexOf('"', pos);
+      const end = next === -1 ? text.length : next;
+      if (!quoted && end > pos) {
+        const nl = text.lastIndexOf('\n', end - 1);
+        if (nl >= pos) boundary = nl;
+      }
+      if (next === -1) break;
+      quoted = !quoted;
+      pos = next + 1;
+    }
+    this.quoted = quoted;
+    return boundary + 1;
+  }
+}
+
+/**
+ * Streams the rows of the zip's one CSV, header first. Decoded text is cut at record boundaries and
+ * each slice is parsed in one synchronous call, which is several times faster than a parser stream.
+ * Memory is bounded by the zip reader's chunk size, not by the file.
  */
 export async function* readZipCsvRows(zipPath: string, encoding: string, delimiter: string): AsyncGenerator<string[]> {
   const { entry, close } = await onlyCsv(zipPath);
   let source: Readable | null = null;
   try {
     source = await entry.open();
+    // Read ahead: inflating continues while the consumer is busy with a batch.
+    const ahead = new PassThrough({ highWaterMark: 4 << 20 });
+    source.on('error', (e) => ahead.destroy(e));
+    source.pipe(ahead);
     const decode = createDecoder(encoding);
-    const toText = new Transform({
-      readableObjectMode: false,
-      transform(chunk: Buffer, _enc, done) {
-        const text = decode(chunk);
-        done(null, text.length > 0 ? text : undefined);
-      },
-      flush(done) {
-        const text = decode(null);
-        done(null, text.length > 0 ? text : undefined);
-      },
-    });
-    const parser = Papa.parse(Papa.NODE_STREAM_INPUT, { delimiter, skipEmptyLines: true }) as unknown as Transform;
-    source.on('error', (e) => toText.destroy(e));
-    toText.on('error', (e) => parser.destroy(e));
-    source.pipe(toText).pipe(parser);
-    for await (const row of parser) yield row as string[];
+    const boundary = new RecordBoundary();
+    let pending = '';
+    const parse = (text: string): string[][] => {
+      const parsed = Papa.parse<string[]>(text, { delimiter, skipEmptyLines: true });
+      return parsed.data;
+    };
+    for await (const chunk of ahead) {
+      const text = decode(chunk as Buffer);
+      if (text.length === 0) continue;
+      const cut = boundary.scan(text);
+      if (cut === 0) {
+        pending += text;
+        continue;
+      }
+      const rows = parse(pending + text.slice(0, cut));
+      pending = text.slice(cut);
+      for (const row of rows) yield row;
+    }
+    const rest = pending + decode(null);
+    if (rest.length > 0) for (const row of parse(rest)) yield row;
   } finally {
     source?.destroy();
     close();

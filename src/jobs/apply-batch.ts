@@ -228,11 +228,10 @@ export async function applyBatch(
 
   const inserts: InsertRecord[] = [];
   const updates: UpdateRecord[] = [];
-  const uniqueFields = plan.module.fields;
+  const uniqueFields = [...plan.module.fields.values()].filter((f) => f.unique).map((f) => f.apiName);
   const keysOf = (data: RecordData): Array<[string, string]> => {
     const out: Array<[string, string]> = [];
-    for (const [field, def] of uniqueFields) {
-      if (!def.unique) continue;
+    for (const field of uniqueFields) {
       const k = uniqueKey(data[field] ?? null);
       if (k !== null) out.push([field, k]);
     }

@@ -3,10 +3,10 @@ import { readZipCsvRows } from '../csv/read-csv.js';
 import { compileRowPlan } from '../domain/row-plan.js';
 import { formatOffset, offsetMinutes } from '../domain/time.js';
 import type { Job } from '../domain/types.js';
-import type { Storage } from '../storage/storage.js';
+import { ChunkConflictError, type Storage } from '../storage/storage.js';
 import { applyBatch, type BatchRow, type UserCache } from './apply-batch.js';
 import { IdAllocator } from './id-allocator.js';
-import { writeResultFile } from './result-file.js';
+import { rebuildResultFile, ResultZipWriter } from './result-file.js';
 
 export interface ProcessDeps {
   storage: Storage;
@@ -50,21 +50,34 @@ export async function processBulkWrite(deps: ProcessDeps, job: Job): Promise<voi
   const users: UserCache = new Map();
   let checkpoint = job.checkpointRow;
 
+  // A job that starts from its first row writes its result zip as it goes; one that resumed after an
+  // interruption rebuilds it from the stored outcomes at the end.
+  const writer = checkpoint === 0 ? new ResultZipWriter(blobs, job) : null;
+
   const commit = async (batch: BatchRow[]) => {
-    const outcome = await applyBatch(storage, org, plan, batch, deps.ids, users);
-    const last = batch[batch.length - 1]!.rowNo;
-    await storage.jobs.commitChunk({
-      orgId: job.orgId,
-      jobId: job.id,
-      workerId: deps.workerId,
-      module: plan.module.apiName,
-      ...outcome,
-      checkpointRow: last,
-      leaseUntil: deps.now() + deps.leaseMs,
-      now: deps.now(),
-    });
-    checkpoint = last;
-    await deps.onChunk?.(job, last);
+    let outcome;
+    for (let attempt = 1; ; attempt++) {
+      outcome = await applyBatch(storage, org, plan, batch, deps.ids, users);
+      try {
+        await storage.jobs.commitChunk({
+          orgId: job.orgId,
+          jobId: job.id,
+          workerId: deps.workerId,
+          module: plan.module.apiName,
+          ...outcome,
+          checkpointRow: batch[batch.length - 1]!.rowNo,
+          leaseUntil: deps.now() + deps.leaseMs,
+          now: deps.now(),
+        });
+        break;
+      } catch (e) {
+        // Another writer took a unique key this batch wanted: decide the batch again against what is stored now.
+        if (!(e instanceof ChunkConflictError) || attempt >= 3) throw e;
+      }
+    }
+    if (writer) for (let i = 0; i < batch.length; i++) await writer.row(batch[i]!.cells, outcome.results[i]!);
+    checkpoint = batch[batch.length - 1]!.rowNo;
+    await deps.onChunk?.(job, checkpoint);
   };
 
   let header = true;
@@ -74,6 +87,7 @@ export async function processBulkWrite(deps: ProcessDeps, job: Job): Promise<voi
     for await (const cells of readZipCsvRows(blobs.pathOf(file.blobKey), job.characterEncoding, file.delimiter)) {
       if (header) {
         header = false;
+        writer?.header(cells);
         continue;
       }
       rowNo++;
@@ -84,15 +98,22 @@ export async function processBulkWrite(deps: ProcessDeps, job: Job): Promise<voi
         batch = [];
       }
     }
+    if (batch.length > 0) await commit(batch);
   } catch (e) {
+    writer?.abandon();
     if (e instanceof Error && /zip|inflate|invalid|unexpected/i.test(e.message) && !(e instanceof JobFailure)) {
       throw new JobFailure('CANNOT_PROCESS', `the file could not be read: ${e.message}`);
     }
     throw e;
   }
-  if (batch.length > 0) await commit(batch);
 
-  const latest = (await storage.jobs.get(job.orgId, job.id)) ?? job;
-  await writeResultFile({ storage, blobs }, latest, file, deps.batchSize);
+  if (writer) await writer.finish();
+  else
+    await rebuildResultFile(
+      { storage, blobs },
+      (await storage.jobs.get(job.orgId, job.id)) ?? job,
+      file,
+      deps.batchSize,
+    );
   await storage.jobs.complete(job.id, deps.workerId, deps.now());
 }

@@ -22,67 +22,111 @@ function csvField(value: string): string {
   return NEEDS_QUOTES.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
 }
 
-function csvLine(cells: readonly string[]): string {
-  let line = '';
-  for (let i = 0; i < cells.length; i++) line += (i === 0 ? '' : ',') + csvField(cells[i]!);
-  return `${line}\r\n`;
+/**
+ * Writes a result zip: the input header plus STATUS, RECORD_ID, ERRORS, then one line per input row.
+ * It deflates as it goes into a temporary file, and moves the zip into place only when whole.
+ */
+export class ResultZipWriter {
+  private readonly csv = new PassThrough({ highWaterMark: 1 << 20 });
+  private readonly out;
+  private readonly tmp: string;
+  private width = 0;
+  private pending = '';
+
+  constructor(
+    private readonly blobs: Blobs,
+    private readonly job: Job,
+  ) {
+    this.tmp = blobs.tempPath(`${job.id}.zip`);
+    const zip = new yazl.ZipFile();
+    zip.addReadStream(this.csv, resultCsvName(job), { compressionLevel: 1, mtime: new Date(job.createdAt) });
+    this.out = blobs.write(this.tmp);
+    zip.outputStream.pipe(this.out);
+    zip.end();
+  }
+
+  header(cells: readonly string[]): void {
+    this.width = cells.length;
+    this.line(cells, null);
+  }
+
+  async row(cells: readonly string[], result: RowResult): Promise<void> {
+    this.line(cells, result);
+    if (this.pending.length > 1 << 16) await this.flush();
+  }
+
+  private line(cells: readonly string[], result: RowResult | null): void {
+    let line = '';
+    const n = Math.max(cells.length, this.width);
+    for (let i = 0; i < n; i++) line += (i === 0 ? '' : ',') + csvField(cells[i] ?? '');
+    if (result)
+      line += `,${result.status},${result.recordId ?? ''},${result.errors === null ? '' : csvField(result.errors)}\r\n`;
+    else line += `,${RESULT_COLUMNS.join(',')}\r\n`;
+    this.pending += line;
+  }
+
+  private async flush(): Promise<void> {
+    if (this.pending.length === 0) return;
+    const ok = this.csv.write(this.pending);
+    this.pending = '';
+    if (!ok) await new Promise<void>((resolve) => this.csv.once('drain', resolve));
+  }
+
+  /** Finishes the zip and stores it as the job's result; returns the blob key. */
+  async finish(): Promise<string> {
+    await this.flush();
+    this.csv.end();
+    await finished(this.out);
+    const key = resultBlobKey(this.job.orgId, this.job.id);
+    await this.blobs.adopt(key, this.tmp);
+    return key;
+  }
+
+  /** Drops the unfinished zip (the job was handed back or failed). */
+  abandon(): void {
+    this.csv.destroy();
+    this.out.destroy();
+    void this.blobs.removeTemp(this.tmp);
+  }
 }
 
 /**
- * Writes the result zip: every input row, in input order, with its input columns and STATUS,
- * RECORD_ID, ERRORS. It re-reads the input and pages through the stored outcomes, so memory is
- * bounded by the page size. Written to a temporary file and moved into place when whole.
+ * Rebuilds a result zip from the stored outcomes, re-reading the input; used when a job resumed
+ * after an interruption, so the zip written on the way is incomplete. Memory is bounded by the page size.
  */
-export async function writeResultFile(
+export async function rebuildResultFile(
   deps: { storage: Storage; blobs: Blobs },
   job: Job,
   file: UploadedFile,
   pageSize: number,
 ): Promise<string> {
-  const key = resultBlobKey(job.orgId, job.id);
-  const tmp = deps.blobs.tempPath(`${job.id}.zip`);
-  const zip = new yazl.ZipFile();
-  const csv = new PassThrough({ highWaterMark: 1 << 20 });
-  zip.addReadStream(csv, resultCsvName(job), { compressionLevel: 1, mtime: new Date(job.createdAt) });
-  const out = deps.blobs.write(tmp);
-  zip.outputStream.pipe(out);
-  zip.end();
-
-  let page: RowResult[] = [];
-  let pageAt = 0;
-  let nextFrom = 1;
-  let width = 0;
-  let rowNo = 0;
-  let pending = '';
-  const flush = async () => {
-    if (pending.length === 0) return;
-    const ok = csv.write(pending);
-    pending = '';
-    if (!ok) await new Promise<void>((resolve) => csv.once('drain', resolve));
-  };
-
-  for await (const cells of readZipCsvRows(deps.blobs.pathOf(file.blobKey), job.characterEncoding, file.delimiter)) {
-    if (width === 0) {
-      width = cells.length;
-      pending += csvLine([...cells, ...RESULT_COLUMNS]);
-      continue;
+  const writer = new ResultZipWriter(deps.blobs, job);
+  try {
+    let page: RowResult[] = [];
+    let pageAt = 0;
+    let nextFrom = 1;
+    let rowNo = 0;
+    let header = true;
+    for await (const cells of readZipCsvRows(deps.blobs.pathOf(file.blobKey), job.characterEncoding, file.delimiter)) {
+      if (header) {
+        header = false;
+        writer.header(cells);
+        continue;
+      }
+      rowNo++;
+      if (pageAt >= page.length) {
+        page = await deps.storage.jobs.results(job.id, nextFrom, pageSize);
+        pageAt = 0;
+        nextFrom = (page.at(-1)?.rowNo ?? nextFrom) + 1;
+      }
+      const result = page[pageAt];
+      if (!result || result.rowNo !== rowNo) throw new Error(`job ${job.id}: no stored outcome for row ${rowNo}`);
+      pageAt++;
+      await writer.row(cells, result);
     }
-    rowNo++;
-    if (pageAt >= page.length) {
-      page = await deps.storage.jobs.results(job.id, nextFrom, pageSize);
-      pageAt = 0;
-      nextFrom = (page.at(-1)?.rowNo ?? nextFrom) + 1;
-    }
-    const result = page[pageAt];
-    if (!result || result.rowNo !== rowNo) throw new Error(`job ${job.id}: no stored outcome for row ${rowNo}`);
-    pageAt++;
-    const padded = cells.length >= width ? cells : [...cells, ...new Array<string>(width - cells.length).fill('')];
-    pending += csvLine([...padded, result.status, result.recordId ?? '', result.errors ?? '']);
-    if (pending.length > 1 << 16) await flush();
+    return await writer.finish();
+  } catch (e) {
+    writer.abandon();
+    throw e;
   }
-  await flush();
-  csv.end();
-  await finished(out);
-  await deps.blobs.adopt(key, tmp);
-  return key;
 }

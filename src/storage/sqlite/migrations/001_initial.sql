@@ -98,30 +98,32 @@ CREATE TABLE jobs (
 CREATE INDEX jobs_org ON jobs (org_id, created_at);
 CREATE INDEX jobs_queue ON jobs (status, created_at);
 
-CREATE TABLE job_results (
+-- Row outcomes, packed one row per committed chunk ("status\trecord_id\terrors" lines, rows
+-- first_row..last_row in order): a million-row job writes 200 rows here, not a million.
+CREATE TABLE job_result_chunks (
   job_id TEXT NOT NULL,
-  row_no INTEGER NOT NULL,
-  status TEXT NOT NULL,
-  record_id TEXT,
-  errors TEXT,
-  PRIMARY KEY (job_id, row_no)
+  first_row INTEGER NOT NULL,
+  last_row INTEGER NOT NULL,
+  data TEXT NOT NULL,
+  PRIMARY KEY (job_id, first_row)
 ) WITHOUT ROWID;
 
+-- Record ids are 19-digit integers, so they are the rowid: no separate primary-key index.
 CREATE TABLE records (
-  id TEXT PRIMARY KEY,
+  id INTEGER PRIMARY KEY,
   org_id TEXT NOT NULL,
   module TEXT NOT NULL,
   data TEXT NOT NULL,
   created_at INTEGER NOT NULL,
   modified_at INTEGER NOT NULL
 );
-CREATE INDEX records_module ON records (org_id, module, created_at);
+CREATE INDEX records_module ON records (org_id, module, id);
 
 CREATE TABLE record_keys (
   org_id TEXT NOT NULL,
   module TEXT NOT NULL,
   field TEXT NOT NULL,
   value TEXT NOT NULL,
-  record_id TEXT NOT NULL,
+  record_id INTEGER NOT NULL,
   PRIMARY KEY (org_id, module, field, value)
 ) WITHOUT ROWID;
