@@ -1,11 +1,16 @@
 import { resolve } from 'node:path';
+import { DATA_CENTRE_NAMES, isDataCentreName, type DataCentreName } from './data-centres.js';
 
 export interface Config {
   host: string;
   port: number;
   dataDir: string;
+  /** A postgres:// URL: share one PostgreSQL between processes. Empty: SQLite in dataDir. */
+  databaseUrl: string;
   /** The URL clients reach this server at; download_url and api_domain are built from it. Empty: derived from host and port. */
   publicUrl: string;
+  /** The Zoho data centre to present as (api_domain, accounts URL, download host) when publicUrl is empty. '': this server's own address. */
+  dc: DataCentreName | '';
   /** Runs the job worker inside `serve`. */
   worker: boolean;
   limits: {
@@ -16,6 +21,8 @@ export interface Config {
   /** Rows per transaction while processing a job. Memory is bounded by this, not by the file. */
   batchSize: number;
   tokenTtlSeconds: number;
+  /** Access tokens one refresh token may get per 10 minutes (Zoho: 10); 0 turns the limit off. */
+  tokenRateLimit: number;
   callback: { attempts: number; timeoutMs: number; backoffMs: number };
   /** 'documented': upload errors answer 400/413 as Zoho's docs say; 'observed': 200 with status "error", as recorded from Zoho. */
   uploadErrorStatus: 'documented' | 'observed';
@@ -30,11 +37,14 @@ export const DEFAULTS: Config = {
   host: '127.0.0.1',
   port: 8080,
   dataDir: 'data',
+  databaseUrl: '',
   publicUrl: '',
+  dc: '',
   worker: true,
   limits: { maxUploadBytes: 25 * 1024 * 1024, maxRows: 25_000, maxColumns: 200 },
   batchSize: 5_000,
   tokenTtlSeconds: 3600,
+  tokenRateLimit: 10,
   callback: { attempts: 3, timeoutMs: 5_000, backoffMs: 500 },
   uploadErrorStatus: 'documented',
   pollIntervalMs: 500,
@@ -65,11 +75,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   if (uploadErrorStatus !== 'documented' && uploadErrorStatus !== 'observed') {
     throw new Error(`BULKWRITE_UPLOAD_ERROR_STATUS must be "documented" or "observed", got "${uploadErrorStatus}"`);
   }
+  const dc = (env.BULKWRITE_DC ?? '').trim().toLowerCase();
+  if (dc !== '' && !isDataCentreName(dc)) {
+    throw new Error(`BULKWRITE_DC must be one of ${DATA_CENTRE_NAMES.join(', ')} (or empty), got "${dc}"`);
+  }
   const config: Config = {
     host: env.BULKWRITE_HOST || DEFAULTS.host,
     port: int(env, 'BULKWRITE_PORT', DEFAULTS.port),
     dataDir: env.BULKWRITE_DATA_DIR || DEFAULTS.dataDir,
+    databaseUrl: env.BULKWRITE_DATABASE_URL || DEFAULTS.databaseUrl,
     publicUrl: env.BULKWRITE_PUBLIC_URL || DEFAULTS.publicUrl,
+    dc: dc as DataCentreName | '',
     worker: bool(env, 'BULKWRITE_WORKER', DEFAULTS.worker),
     limits: {
       maxUploadBytes: int(env, 'BULKWRITE_MAX_UPLOAD_BYTES', DEFAULTS.limits.maxUploadBytes, 1),
@@ -78,6 +94,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     },
     batchSize: int(env, 'BULKWRITE_BATCH_SIZE', DEFAULTS.batchSize, 1),
     tokenTtlSeconds: int(env, 'BULKWRITE_TOKEN_TTL_SECONDS', DEFAULTS.tokenTtlSeconds, 1),
+    tokenRateLimit: int(env, 'BULKWRITE_TOKEN_RATE_LIMIT', DEFAULTS.tokenRateLimit, 0),
     callback: {
       attempts: int(env, 'BULKWRITE_CALLBACK_ATTEMPTS', DEFAULTS.callback.attempts, 1),
       timeoutMs: int(env, 'BULKWRITE_CALLBACK_TIMEOUT_MS', DEFAULTS.callback.timeoutMs, 1),

@@ -38,10 +38,16 @@ export interface AccessToken {
   orgId: string;
   userId: string;
   scopes: string[];
+  /**
+   * When it was issued; the per-refresh-token rate limit and the live-token cap count by it. Optional so
+   * tokens stored without it (before it existed) still load: they count as issued long ago.
+   */
+  issuedAt?: number;
   expiresAt: number;
 }
 
 export interface InsertRecord {
+  /** A 19-digit decimal id from reserveIds (stores may keep it as a 64-bit integer). */
   id: string;
   data: RecordData;
   /** Unique keys this record holds: [field API name, normalised value]. */
@@ -64,6 +70,7 @@ export interface ChunkCommit {
   module: string;
   inserts: InsertRecord[];
   updates: UpdateRecord[];
+  /** The outcomes of consecutive input rows (any order). */
   results: RowResult[];
   added: number;
   updated: number;
@@ -82,6 +89,18 @@ export class LeaseLostError extends Error {
   }
 }
 
+/**
+ * A chunk clashed with what another writer committed meanwhile: a unique key it adds is held by another
+ * record (two jobs of one module ran side by side), or two chunks deadlocked. Nothing of the chunk was
+ * written and the lease is unchanged: decide the batch again against the stored records and commit again.
+ */
+export class ChunkConflictError extends Error {
+  constructor(jobId: string, options?: { cause?: unknown }) {
+    super(`job ${jobId}: the chunk clashed with a concurrent write and was rolled back`, options);
+    this.name = 'ChunkConflictError';
+  }
+}
+
 export interface Storage {
   /** Reserves `count` consecutive ids and returns the first. Unique across every process sharing the store. */
   reserveIds(count: number): Promise<bigint>;
@@ -92,6 +111,8 @@ export interface Storage {
     /** The org created first; the one `serve` and `credentials` use when none is named. */
     getDefault(): Promise<Org | undefined>;
     getUser(orgId: string, ref: { id?: string; email?: string }): Promise<User | undefined>;
+    /** Every org, oldest first (the admin `org list`). */
+    list(): Promise<Org[]>;
   };
 
   oauth: {
@@ -105,6 +126,25 @@ export interface Storage {
     getRefreshToken(tokenHash: string): Promise<RefreshToken | undefined>;
     saveAccessToken(token: AccessToken): Promise<void>;
     getAccessToken(tokenHash: string, now: number): Promise<AccessToken | undefined>;
+    /**
+     * Revokes a live refresh token and every access token issued from it (revoked_at = now).
+     * False when no unrevoked refresh token has this hash.
+     */
+    revokeRefreshToken(tokenHash: string, now: number): Promise<boolean>;
+    /** Revokes one access token. False when no unrevoked access token has this hash. */
+    revokeAccessToken(tokenHash: string, now: number): Promise<boolean>;
+    /** How many access tokens were issued from this refresh token with issuedAt >= since (revoked and expired ones too). */
+    countAccessTokensIssued(refreshTokenHash: string, since: number): Promise<number>;
+    /**
+     * Keeps the `keep` newest live access tokens of a refresh token (unrevoked, expiresAt > now; newest by
+     * issuedAt, then by insertion) and revokes the older live ones. Returns how many it revoked.
+     */
+    pruneAccessTokens(refreshTokenHash: string, keep: number, now: number): Promise<number>;
+    /**
+     * Keeps the `keep` newest unrevoked refresh tokens of one user of one client (newest by createdAt, then by
+     * insertion) and revokes the older ones together with their access tokens. Returns how many refresh tokens it revoked.
+     */
+    pruneRefreshTokens(clientId: string, userId: string, keep: number, now: number): Promise<number>;
   };
 
   files: {
@@ -121,7 +161,11 @@ export interface Storage {
     renewLease(jobId: string, workerId: string, leaseMs: number, now: number): Promise<boolean>;
     /** Hands a job back on a graceful stop, so the next worker takes it at once. */
     releaseLease(jobId: string, workerId: string): Promise<void>;
-    /** Throws LeaseLostError when the job is no longer this worker's. */
+    /**
+     * Writes the chunk in one transaction: key removals first, then records, keys, results, counters and
+     * checkpoint. Throws LeaseLostError when the job is no longer this worker's (or the checkpoint does not
+     * advance), ChunkConflictError when a unique key is taken; either way nothing is written.
+     */
     commitChunk(chunk: ChunkCommit): Promise<void>;
     complete(jobId: string, workerId: string, now: number): Promise<void>;
     fail(jobId: string, workerId: string, failure: { code: string; message: string }, now: number): Promise<void>;

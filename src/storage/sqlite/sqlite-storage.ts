@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Job, JobSpec, Org, RowResult, StoredRecord, UploadedFile, User } from '../../domain/types.js';
 import {
+  ChunkConflictError,
   LeaseLostError,
   type AccessToken,
   type ChunkCommit,
@@ -15,6 +16,24 @@ import { migrate } from './migrate.js';
 
 type Row = Record<string, unknown>;
 const MAX_PARAMS = 500;
+const RECORD_COLUMNS = 'CAST(id AS TEXT) AS id, org_id, module, data, created_at, modified_at';
+const STATUS_CODE = { ADDED: 'A', UPDATED: 'U', SKIPPED: 'S' } as const;
+const STATUS_NAME: Record<string, RowResult['status']> = { A: 'ADDED', U: 'UPDATED', S: 'SKIPPED' };
+
+/** Record ids are decimal strings at the interface and 64-bit integers in the table. */
+const rowid = (id: string): bigint => BigInt(id);
+const isRowid = (id: string): boolean => /^\d{1,19}$/.test(id) && BigInt(id) < 2n ** 63n;
+
+/** One committed chunk's outcomes as text: a "status\trecord_id\terrors" line per row, rows in order. */
+function packResults(results: RowResult[]): string {
+  let out = '';
+  for (let i = 0; i < results.length; i++) {
+    const r = results[i]!;
+    if (i > 0) out += '\n';
+    out += `${STATUS_CODE[r.status]}\t${r.recordId ?? ''}\t${r.errors ?? ''}`;
+  }
+  return out;
+}
 
 function chunks<T>(items: T[], size: number): T[][] {
   const out: T[][] = [];
@@ -89,6 +108,7 @@ export function openSqliteStorage(file: string): Storage {
     userInsert: db.prepare('INSERT INTO users (org_id, id, name, email) VALUES (?, ?, ?, ?)'),
     orgGet: db.prepare('SELECT * FROM orgs WHERE id = ?'),
     orgDefault: db.prepare('SELECT * FROM orgs ORDER BY created_at, rowid LIMIT 1'),
+    orgList: db.prepare('SELECT * FROM orgs ORDER BY created_at, rowid'),
     firstUser: db.prepare('SELECT * FROM users WHERE org_id = ? ORDER BY rowid LIMIT 1'),
     userById: db.prepare('SELECT * FROM users WHERE org_id = ? AND id = ?'),
     userByEmail: db.prepare('SELECT * FROM users WHERE org_id = ? AND lower(email) = lower(?)'),
@@ -108,9 +128,27 @@ export function openSqliteStorage(file: string): Storage {
     ),
     refreshGet: db.prepare('SELECT * FROM refresh_tokens WHERE token_hash = ? AND revoked_at IS NULL'),
     accessInsert: db.prepare(
-      'INSERT INTO access_tokens (token_hash, refresh_token_hash, client_id, org_id, user_id, scopes, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      'INSERT INTO access_tokens (token_hash, refresh_token_hash, client_id, org_id, user_id, scopes, expires_at, issued_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
     ),
     accessGet: db.prepare('SELECT * FROM access_tokens WHERE token_hash = ? AND expires_at > ? AND revoked_at IS NULL'),
+    refreshRevoke: db.prepare('UPDATE refresh_tokens SET revoked_at = ? WHERE token_hash = ? AND revoked_at IS NULL'),
+    accessRevokeOfRefresh: db.prepare(
+      'UPDATE access_tokens SET revoked_at = ? WHERE refresh_token_hash = ? AND revoked_at IS NULL',
+    ),
+    accessRevoke: db.prepare('UPDATE access_tokens SET revoked_at = ? WHERE token_hash = ? AND revoked_at IS NULL'),
+    accessCountSince: db.prepare(
+      'SELECT count(*) AS n FROM access_tokens WHERE refresh_token_hash = ? AND issued_at >= ?',
+    ),
+    accessPrune: db.prepare(
+      `UPDATE access_tokens SET revoked_at = ?
+       WHERE rowid IN (SELECT rowid FROM access_tokens
+                       WHERE refresh_token_hash = ? AND revoked_at IS NULL AND expires_at > ?
+                       ORDER BY issued_at DESC, rowid DESC LIMIT -1 OFFSET ?)`,
+    ),
+    refreshOverLimit: db.prepare(
+      `SELECT token_hash FROM refresh_tokens WHERE client_id = ? AND user_id = ? AND revoked_at IS NULL
+       ORDER BY created_at DESC, rowid DESC LIMIT -1 OFFSET ?`,
+    ),
     fileInsert: db.prepare(
       'INSERT INTO files (org_id, id, name, csv_name, size, blob_key, header, delimiter, row_count, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
     ),
@@ -144,11 +182,9 @@ export function openSqliteStorage(file: string): Storage {
       `UPDATE jobs SET status = 'FAILED', failure_code = ?, failure_message = ?, finished_at = ?, lease_owner = NULL, lease_expires_at = NULL
        WHERE id = ? AND lease_owner = ? AND status = 'INPROGRESS'`,
     ),
-    resultInsert: db.prepare(
-      'INSERT INTO job_results (job_id, row_no, status, record_id, errors) VALUES (?, ?, ?, ?, ?)',
-    ),
+    resultInsert: db.prepare('INSERT INTO job_result_chunks (job_id, first_row, last_row, data) VALUES (?, ?, ?, ?)'),
     results: db.prepare(
-      'SELECT row_no, status, record_id, errors FROM job_results WHERE job_id = ? AND row_no >= ? ORDER BY row_no LIMIT ?',
+      'SELECT first_row, data FROM job_result_chunks WHERE job_id = ? AND last_row >= ? ORDER BY first_row',
     ),
     recordInsert: db.prepare(
       'INSERT INTO records (id, org_id, module, data, created_at, modified_at) VALUES (?, ?, ?, ?, ?, ?)',
@@ -158,11 +194,33 @@ export function openSqliteStorage(file: string): Storage {
     keyDelete: db.prepare(
       'DELETE FROM record_keys WHERE org_id = ? AND module = ? AND field = ? AND value = ? AND record_id = ?',
     ),
-    recordGet: db.prepare('SELECT * FROM records WHERE org_id = ? AND module = ? AND id = ?'),
+    recordGet: db.prepare(`SELECT ${RECORD_COLUMNS} FROM records WHERE id = ? AND org_id = ? AND module = ?`),
     recordList: db.prepare(
-      'SELECT * FROM records WHERE org_id = ? AND module = ? ORDER BY created_at, id LIMIT ? OFFSET ?',
+      `SELECT ${RECORD_COLUMNS} FROM records WHERE org_id = ? AND module = ? ORDER BY id LIMIT ? OFFSET ?`,
     ),
     recordCount: db.prepare('SELECT count(*) AS n FROM records WHERE org_id = ? AND module = ?'),
+  };
+
+  // IN-list statements, prepared once per list length; both look up by primary key.
+  const keysInCache = new Map<number, Database.Statement>();
+  const keysIn = (n: number) => {
+    let st = keysInCache.get(n);
+    if (!st) {
+      st = db.prepare(
+        `SELECT value, CAST(record_id AS TEXT) AS record_id FROM record_keys WHERE org_id = ? AND module = ? AND field = ? AND value IN (${'?,'.repeat(n - 1)}?)`,
+      );
+      keysInCache.set(n, st);
+    }
+    return st;
+  };
+  const recordsInCache = new Map<number, Database.Statement>();
+  const recordsIn = (n: number) => {
+    let st = recordsInCache.get(n);
+    if (!st) {
+      st = db.prepare(`SELECT ${RECORD_COLUMNS} FROM records WHERE id IN (${'?,'.repeat(n - 1)}?)`);
+      recordsInCache.set(n, st);
+    }
+    return st;
   };
 
   const toUser = (r: Row): User => ({ id: String(r.id), name: String(r.name), email: String(r.email) });
@@ -186,6 +244,46 @@ export function openSqliteStorage(file: string): Storage {
     createdAt: Number(r.created_at),
   });
 
+  const revokeRefresh = db.transaction((tokenHash: string, now: number): boolean => {
+    if (stmt.refreshRevoke.run(now, tokenHash).changes !== 1) return false;
+    stmt.accessRevokeOfRefresh.run(now, tokenHash);
+    return true;
+  });
+  const pruneRefresh = db.transaction((clientId: string, userId: string, keep: number, now: number): number => {
+    const old = stmt.refreshOverLimit.all(clientId, userId, keep) as Row[];
+    for (const r of old) revokeRefresh(String(r.token_hash), now);
+    return old.length;
+  });
+
+  // Inserts go in multi-row statements: one call per ROWS_PER_INSERT records instead of one per record.
+  const ROWS_PER_INSERT = 64;
+  const multiInsert = (table: string, columns: string[], rows: number) =>
+    db.prepare(
+      `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${`(${columns.map(() => '?').join(', ')})`.repeat(rows).replace(/\)\(/g, '), (')}`,
+    );
+  const RECORD_INSERT_COLUMNS = ['id', 'org_id', 'module', 'data', 'created_at', 'modified_at'];
+  const KEY_INSERT_COLUMNS = ['org_id', 'module', 'field', 'value', 'record_id'];
+  const recordsInsertMany = multiInsert('records', RECORD_INSERT_COLUMNS, ROWS_PER_INSERT);
+  const keysInsertMany = multiInsert('record_keys', KEY_INSERT_COLUMNS, ROWS_PER_INSERT);
+  /** Runs `params` (rows of `width` values, flattened) in full multi-row blocks, the rest row by row. */
+  const runInBlocks = (many: Database.Statement, one: Database.Statement, width: number, params: unknown[]) => {
+    const block = ROWS_PER_INSERT * width;
+    let i = 0;
+    for (; i + block <= params.length; i += block) many.run(params.slice(i, i + block));
+    for (; i < params.length; i += width) one.run(params.slice(i, i + width));
+  };
+  const insertRecords = (c: ChunkCommit) => {
+    const records: unknown[] = [];
+    const keys: unknown[] = [];
+    for (const rec of c.inserts) {
+      const id = rowid(rec.id);
+      records.push(id, c.orgId, c.module, JSON.stringify(rec.data), c.now, c.now);
+      for (const [field, value] of rec.keys) keys.push(c.orgId, c.module, field, value, id);
+    }
+    runInBlocks(recordsInsertMany, stmt.recordInsert, RECORD_INSERT_COLUMNS.length, records);
+    runInBlocks(keysInsertMany, stmt.keyInsert, KEY_INSERT_COLUMNS.length, keys);
+  };
+
   const commitChunk = db.transaction((c: ChunkCommit) => {
     const advanced = stmt.jobAdvance.run(
       c.added,
@@ -198,16 +296,25 @@ export function openSqliteStorage(file: string): Storage {
       c.checkpointRow,
     );
     if (advanced.changes !== 1) throw new LeaseLostError(c.jobId);
-    for (const rec of c.inserts) {
-      stmt.recordInsert.run(rec.id, c.orgId, c.module, JSON.stringify(rec.data), c.now, c.now);
-      for (const [field, value] of rec.keys) stmt.keyInsert.run(c.orgId, c.module, field, value, rec.id);
-    }
+    // Keys released by updates go first, so a key may move to another record within one chunk.
     for (const rec of c.updates) {
-      for (const [field, value] of rec.removeKeys) stmt.keyDelete.run(c.orgId, c.module, field, value, rec.id);
-      for (const [field, value] of rec.addKeys) stmt.keyInsert.run(c.orgId, c.module, field, value, rec.id);
-      stmt.recordUpdate.run(JSON.stringify(rec.data), c.now, rec.id, c.orgId, c.module);
+      for (const [field, value] of rec.removeKeys) stmt.keyDelete.run(c.orgId, c.module, field, value, rowid(rec.id));
     }
-    for (const r of c.results) stmt.resultInsert.run(c.jobId, r.rowNo, r.status, r.recordId, r.errors);
+    insertRecords(c);
+    for (const rec of c.updates) {
+      for (const [field, value] of rec.addKeys) stmt.keyInsert.run(c.orgId, c.module, field, value, rowid(rec.id));
+      stmt.recordUpdate.run(JSON.stringify(rec.data), c.now, rowid(rec.id), c.orgId, c.module);
+    }
+    if (c.results.length > 0) {
+      const results = c.results.every((r, i) => i === 0 || r.rowNo > c.results[i - 1]!.rowNo)
+        ? c.results
+        : [...c.results].sort((a, b) => a.rowNo - b.rowNo);
+      const first = results[0]!.rowNo;
+      const last = results[results.length - 1]!.rowNo;
+      if (last - first + 1 !== results.length)
+        throw new Error(`job ${c.jobId}: a chunk's results must be consecutive rows`);
+      stmt.resultInsert.run(c.jobId, first, last, packResults(results));
+    }
   });
 
   return {
@@ -230,6 +337,9 @@ export function openSqliteStorage(file: string): Storage {
       async getDefault() {
         const r = stmt.orgDefault.get() as Row | undefined;
         return r && toOrg(r);
+      },
+      async list() {
+        return (stmt.orgList.all() as Row[]).map(toOrg);
       },
       async getUser(orgId, ref) {
         const r = (ref.id ? stmt.userById.get(orgId, ref.id) : stmt.userByEmail.get(orgId, ref.email ?? '')) as
@@ -290,6 +400,7 @@ export function openSqliteStorage(file: string): Storage {
           t.userId,
           t.scopes.join(' '),
           t.expiresAt,
+          t.issuedAt ?? null,
         );
       },
       async getAccessToken(tokenHash, now) {
@@ -302,9 +413,25 @@ export function openSqliteStorage(file: string): Storage {
             orgId: String(r.org_id),
             userId: String(r.user_id),
             scopes: splitScopes(r.scopes),
+            ...(r.issued_at === null ? {} : { issuedAt: Number(r.issued_at) }),
             expiresAt: Number(r.expires_at),
           }
         );
+      },
+      async revokeRefreshToken(tokenHash, now) {
+        return revokeRefresh(tokenHash, now);
+      },
+      async revokeAccessToken(tokenHash, now) {
+        return stmt.accessRevoke.run(now, tokenHash).changes === 1;
+      },
+      async countAccessTokensIssued(refreshTokenHash, since) {
+        return Number((stmt.accessCountSince.get(refreshTokenHash, since) as Row).n);
+      },
+      async pruneAccessTokens(refreshTokenHash, keep, now) {
+        return stmt.accessPrune.run(now, refreshTokenHash, now, keep).changes;
+      },
+      async pruneRefreshTokens(clientId, userId, keep, now) {
+        return pruneRefresh(clientId, userId, keep, now);
       },
     },
 
@@ -368,7 +495,14 @@ export function openSqliteStorage(file: string): Storage {
         stmt.jobRelease.run(jobId, workerId);
       },
       async commitChunk(chunk) {
-        commitChunk.immediate(chunk);
+        try {
+          commitChunk.immediate(chunk);
+        } catch (e) {
+          // A unique key taken by another record (another writer got there first): nothing was written.
+          if (e instanceof Database.SqliteError && /record_keys\./.test(e.message))
+            throw new ChunkConflictError(chunk.jobId, { cause: e });
+          throw e;
+        }
       },
       async complete(jobId, workerId, now) {
         if (stmt.jobComplete.run(now, jobId, workerId).changes !== 1) throw new LeaseLostError(jobId);
@@ -378,12 +512,24 @@ export function openSqliteStorage(file: string): Storage {
           throw new LeaseLostError(jobId);
       },
       async results(jobId, fromRow, limit) {
-        return (stmt.results.all(jobId, fromRow, limit) as Row[]).map((r): RowResult => ({
-          rowNo: Number(r.row_no),
-          status: r.status as RowResult['status'],
-          recordId: r.record_id === null ? null : String(r.record_id),
-          errors: r.errors === null ? null : String(r.errors),
-        }));
+        const out: RowResult[] = [];
+        for (const chunk of stmt.results.iterate(jobId, fromRow) as IterableIterator<Row>) {
+          const first = Number(chunk.first_row);
+          const lines = String(chunk.data).split('\n');
+          for (let i = Math.max(0, fromRow - first); i < lines.length && out.length < limit; i++) {
+            const line = lines[i]!;
+            const a = line.indexOf('\t');
+            const b = line.indexOf('\t', a + 1);
+            out.push({
+              rowNo: first + i,
+              status: STATUS_NAME[line.slice(0, a)]!,
+              recordId: b > a + 1 ? line.slice(a + 1, b) : null,
+              errors: line.length > b + 1 ? line.slice(b + 1) : null,
+            });
+          }
+          if (out.length >= limit) break;
+        }
+        return out;
       },
     },
 
@@ -391,22 +537,23 @@ export function openSqliteStorage(file: string): Storage {
       async idsByKey(orgId, module, field, keys) {
         const out = new Map<string, string>();
         for (const part of chunks([...new Set(keys)], MAX_PARAMS)) {
-          const sql = `SELECT value, record_id FROM record_keys WHERE org_id = ? AND module = ? AND field = ? AND value IN (${part.map(() => '?').join(',')})`;
-          for (const r of db.prepare(sql).all(orgId, module, field, ...part) as Row[])
+          for (const r of keysIn(part.length).all(orgId, module, field, ...part) as Row[])
             out.set(String(r.value), String(r.record_id));
         }
         return out;
       },
       async byIds(orgId, module, ids) {
         const out = new Map<string, StoredRecord>();
-        for (const part of chunks([...new Set(ids)], MAX_PARAMS)) {
-          const sql = `SELECT * FROM records WHERE org_id = ? AND module = ? AND id IN (${part.map(() => '?').join(',')})`;
-          for (const r of db.prepare(sql).all(orgId, module, ...part) as Row[]) out.set(String(r.id), toRecord(r));
+        for (const part of chunks([...new Set(ids)].filter(isRowid).map(rowid), MAX_PARAMS)) {
+          for (const r of recordsIn(part.length).all(...part) as Row[]) {
+            if (r.org_id === orgId && r.module === module) out.set(String(r.id), toRecord(r));
+          }
         }
         return out;
       },
       async get(orgId, module, id) {
-        const r = stmt.recordGet.get(orgId, module, id) as Row | undefined;
+        if (!isRowid(id)) return undefined;
+        const r = stmt.recordGet.get(rowid(id), orgId, module) as Row | undefined;
         return r && toRecord(r);
       },
       async list(orgId, module, offset, limit) {

@@ -1,0 +1,571 @@
+import pg from 'pg';
+import type { Job, JobSpec, Org, RowResult, StoredRecord, UploadedFile, User } from '../../domain/types.js';
+import {
+  ChunkConflictError,
+  LeaseLostError,
+  type AccessToken,
+  type ChunkCommit,
+  type GrantCode,
+  type OAuthClient,
+  type RefreshToken,
+  type Storage,
+} from '../storage.js';
+import { migrate } from './migrate.js';
+
+type Row = Record<string, unknown>;
+
+/**
+ * Every statement, named so each pooled connection prepares it once. Bulk writes send a whole column as
+ * one array parameter and `unnest` it (records: one JSON document): a constant number of parameters (no
+ * 65,535-parameter ceiling), one plan, and one round trip per table for thousands of rows.
+ */
+const SQL = {
+  reserve: "UPDATE id_sequence SET next = next + $1::bigint WHERE name = 'main' RETURNING next - $1::bigint AS first",
+  orgInsert: 'INSERT INTO orgs (id, name, time_zone, created_at) VALUES ($1, $2, $3, $4)',
+  userInsert: 'INSERT INTO users (org_id, id, name, email) VALUES ($1, $2, $3, $4)',
+  orgGet: `SELECT o.*, u.id AS user_id, u.name AS user_name, u.email AS user_email
+           FROM orgs o CROSS JOIN LATERAL (SELECT * FROM users WHERE org_id = o.id ORDER BY seq LIMIT 1) u
+           WHERE o.id = $1`,
+  orgDefault: `SELECT o.*, u.id AS user_id, u.name AS user_name, u.email AS user_email
+               FROM orgs o CROSS JOIN LATERAL (SELECT * FROM users WHERE org_id = o.id ORDER BY seq LIMIT 1) u
+               ORDER BY o.created_at, o.seq LIMIT 1`,
+  orgList: `SELECT o.*, u.id AS user_id, u.name AS user_name, u.email AS user_email
+            FROM orgs o CROSS JOIN LATERAL (SELECT * FROM users WHERE org_id = o.id ORDER BY seq LIMIT 1) u
+            ORDER BY o.created_at, o.seq`,
+  userById: 'SELECT id, name, email FROM users WHERE org_id = $1 AND id = $2',
+  userByEmail: 'SELECT id, name, email FROM users WHERE org_id = $1 AND lower(email) = lower($2) ORDER BY seq LIMIT 1',
+  clientInsert: `INSERT INTO oauth_clients (client_id, org_id, client_secret, client_type, redirect_uri, name, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+  clientGet: 'SELECT * FROM oauth_clients WHERE client_id = $1',
+  clientsOf: 'SELECT * FROM oauth_clients WHERE org_id = $1 ORDER BY created_at, seq',
+  grantInsert: `INSERT INTO grant_codes (code_hash, client_id, org_id, user_id, scopes, expires_at)
+                VALUES ($1, $2, $3, $4, $5, $6)`,
+  // One UPDATE: the row lock makes a second consumer wait, re-check used_at and get nothing.
+  grantUse: `UPDATE grant_codes SET used_at = $1 WHERE code_hash = $2 AND used_at IS NULL AND expires_at > $1
+             RETURNING *`,
+  refreshInsert: `INSERT INTO refresh_tokens (token_hash, client_id, org_id, user_id, scopes, created_at)
+                  VALUES ($1, $2, $3, $4, $5, $6)`,
+  refreshGet: 'SELECT * FROM refresh_tokens WHERE token_hash = $1 AND revoked_at IS NULL',
+  accessInsert: `INSERT INTO access_tokens (token_hash, refresh_token_hash, client_id, org_id, user_id, scopes, expires_at,
+                                            issued_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+  accessGet: 'SELECT * FROM access_tokens WHERE token_hash = $1 AND expires_at > $2 AND revoked_at IS NULL',
+  refreshRevoke: 'UPDATE refresh_tokens SET revoked_at = $1 WHERE token_hash = ANY($2::text[]) AND revoked_at IS NULL',
+  accessRevokeOfRefresh: `UPDATE access_tokens SET revoked_at = $1
+                          WHERE refresh_token_hash = ANY($2::text[]) AND revoked_at IS NULL`,
+  accessRevoke: 'UPDATE access_tokens SET revoked_at = $1 WHERE token_hash = $2 AND revoked_at IS NULL',
+  accessCountSince: 'SELECT count(*) AS n FROM access_tokens WHERE refresh_token_hash = $1 AND issued_at >= $2',
+  // NULLS LAST: a token stored without issued_at counts as the oldest (SQLite sorts NULL last in DESC by
+  // itself). The outer revoked_at check makes a concurrent prune's revocations not count twice.
+  accessPrune: `UPDATE access_tokens SET revoked_at = $1
+                WHERE revoked_at IS NULL
+                  AND token_hash IN (SELECT token_hash FROM access_tokens
+                                     WHERE refresh_token_hash = $2 AND revoked_at IS NULL AND expires_at > $1
+                                     ORDER BY issued_at DESC NULLS LAST, seq DESC OFFSET $3)`,
+  refreshOverLimit: `SELECT token_hash FROM refresh_tokens WHERE client_id = $1 AND user_id = $2 AND revoked_at IS NULL
+                     ORDER BY created_at DESC, seq DESC OFFSET $3`,
+  fileInsert: `INSERT INTO files (org_id, id, name, csv_name, size, blob_key, header, delimiter, row_count, created_at)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+  fileGet: 'SELECT * FROM files WHERE org_id = $1 AND id = $2',
+  jobInsert: `INSERT INTO jobs (id, org_id, api_version, spec, status, created_at, created_by, file_name)
+              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+  jobGet: 'SELECT * FROM jobs WHERE org_id = $1 AND id = $2',
+  jobList: 'SELECT * FROM jobs WHERE org_id = $1 ORDER BY created_at DESC, seq DESC LIMIT $2',
+  // SKIP LOCKED: concurrent claimers pass over a job another is taking instead of queueing behind it.
+  // The scalar subquery runs once; a row whose status changed before we locked it is re-checked and skipped.
+  jobClaim: `UPDATE jobs SET status = 'INPROGRESS', lease_owner = $1, lease_expires_at = $2
+             WHERE id = (SELECT id FROM jobs
+                         WHERE status = 'ADDED' OR (status = 'INPROGRESS' AND lease_expires_at < $3)
+                         ORDER BY created_at, seq LIMIT 1
+                         FOR UPDATE SKIP LOCKED)
+             RETURNING *`,
+  jobRenew: "UPDATE jobs SET lease_expires_at = $1 WHERE id = $2 AND lease_owner = $3 AND status = 'INPROGRESS'",
+  jobAdvance: `UPDATE jobs SET added = added + $1, updated = updated + $2, skipped = skipped + $3,
+                               checkpoint_row = $4, lease_expires_at = $5
+               WHERE id = $6 AND lease_owner = $7 AND status = 'INPROGRESS' AND checkpoint_row < $4`,
+  jobRelease:
+    "UPDATE jobs SET lease_owner = NULL, lease_expires_at = 0 WHERE id = $1 AND lease_owner = $2 AND status = 'INPROGRESS'",
+  jobComplete: `UPDATE jobs SET status = 'COMPLETED', result_ready = true, finished_at = $1, lease_owner = NULL,
+                                lease_expires_at = NULL
+                WHERE id = $2 AND lease_owner = $3 AND status = 'INPROGRESS'`,
+  jobFail: `UPDATE jobs SET status = 'FAILED', failure_code = $1, failure_message = $2, finished_at = $3,
+                            lease_owner = NULL, lease_expires_at = NULL
+            WHERE id = $4 AND lease_owner = $5 AND status = 'INPROGRESS'`,
+  results: `SELECT row_no, status, record_id, errors FROM job_results
+            WHERE job_id = $1 AND row_no >= $2 ORDER BY row_no LIMIT $3`,
+  keysDelete: `DELETE FROM record_keys k
+               USING unnest($3::text[], $4::text[], $5::text[]) AS d (field, value, record_id)
+               WHERE k.org_id = $1 AND k.module = $2 AND k.field = d.field AND k.value = d.value
+                 AND k.record_id = d.record_id`,
+  // Record data goes as one JSON document rather than a text[] of JSON strings: one native stringify and
+  // one server-side parse, instead of escaping every quote for an array literal (measured ~1.7x faster).
+  // json_to_recordset hands a json column its text verbatim.
+  recordsInsert: `INSERT INTO records (id, org_id, module, data, created_at, modified_at)
+                  SELECT r.id, $1, $2, r.data, $3, $3 FROM json_to_recordset($4::json) AS r (id text, data json)`,
+  keysInsert: `INSERT INTO record_keys (org_id, module, field, value, record_id)
+               SELECT $1, $2, k.field, k.value, k.record_id
+               FROM unnest($3::text[], $4::text[], $5::text[]) AS k (field, value, record_id)`,
+  recordsUpdate: `UPDATE records r SET data = u.data, modified_at = $3
+                  FROM json_to_recordset($4::json) AS u (id text, data json)
+                  WHERE r.id = u.id AND r.org_id = $1 AND r.module = $2`,
+  resultsInsert: `INSERT INTO job_results (job_id, row_no, status, record_id, errors)
+                  SELECT $1, r.row_no, r.status, r.record_id, r.errors
+                  FROM unnest($2::integer[], $3::text[], $4::text[], $5::text[]) AS r (row_no, status, record_id, errors)`,
+  idsByKey: `SELECT value, record_id FROM record_keys
+             WHERE org_id = $1 AND module = $2 AND field = $3 AND value = ANY($4::text[])`,
+  byIds: 'SELECT * FROM records WHERE org_id = $1 AND module = $2 AND id = ANY($3::text[])',
+  recordGet: 'SELECT * FROM records WHERE org_id = $1 AND module = $2 AND id = $3',
+  recordList: 'SELECT * FROM records WHERE org_id = $1 AND module = $2 ORDER BY created_at, id LIMIT $3 OFFSET $4',
+  recordCount: 'SELECT count(*) AS n FROM records WHERE org_id = $1 AND module = $2',
+} as const;
+
+type Statement = keyof typeof SQL;
+
+const num = (v: unknown) => Number(v);
+const numOrNull = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+const strOrNull = (v: unknown) => (v === null || v === undefined ? null : String(v));
+
+function toJob(r: Row): Job {
+  const spec = r.spec as JobSpec;
+  const added = num(r.added);
+  const updated = num(r.updated);
+  const skipped = num(r.skipped);
+  return {
+    ...spec,
+    id: String(r.id),
+    orgId: String(r.org_id),
+    apiVersion: String(r.api_version),
+    status: r.status as Job['status'],
+    createdAt: num(r.created_at),
+    createdBy: r.created_by as User,
+    counts: { added, updated, skipped, total: added + updated + skipped },
+    fileName: String(r.file_name),
+    checkpointRow: num(r.checkpoint_row),
+    failure: r.failure_code ? { code: String(r.failure_code), message: String(r.failure_message ?? '') } : null,
+    resultReady: r.result_ready === true,
+    finishedAt: numOrNull(r.finished_at),
+  };
+}
+
+function toOrg(r: Row): Org {
+  return {
+    id: String(r.id),
+    name: String(r.name),
+    timeZone: String(r.time_zone),
+    createdAt: num(r.created_at),
+    user: { id: String(r.user_id), name: String(r.user_name), email: String(r.user_email) },
+  };
+}
+
+function toClient(r: Row): OAuthClient {
+  return {
+    clientId: String(r.client_id),
+    orgId: String(r.org_id),
+    clientSecret: String(r.client_secret),
+    clientType: r.client_type as OAuthClient['clientType'],
+    redirectUri: strOrNull(r.redirect_uri),
+    name: String(r.name),
+    createdAt: num(r.created_at),
+  };
+}
+
+function toFile(r: Row): UploadedFile {
+  return {
+    id: String(r.id),
+    orgId: String(r.org_id),
+    name: String(r.name),
+    csvName: String(r.csv_name),
+    size: num(r.size),
+    blobKey: String(r.blob_key),
+    header: r.header as string[],
+    delimiter: String(r.delimiter),
+    rowCount: num(r.row_count),
+    createdAt: num(r.created_at),
+  };
+}
+
+function toRecord(r: Row): StoredRecord {
+  return {
+    id: String(r.id),
+    module: String(r.module),
+    data: r.data as StoredRecord['data'],
+    createdAt: num(r.created_at),
+    modifiedAt: num(r.modified_at),
+  };
+}
+
+const scopesOf = (v: unknown) => [...(v as string[])];
+
+/** True for an error PostgreSQL raised because a unique key in record_keys is taken, or a deadlock. */
+function isChunkConflict(e: unknown): boolean {
+  const err = e as { code?: string; table?: string };
+  return (err.code === '23505' && err.table === 'record_keys') || err.code === '40P01';
+}
+
+/** `[{"id":…,"data":{…}},…]` for json_to_recordset. */
+const recordSet = (records: Array<{ id: string; data: unknown }>) =>
+  JSON.stringify(records.map((r) => ({ id: r.id, data: r.data })));
+
+interface KeyColumns {
+  field: string[];
+  value: string[];
+  recordId: string[];
+}
+
+function keyColumns(keys: Array<[string, string, string]>): KeyColumns {
+  // A fixed order (field, value) makes two chunks that insert the same keys lock them in the same order.
+  keys.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0));
+  return { field: keys.map((k) => k[0]), value: keys.map((k) => k[1]), recordId: keys.map((k) => k[2]) };
+}
+
+/**
+ * The scale-out store: PostgreSQL through a connection pool. Several API and worker processes share one
+ * database; jobs are claimed with FOR UPDATE SKIP LOCKED and a lease. Migrations are applied on open.
+ */
+export async function openPostgresStorage(url: string): Promise<Storage> {
+  const pool = new pg.Pool({ connectionString: url, application_name: 'bulkwrite' });
+  // An idle connection that dies (server restart) is dropped from the pool; without a listener Node would
+  // treat the event as an uncaught error. The next query opens a fresh connection.
+  pool.on('error', () => {});
+  try {
+    await migrate(pool);
+  } catch (e) {
+    await pool.end();
+    throw e;
+  }
+
+  const run = <R extends pg.QueryResultRow = Row>(
+    client: pg.Pool | pg.PoolClient,
+    name: Statement,
+    values: unknown[],
+  ): Promise<pg.QueryResult<R>> => client.query<R>({ name: `bw_${name}`, text: SQL[name], values });
+  const rows = async (name: Statement, values: unknown[]) => (await run(pool, name, values)).rows;
+  const one = async (name: Statement, values: unknown[]) => (await run(pool, name, values)).rows[0];
+  const changed = async (name: Statement, values: unknown[]) => (await run(pool, name, values)).rowCount ?? 0;
+
+  /** Runs `fn` in one transaction on one pooled connection; any throw rolls it back and is rethrown. */
+  async function transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await pool.connect();
+    let broken: Error | undefined;
+    try {
+      await client.query('BEGIN');
+      try {
+        const out = await fn(client);
+        await client.query('COMMIT');
+        return out;
+      } catch (e) {
+        await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
+        throw e;
+      }
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  /**
+   * Revokes the live refresh tokens among `tokenHashes` and every live access token issued from them, on
+   * the caller's transaction. Returns how many refresh tokens it revoked.
+   */
+  async function revokeRefresh(client: pg.PoolClient, tokenHashes: string[], now: number): Promise<number> {
+    const revoked = (await run(client, 'refreshRevoke', [now, tokenHashes])).rowCount ?? 0;
+    if (revoked > 0) await run(client, 'accessRevokeOfRefresh', [now, tokenHashes]);
+    return revoked;
+  }
+
+  async function writeChunk(client: pg.PoolClient, c: ChunkCommit): Promise<void> {
+    // First, and it locks the job row: a second committer of this job waits here, then sees the new
+    // checkpoint (or owner) and gets nothing, so a chunk is never applied twice.
+    const advanced = await run(client, 'jobAdvance', [
+      c.added,
+      c.updated,
+      c.skipped,
+      c.checkpointRow,
+      c.leaseUntil,
+      c.jobId,
+      c.workerId,
+    ]);
+    if (advanced.rowCount !== 1) throw new LeaseLostError(c.jobId);
+
+    // Keys released by updates go first, so a key may move to another record within one chunk.
+    const removed: Array<[string, string, string]> = [];
+    const added: Array<[string, string, string]> = [];
+    for (const rec of c.updates) {
+      for (const [field, value] of rec.removeKeys) removed.push([field, value, rec.id]);
+      for (const [field, value] of rec.addKeys) added.push([field, value, rec.id]);
+    }
+    for (const rec of c.inserts) for (const [field, value] of rec.keys) added.push([field, value, rec.id]);
+
+    if (removed.length > 0) {
+      const k = keyColumns(removed);
+      await run(client, 'keysDelete', [c.orgId, c.module, k.field, k.value, k.recordId]);
+    }
+    if (c.inserts.length > 0) {
+      await run(client, 'recordsInsert', [c.orgId, c.module, c.now, recordSet(c.inserts)]);
+    }
+    if (added.length > 0) {
+      const k = keyColumns(added);
+      await run(client, 'keysInsert', [c.orgId, c.module, k.field, k.value, k.recordId]);
+    }
+    if (c.updates.length > 0) {
+      await run(client, 'recordsUpdate', [c.orgId, c.module, c.now, recordSet(c.updates)]);
+    }
+    if (c.results.length > 0) {
+      await run(client, 'resultsInsert', [
+        c.jobId,
+        c.results.map((r) => r.rowNo),
+        c.results.map((r) => r.status),
+        c.results.map((r) => r.recordId),
+        c.results.map((r) => r.errors),
+      ]);
+    }
+  }
+
+  return {
+    async reserveIds(count) {
+      const r = await one('reserve', [String(count)]);
+      return BigInt(String(r!.first));
+    },
+
+    orgs: {
+      async create(org) {
+        await transaction(async (client) => {
+          await run(client, 'orgInsert', [org.id, org.name, org.timeZone, org.createdAt]);
+          await run(client, 'userInsert', [org.id, org.user.id, org.user.name, org.user.email]);
+        });
+      },
+      async get(orgId) {
+        const r = await one('orgGet', [orgId]);
+        return r && toOrg(r);
+      },
+      async getDefault() {
+        const r = await one('orgDefault', []);
+        return r && toOrg(r);
+      },
+      async list() {
+        return (await rows('orgList', [])).map(toOrg);
+      },
+      async getUser(orgId, ref) {
+        const r = ref.id ? await one('userById', [orgId, ref.id]) : await one('userByEmail', [orgId, ref.email ?? '']);
+        return r && { id: String(r.id), name: String(r.name), email: String(r.email) };
+      },
+    },
+
+    oauth: {
+      async createClient(c) {
+        await run(pool, 'clientInsert', [
+          c.clientId,
+          c.orgId,
+          c.clientSecret,
+          c.clientType,
+          c.redirectUri,
+          c.name,
+          c.createdAt,
+        ]);
+      },
+      async getClient(clientId) {
+        const r = await one('clientGet', [clientId]);
+        return r && toClient(r);
+      },
+      async clientsOf(orgId) {
+        return (await rows('clientsOf', [orgId])).map(toClient);
+      },
+      async saveGrantCode(g: GrantCode) {
+        await run(pool, 'grantInsert', [g.codeHash, g.clientId, g.orgId, g.userId, g.scopes, g.expiresAt]);
+      },
+      async consumeGrantCode(codeHash, now) {
+        const r = await one('grantUse', [now, codeHash]);
+        return (
+          r && {
+            codeHash: String(r.code_hash),
+            clientId: String(r.client_id),
+            orgId: String(r.org_id),
+            userId: String(r.user_id),
+            scopes: scopesOf(r.scopes),
+            expiresAt: num(r.expires_at),
+          }
+        );
+      },
+      async saveRefreshToken(t: RefreshToken) {
+        await run(pool, 'refreshInsert', [t.tokenHash, t.clientId, t.orgId, t.userId, t.scopes, t.createdAt]);
+      },
+      async getRefreshToken(tokenHash) {
+        const r = await one('refreshGet', [tokenHash]);
+        return (
+          r && {
+            tokenHash: String(r.token_hash),
+            clientId: String(r.client_id),
+            orgId: String(r.org_id),
+            userId: String(r.user_id),
+            scopes: scopesOf(r.scopes),
+            createdAt: num(r.created_at),
+          }
+        );
+      },
+      async saveAccessToken(t: AccessToken) {
+        await run(pool, 'accessInsert', [
+          t.tokenHash,
+          t.refreshTokenHash,
+          t.clientId,
+          t.orgId,
+          t.userId,
+          t.scopes,
+          t.expiresAt,
+          t.issuedAt ?? null,
+        ]);
+      },
+      async getAccessToken(tokenHash, now) {
+        const r = await one('accessGet', [tokenHash, now]);
+        return (
+          r && {
+            tokenHash: String(r.token_hash),
+            refreshTokenHash: strOrNull(r.refresh_token_hash),
+            clientId: String(r.client_id),
+            orgId: String(r.org_id),
+            userId: String(r.user_id),
+            scopes: scopesOf(r.scopes),
+            ...(r.issued_at === null ? {} : { issuedAt: num(r.issued_at) }),
+            expiresAt: num(r.expires_at),
+          }
+        );
+      },
+      async revokeRefreshToken(tokenHash, now) {
+        return (await transaction((client) => revokeRefresh(client, [tokenHash], now))) === 1;
+      },
+      async revokeAccessToken(tokenHash, now) {
+        return (await changed('accessRevoke', [now, tokenHash])) === 1;
+      },
+      async countAccessTokensIssued(refreshTokenHash, since) {
+        return num((await one('accessCountSince', [refreshTokenHash, since]))!.n);
+      },
+      async pruneAccessTokens(refreshTokenHash, keep, now) {
+        return changed('accessPrune', [now, refreshTokenHash, keep]);
+      },
+      async pruneRefreshTokens(clientId, userId, keep, now) {
+        return transaction(async (client) => {
+          const old = (await run(client, 'refreshOverLimit', [clientId, userId, keep])).rows;
+          return old.length === 0
+            ? 0
+            : revokeRefresh(
+                client,
+                old.map((r) => String(r.token_hash)),
+                now,
+              );
+        });
+      },
+    },
+
+    files: {
+      async create(f) {
+        await run(pool, 'fileInsert', [
+          f.orgId,
+          f.id,
+          f.name,
+          f.csvName,
+          f.size,
+          f.blobKey,
+          JSON.stringify(f.header),
+          f.delimiter,
+          f.rowCount,
+          f.createdAt,
+        ]);
+      },
+      async get(orgId, fileId) {
+        const r = await one('fileGet', [orgId, fileId]);
+        return r && toFile(r);
+      },
+    },
+
+    jobs: {
+      async create(job) {
+        const spec: JobSpec = {
+          operation: job.operation,
+          characterEncoding: job.characterEncoding,
+          ignoreEmpty: job.ignoreEmpty,
+          ignoreEmptyGiven: job.ignoreEmptyGiven,
+          callback: job.callback,
+          resources: job.resources,
+        };
+        await run(pool, 'jobInsert', [
+          job.id,
+          job.orgId,
+          job.apiVersion,
+          JSON.stringify(spec),
+          job.status,
+          job.createdAt,
+          JSON.stringify(job.createdBy),
+          job.fileName,
+        ]);
+      },
+      async get(orgId, jobId) {
+        const r = await one('jobGet', [orgId, jobId]);
+        return r && toJob(r);
+      },
+      async list(orgId, limit) {
+        return (await rows('jobList', [orgId, limit])).map(toJob);
+      },
+      async claimNext(workerId, leaseMs, now) {
+        const r = await one('jobClaim', [workerId, now + leaseMs, now]);
+        return r && toJob(r);
+      },
+      async renewLease(jobId, workerId, leaseMs, now) {
+        return (await changed('jobRenew', [now + leaseMs, jobId, workerId])) === 1;
+      },
+      async releaseLease(jobId, workerId) {
+        await run(pool, 'jobRelease', [jobId, workerId]);
+      },
+      async commitChunk(chunk) {
+        try {
+          await transaction((client) => writeChunk(client, chunk));
+        } catch (e) {
+          if (isChunkConflict(e)) throw new ChunkConflictError(chunk.jobId, { cause: e });
+          throw e;
+        }
+      },
+      async complete(jobId, workerId, now) {
+        if ((await changed('jobComplete', [now, jobId, workerId])) !== 1) throw new LeaseLostError(jobId);
+      },
+      async fail(jobId, workerId, failure, now) {
+        if ((await changed('jobFail', [failure.code, failure.message, now, jobId, workerId])) !== 1)
+          throw new LeaseLostError(jobId);
+      },
+      async results(jobId, fromRow, limit) {
+        return (await rows('results', [jobId, fromRow, limit])).map((r): RowResult => ({
+          rowNo: num(r.row_no),
+          status: r.status as RowResult['status'],
+          recordId: strOrNull(r.record_id),
+          errors: strOrNull(r.errors),
+        }));
+      },
+    },
+
+    records: {
+      async idsByKey(orgId, module, field, keys) {
+        const out = new Map<string, string>();
+        if (keys.length === 0) return out;
+        for (const r of await rows('idsByKey', [orgId, module, field, [...new Set(keys)]]))
+          out.set(String(r.value), String(r.record_id));
+        return out;
+      },
+      async byIds(orgId, module, ids) {
+        const out = new Map<string, StoredRecord>();
+        if (ids.length === 0) return out;
+        for (const r of await rows('byIds', [orgId, module, [...new Set(ids)]])) out.set(String(r.id), toRecord(r));
+        return out;
+      },
+      async get(orgId, module, id) {
+        const r = await one('recordGet', [orgId, module, id]);
+        return r && toRecord(r);
+      },
+      async list(orgId, module, offset, limit) {
+        return (await rows('recordList', [orgId, module, limit, offset])).map(toRecord);
+      },
+      async count(orgId, module) {
+        return num((await one('recordCount', [orgId, module]))!.n);
+      },
+    },
+
+    async close() {
+      await pool.end();
+    },
+  };
+}

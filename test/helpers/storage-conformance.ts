@@ -1,0 +1,1067 @@
+import assert from 'node:assert/strict';
+import { afterEach, beforeEach, describe, test } from 'node:test';
+import type { Job, Org, RecordData, RowResult, UploadedFile } from '../../src/domain/types.js';
+import {
+  ChunkConflictError,
+  LeaseLostError,
+  type AccessToken,
+  type ChunkCommit,
+  type InsertRecord,
+  type RefreshToken,
+  type Storage,
+  type UpdateRecord,
+} from '../../src/storage/storage.js';
+
+/** One fresh, empty store for one test. */
+export interface StoreUnderTest {
+  storage: Storage;
+  /** Another handle on the same store, as a second process would open it; cleanup closes it too. */
+  reopen(): Promise<Storage>;
+  /** Closes every handle and throws the store away. */
+  cleanup(): Promise<void>;
+}
+
+export const FIRST_ID = 4150868000000100000n;
+const T0 = 1_700_000_000_000;
+const LEASE = 30_000;
+const MODULE = 'Leads';
+
+export function makeOrg(
+  id: string,
+  createdAt = T0,
+  user = { id: `${id}-u1`, name: 'Ada Admin', email: 'Ada@Example.com' },
+): Org {
+  return { id, name: `Org ${id}`, timeZone: 'Asia/Kolkata', createdAt, user };
+}
+
+export function makeJob(orgId: string, id: string, createdAt = T0): Job {
+  return {
+    id,
+    orgId,
+    apiVersion: 'v8',
+    status: 'ADDED',
+    createdAt,
+    createdBy: { id: `${orgId}-u1`, name: 'Ada Admin', email: 'Ada@Example.com' },
+    operation: 'upsert',
+    characterEncoding: 'UTF-8',
+    ignoreEmpty: false,
+    ignoreEmptyGiven: false,
+    callback: { url: 'https://example.com/hook?x=1', method: 'post' },
+    resources: [
+      {
+        type: 'data',
+        module: { apiName: MODULE, id: '4150868000000002175' },
+        fileId: `${id}-file`,
+        findBy: 'Email',
+        ignoreEmpty: null,
+        fieldMappings: [
+          { apiName: 'Last_Name', index: 0, format: null, findBy: null, module: null, defaultValue: null },
+          { apiName: 'Email', index: 1, format: null, findBy: null, module: null, defaultValue: null },
+        ],
+        autoMapped: false,
+      },
+    ],
+    counts: { added: 0, updated: 0, skipped: 0, total: 0 },
+    fileName: 'leads.csv',
+    checkpointRow: 0,
+    failure: null,
+    resultReady: false,
+    finishedAt: null,
+  };
+}
+
+function makeFile(orgId: string, id: string): UploadedFile {
+  return {
+    id,
+    orgId,
+    name: 'leads.zip',
+    csvName: 'leads.csv',
+    size: 12_345,
+    blobKey: `uploads/${orgId}/${id}.zip`,
+    header: ['Last_Name', 'Email', 'Ünïcode "quoted", col'],
+    delimiter: ',',
+    rowCount: 25_000,
+    createdAt: T0,
+  };
+}
+
+/** A token of client 'c' for user 'u' of org 'o'; without `issuedAt`, one stored without an issue time. */
+function accessToken(tokenHash: string, refreshTokenHash: string | null, issuedAt?: number): AccessToken {
+  return {
+    tokenHash,
+    refreshTokenHash,
+    clientId: 'c',
+    orgId: 'o',
+    userId: 'u',
+    scopes: ['ZohoCRM.bulk.ALL'],
+    ...(issuedAt === undefined ? {} : { issuedAt }),
+    expiresAt: T0 + 3_600_000,
+  };
+}
+
+function refreshToken(tokenHash: string, clientId: string, userId: string, createdAt: number): RefreshToken {
+  return { tokenHash, clientId, orgId: 'o', userId, scopes: ['ZohoCRM.bulk.ALL'], createdAt };
+}
+
+const insert = (id: string, data: RecordData, keys: Array<[string, string]> = []): InsertRecord => ({ id, data, keys });
+const added = (rowNo: number, recordId: string): RowResult => ({ rowNo, status: 'ADDED', recordId, errors: null });
+
+/** A chunk for a job; counters follow from the result rows unless given. */
+function makeChunk(job: Job, workerId: string, checkpointRow: number, parts: Partial<ChunkCommit> = {}): ChunkCommit {
+  const results = parts.results ?? [];
+  const countOf = (s: RowResult['status']) => results.filter((r) => r.status === s).length;
+  return {
+    orgId: job.orgId,
+    jobId: job.id,
+    workerId,
+    module: MODULE,
+    inserts: [],
+    updates: [],
+    results,
+    added: countOf('ADDED'),
+    updated: countOf('UPDATED'),
+    skipped: countOf('SKIPPED'),
+    checkpointRow,
+    leaseUntil: T0 + 1_000 + LEASE,
+    now: T0 + 1_000,
+    ...parts,
+  };
+}
+
+/**
+ * The contract every Storage adapter keeps. Each test gets a fresh store from `open`; the tests that race
+ * two handles (claims, grant codes, id blocks) get their real concurrency on PostgreSQL.
+ */
+export function defineStorageConformance(name: string, open: () => Promise<StoreUnderTest>): void {
+  describe(`${name} storage`, () => {
+    let store: StoreUnderTest | undefined;
+    let storage: Storage;
+
+    beforeEach(async () => {
+      store = undefined;
+      store = await open();
+      storage = store.storage;
+    });
+    afterEach(async () => {
+      await store?.cleanup();
+    });
+
+    /** An org with one job, claimed by worker A at T0. */
+    async function claimedJob(jobId = 'job-1', orgId = 'org-a'): Promise<Job> {
+      if (!(await storage.orgs.get(orgId))) await storage.orgs.create(makeOrg(orgId));
+      await storage.jobs.create(makeJob(orgId, jobId));
+      const job = await storage.jobs.claimNext('worker-a', LEASE, T0);
+      assert.equal(job?.id, jobId);
+      return job;
+    }
+
+    describe('ids', () => {
+      test('reserves ids from 4150868000000100000 on, never handing out the same id twice', async () => {
+        assert.equal(await storage.reserveIds(10), FIRST_ID);
+        assert.equal(await storage.reserveIds(1), FIRST_ID + 10n);
+        assert.equal(await storage.reserveIds(5_000), FIRST_ID + 11n);
+        assert.equal(await storage.reserveIds(1), FIRST_ID + 5_011n);
+      });
+
+      test('reserves disjoint blocks when many reservations race from two handles', async () => {
+        const other = await store!.reopen();
+        const sizes = Array.from({ length: 60 }, (_, i) => 1 + ((i * 7919) % 997));
+        const starts = await Promise.all(sizes.map((n, i) => (i % 2 ? other : storage).reserveIds(n)));
+        const blocks = starts
+          .map((start, i) => ({ start, end: start + BigInt(sizes[i]!) }))
+          .sort((a, b) => (a.start < b.start ? -1 : 1));
+        for (let i = 1; i < blocks.length; i++) assert.ok(blocks[i - 1]!.end <= blocks[i]!.start, 'blocks overlap');
+        const total = sizes.reduce((a, b) => a + b, 0);
+        assert.equal(await storage.reserveIds(1), FIRST_ID + BigInt(total));
+      });
+    });
+
+    describe('orgs and users', () => {
+      test('creates an org with its user and reads both back', async () => {
+        const org = makeOrg('org-a');
+        await storage.orgs.create(org);
+        assert.deepEqual(await storage.orgs.get('org-a'), org);
+      });
+
+      test('returns undefined for an org that does not exist', async () => {
+        assert.equal(await storage.orgs.get('nope'), undefined);
+        assert.equal(await storage.orgs.getDefault(), undefined);
+      });
+
+      test('gives the oldest org as the default, whatever order they were created in', async () => {
+        await storage.orgs.create(makeOrg('org-new', T0 + 10));
+        await storage.orgs.create(makeOrg('org-old', T0));
+        await storage.orgs.create(makeOrg('org-same-time', T0));
+        assert.equal((await storage.orgs.getDefault())?.id, 'org-old');
+      });
+
+      test('lists every org oldest first, ties in creation order, each with its first user', async () => {
+        assert.deepEqual(await storage.orgs.list(), []);
+        const newest = makeOrg('org-new', T0 + 10);
+        const tieFirst = makeOrg('org-z', T0, { id: 'z-u1', name: 'Zed', email: 'zed@example.com' });
+        const tieSecond = makeOrg('org-a', T0);
+        await storage.orgs.create(newest);
+        await storage.orgs.create(tieFirst);
+        await storage.orgs.create(tieSecond);
+        assert.deepEqual(await storage.orgs.list(), [tieFirst, tieSecond, newest]);
+      });
+
+      test('finds a user by id or by email regardless of case, only within its own org', async () => {
+        await storage.orgs.create(makeOrg('org-a'));
+        await storage.orgs.create(makeOrg('org-b', T0, { id: 'b-u1', name: 'Bob', email: 'bob@example.com' }));
+        const ada = { id: 'org-a-u1', name: 'Ada Admin', email: 'Ada@Example.com' };
+        assert.deepEqual(await storage.orgs.getUser('org-a', { id: 'org-a-u1' }), ada);
+        assert.deepEqual(await storage.orgs.getUser('org-a', { email: 'ada@example.COM' }), ada);
+        assert.equal(await storage.orgs.getUser('org-a', { id: 'b-u1' }), undefined);
+        assert.equal(await storage.orgs.getUser('org-a', { email: 'bob@example.com' }), undefined);
+        assert.equal(await storage.orgs.getUser('org-b', { email: 'ada@example.com' }), undefined);
+      });
+    });
+
+    describe('OAuth', () => {
+      test("stores OAuth clients and lists an org's clients oldest first", async () => {
+        await storage.orgs.create(makeOrg('org-a'));
+        await storage.orgs.create(makeOrg('org-b'));
+        const server = {
+          clientId: '1000.SERVER',
+          orgId: 'org-a',
+          clientSecret: 's3cret',
+          clientType: 'server' as const,
+          redirectUri: 'https://app.example.com/cb',
+          name: 'Server app',
+          createdAt: T0 + 5,
+        };
+        const self = {
+          ...server,
+          clientId: '1000.SELF',
+          clientType: 'self' as const,
+          redirectUri: null,
+          createdAt: T0,
+        };
+        await storage.oauth.createClient(server);
+        await storage.oauth.createClient(self);
+        await storage.oauth.createClient({ ...self, clientId: '1000.OTHER', orgId: 'org-b' });
+        assert.deepEqual(await storage.oauth.getClient('1000.SERVER'), server);
+        assert.deepEqual(await storage.oauth.getClient('1000.SELF'), self);
+        assert.equal(await storage.oauth.getClient('1000.NOPE'), undefined);
+        assert.deepEqual(await storage.oauth.clientsOf('org-a'), [self, server]);
+        assert.deepEqual(await storage.oauth.clientsOf('org-c'), []);
+      });
+
+      test('hands out a grant code once and undefined on every later try', async () => {
+        const code = {
+          codeHash: 'h1',
+          clientId: '1000.SELF',
+          orgId: 'org-a',
+          userId: 'u1',
+          scopes: ['ZohoCRM.bulk.ALL', 'ZohoFiles.files.ALL'],
+          expiresAt: T0 + 60_000,
+        };
+        await storage.oauth.saveGrantCode(code);
+        assert.deepEqual(await storage.oauth.consumeGrantCode('h1', T0), code);
+        assert.equal(await storage.oauth.consumeGrantCode('h1', T0 + 1), undefined);
+        assert.equal(await storage.oauth.consumeGrantCode('unknown', T0), undefined);
+      });
+
+      test('refuses a grant code from its expiry on', async () => {
+        const code = { codeHash: 'h1', clientId: 'c', orgId: 'o', userId: 'u', scopes: [], expiresAt: T0 };
+        await storage.oauth.saveGrantCode(code);
+        await storage.oauth.saveGrantCode({ ...code, codeHash: 'h2' });
+        assert.equal(await storage.oauth.consumeGrantCode('h1', T0), undefined);
+        assert.equal(await storage.oauth.consumeGrantCode('h2', T0 + 1), undefined);
+        assert.deepEqual(await storage.oauth.consumeGrantCode('h2', T0 - 1), { ...code, codeHash: 'h2' });
+      });
+
+      test('hands out a grant code to only one of many consumers racing for it', async () => {
+        const other = await store!.reopen();
+        const code = { codeHash: 'race', clientId: 'c', orgId: 'o', userId: 'u', scopes: ['a'], expiresAt: T0 + 1 };
+        await storage.oauth.saveGrantCode(code);
+        const got = await Promise.all(
+          Array.from({ length: 12 }, (_, i) => (i % 2 ? other : storage).oauth.consumeGrantCode('race', T0)),
+        );
+        assert.equal(got.filter(Boolean).length, 1);
+      });
+
+      test('stores a refresh token and returns undefined for an unknown one', async () => {
+        const token = {
+          tokenHash: '4150868000000700001',
+          clientId: 'c',
+          orgId: 'o',
+          userId: 'u',
+          scopes: ['ZohoCRM.bulk.ALL'],
+          createdAt: T0,
+        };
+        await storage.oauth.saveRefreshToken(token);
+        assert.deepEqual(await storage.oauth.getRefreshToken('4150868000000700001'), token);
+        assert.deepEqual(
+          await storage.oauth.getRefreshToken('4150868000000700001'),
+          token,
+          'a refresh token is not used up',
+        );
+        assert.equal(await storage.oauth.getRefreshToken('4150868000000700002'), undefined);
+      });
+
+      test('returns an access token until it expires and undefined from its expiry on', async () => {
+        const token = {
+          tokenHash: 'a1',
+          refreshTokenHash: '4150868000000700001',
+          clientId: 'c',
+          orgId: 'o',
+          userId: 'u',
+          scopes: ['ZohoCRM.bulk.ALL', 'ZohoCRM.modules.ALL'],
+          expiresAt: T0 + 3_600_000,
+        };
+        const direct = { ...token, tokenHash: 'a2', refreshTokenHash: null };
+        await storage.oauth.saveAccessToken(token);
+        await storage.oauth.saveAccessToken(direct);
+        assert.deepEqual(await storage.oauth.getAccessToken('a1', T0), token);
+        assert.deepEqual(await storage.oauth.getAccessToken('a2', T0 + 3_599_999), direct);
+        assert.equal(await storage.oauth.getAccessToken('a1', T0 + 3_600_000), undefined);
+        assert.equal(await storage.oauth.getAccessToken('nope', T0), undefined);
+      });
+
+      test('keeps the issue time of an access token that has one and leaves it out of one saved without', async () => {
+        const issued = { ...accessToken('a1', 'r1'), issuedAt: T0 - 5 };
+        const without = accessToken('a2', 'r1');
+        await storage.oauth.saveAccessToken(issued);
+        await storage.oauth.saveAccessToken(without);
+        assert.deepEqual(await storage.oauth.getAccessToken('a1', T0), issued);
+        const got = await storage.oauth.getAccessToken('a2', T0);
+        assert.deepEqual(got, without);
+        assert.equal(got && 'issuedAt' in got, false);
+      });
+
+      test('revokes an access token once, leaving the other tokens of its refresh token live', async () => {
+        await storage.oauth.saveAccessToken(accessToken('a1', 'r1', T0));
+        await storage.oauth.saveAccessToken(accessToken('a2', 'r1', T0));
+        assert.equal(await storage.oauth.revokeAccessToken('a1', T0 + 1), true);
+        assert.equal(await storage.oauth.getAccessToken('a1', T0 + 2), undefined);
+        assert.equal((await storage.oauth.getAccessToken('a2', T0 + 2))?.tokenHash, 'a2');
+        assert.equal(await storage.oauth.revokeAccessToken('a1', T0 + 3), false, 'already revoked');
+        assert.equal(await storage.oauth.revokeAccessToken('nope', T0 + 3), false);
+      });
+
+      test('revokes a refresh token together with every access token issued from it, and nothing else', async () => {
+        await storage.oauth.saveRefreshToken(refreshToken('r1', 'c', 'u', T0));
+        await storage.oauth.saveRefreshToken(refreshToken('r2', 'c', 'u', T0));
+        await storage.oauth.saveAccessToken(accessToken('a1', 'r1', T0));
+        await storage.oauth.saveAccessToken(accessToken('a2', 'r1'));
+        await storage.oauth.saveAccessToken(accessToken('b1', 'r2', T0));
+        await storage.oauth.saveAccessToken(accessToken('d1', null, T0));
+        assert.equal(await storage.oauth.revokeRefreshToken('r1', T0 + 1), true);
+        assert.equal(await storage.oauth.getRefreshToken('r1'), undefined);
+        assert.equal(await storage.oauth.getAccessToken('a1', T0 + 2), undefined);
+        assert.equal(await storage.oauth.getAccessToken('a2', T0 + 2), undefined);
+        assert.equal((await storage.oauth.getRefreshToken('r2'))?.tokenHash, 'r2');
+        assert.equal((await storage.oauth.getAccessToken('b1', T0 + 2))?.tokenHash, 'b1');
+        assert.equal((await storage.oauth.getAccessToken('d1', T0 + 2))?.tokenHash, 'd1');
+        assert.equal(await storage.oauth.revokeRefreshToken('r1', T0 + 3), false, 'already revoked');
+        assert.equal(await storage.oauth.revokeRefreshToken('nope', T0 + 3), false);
+      });
+
+      test('counts the access tokens issued from a refresh token since a time, revoked and expired ones too', async () => {
+        await storage.oauth.saveAccessToken(accessToken('old', 'r1', T0 - 1));
+        await storage.oauth.saveAccessToken(accessToken('unknown-age', 'r1'));
+        await storage.oauth.saveAccessToken(accessToken('at-since', 'r1', T0));
+        await storage.oauth.saveAccessToken(accessToken('revoked', 'r1', T0 + 1));
+        await storage.oauth.saveAccessToken({ ...accessToken('expired', 'r1', T0 + 2), expiresAt: T0 + 3 });
+        await storage.oauth.saveAccessToken(accessToken('other', 'r2', T0 + 1));
+        await storage.oauth.revokeAccessToken('revoked', T0 + 1);
+        assert.equal(await storage.oauth.countAccessTokensIssued('r1', T0), 3);
+        assert.equal(await storage.oauth.countAccessTokensIssued('r1', T0 + 2), 1);
+        assert.equal(await storage.oauth.countAccessTokensIssued('r1', T0 + 3), 0);
+        assert.equal(await storage.oauth.countAccessTokensIssued('r2', T0), 1);
+        assert.equal(await storage.oauth.countAccessTokensIssued('nope', 0), 0);
+      });
+
+      test("keeps a refresh token's newest live access tokens and revokes the older live ones", async () => {
+        const now = T0 + 100;
+        // Saved out of order; equal issue times go by insertion; no issue time counts as the oldest.
+        await storage.oauth.saveAccessToken(accessToken('t-mid', 'r1', T0 + 20));
+        await storage.oauth.saveAccessToken(accessToken('t-unknown', 'r1'));
+        await storage.oauth.saveAccessToken(accessToken('t-new', 'r1', T0 + 30));
+        await storage.oauth.saveAccessToken(accessToken('t-tie-z', 'r1', T0 + 10));
+        await storage.oauth.saveAccessToken(accessToken('t-tie-a', 'r1', T0 + 10));
+        await storage.oauth.saveAccessToken({ ...accessToken('t-expired', 'r1', T0 + 40), expiresAt: now });
+        await storage.oauth.saveAccessToken(accessToken('t-revoked', 'r1', T0 + 50));
+        await storage.oauth.saveAccessToken(accessToken('t-other', 'r2', T0));
+        await storage.oauth.revokeAccessToken('t-revoked', T0 + 50);
+        const live = async () => {
+          const out: string[] = [];
+          for (const h of ['t-new', 't-mid', 't-tie-a', 't-tie-z', 't-unknown', 't-other'])
+            if (await storage.oauth.getAccessToken(h, now)) out.push(h);
+          return out;
+        };
+
+        assert.equal(await storage.oauth.pruneAccessTokens('r1', 5, now), 0);
+        assert.equal(await storage.oauth.pruneAccessTokens('r1', 4, now), 1);
+        assert.deepEqual(await live(), ['t-new', 't-mid', 't-tie-a', 't-tie-z', 't-other']);
+        assert.equal(await storage.oauth.pruneAccessTokens('r1', 3, now), 1);
+        assert.deepEqual(await live(), ['t-new', 't-mid', 't-tie-a', 't-other'], 'the earlier of a tie goes first');
+        assert.equal(await storage.oauth.pruneAccessTokens('r1', 1, now), 2);
+        assert.deepEqual(await live(), ['t-new', 't-other']);
+        assert.equal(await storage.oauth.pruneAccessTokens('r1', 1, now), 0);
+        assert.equal(await storage.oauth.pruneAccessTokens('r1', 0, now), 1);
+        assert.deepEqual(await live(), ['t-other']);
+        assert.equal(await storage.oauth.pruneAccessTokens('nope', 0, now), 0);
+      });
+
+      test("keeps a user's newest refresh tokens of a client and revokes the older ones with their access tokens", async () => {
+        // Saved out of order; equal creation times go by insertion.
+        await storage.oauth.saveRefreshToken(refreshToken('r-mid', 'c', 'u', T0 + 20));
+        await storage.oauth.saveRefreshToken(refreshToken('r-old', 'c', 'u', T0));
+        await storage.oauth.saveRefreshToken(refreshToken('r-new', 'c', 'u', T0 + 30));
+        await storage.oauth.saveRefreshToken(refreshToken('r-tie-z', 'c', 'u', T0 + 10));
+        await storage.oauth.saveRefreshToken(refreshToken('r-tie-a', 'c', 'u', T0 + 10));
+        await storage.oauth.saveRefreshToken(refreshToken('r-revoked', 'c', 'u', T0 + 40));
+        await storage.oauth.saveRefreshToken(refreshToken('r-other-user', 'c', 'v', T0));
+        await storage.oauth.saveRefreshToken(refreshToken('r-other-client', 'd', 'u', T0));
+        await storage.oauth.revokeRefreshToken('r-revoked', T0 + 40);
+        await storage.oauth.saveAccessToken(accessToken('a-old', 'r-old', T0));
+        await storage.oauth.saveAccessToken(accessToken('a-tie-z', 'r-tie-z', T0 + 10));
+        await storage.oauth.saveAccessToken(accessToken('a-mid', 'r-mid', T0 + 20));
+        await storage.oauth.saveAccessToken(accessToken('a-other', 'r-other-user', T0));
+        const live = async () => {
+          const out: string[] = [];
+          for (const h of ['r-new', 'r-mid', 'r-tie-a', 'r-tie-z', 'r-old', 'r-other-user', 'r-other-client'])
+            if (await storage.oauth.getRefreshToken(h)) out.push(h);
+          return out;
+        };
+
+        assert.equal(await storage.oauth.pruneRefreshTokens('c', 'u', 5, T0 + 50), 0);
+        assert.equal(await storage.oauth.pruneRefreshTokens('c', 'u', 3, T0 + 50), 2);
+        assert.deepEqual(await live(), ['r-new', 'r-mid', 'r-tie-a', 'r-other-user', 'r-other-client']);
+        assert.equal(await storage.oauth.getAccessToken('a-old', T0 + 51), undefined);
+        assert.equal(await storage.oauth.getAccessToken('a-tie-z', T0 + 51), undefined);
+        assert.equal((await storage.oauth.getAccessToken('a-mid', T0 + 51))?.tokenHash, 'a-mid');
+        assert.equal(await storage.oauth.pruneRefreshTokens('c', 'u', 3, T0 + 52), 0);
+        assert.equal(await storage.oauth.pruneRefreshTokens('c', 'u', 0, T0 + 52), 3);
+        assert.deepEqual(await live(), ['r-other-user', 'r-other-client']);
+        assert.equal(await storage.oauth.getAccessToken('a-mid', T0 + 53), undefined);
+        assert.equal((await storage.oauth.getAccessToken('a-other', T0 + 53))?.tokenHash, 'a-other');
+        assert.equal(await storage.oauth.pruneRefreshTokens('nope', 'u', 0, T0 + 53), 0);
+      });
+    });
+
+    describe('files', () => {
+      test('stores an uploaded file and hides it from other orgs', async () => {
+        const file = makeFile('org-a', '4150868000000300001');
+        await storage.files.create(file);
+        assert.deepEqual(await storage.files.get('org-a', file.id), file);
+        assert.equal(await storage.files.get('org-b', file.id), undefined);
+        assert.equal(await storage.files.get('org-a', '4150868000000300002'), undefined);
+      });
+    });
+
+    describe('jobs', () => {
+      test('creates a job and reads it back exactly as created', async () => {
+        const job = makeJob('org-a', '4150868000000400001');
+        await storage.jobs.create(job);
+        assert.deepEqual(await storage.jobs.get('org-a', job.id), job);
+      });
+
+      test('hides a job from every org but its own', async () => {
+        await storage.jobs.create(makeJob('org-a', 'job-1'));
+        assert.equal(await storage.jobs.get('org-b', 'job-1'), undefined);
+        assert.equal(await storage.jobs.get('org-a', 'job-2'), undefined);
+        assert.deepEqual(await storage.jobs.list('org-b', 10), []);
+      });
+
+      test("lists an org's jobs newest first, up to the limit", async () => {
+        await storage.jobs.create(makeJob('org-a', 'job-1', T0));
+        await storage.jobs.create(makeJob('org-a', 'job-3', T0 + 2));
+        await storage.jobs.create(makeJob('org-b', 'job-b', T0 + 3));
+        await storage.jobs.create(makeJob('org-a', 'job-2', T0));
+        const ids = async (limit: number) => (await storage.jobs.list('org-a', limit)).map((j) => j.id);
+        assert.deepEqual(await ids(10), ['job-3', 'job-2', 'job-1']);
+        assert.deepEqual(await ids(2), ['job-3', 'job-2']);
+      });
+    });
+
+    describe('claiming jobs', () => {
+      test('returns undefined when no job waits', async () => {
+        assert.equal(await storage.jobs.claimNext('worker-a', LEASE, T0), undefined);
+      });
+
+      test('claims the oldest waiting job first, ties in creation order, and leases it to the worker', async () => {
+        await storage.jobs.create(makeJob('org-a', 'job-late', T0 + 2));
+        await storage.jobs.create(makeJob('org-b', 'job-early', T0 + 1));
+        await storage.jobs.create(makeJob('org-a', 'job-early-too', T0 + 1));
+        const first = await storage.jobs.claimNext('worker-a', LEASE, T0 + 10);
+        assert.equal(first?.id, 'job-early');
+        assert.equal(first.status, 'INPROGRESS');
+        assert.equal((await storage.jobs.get('org-b', 'job-early'))?.status, 'INPROGRESS');
+        assert.equal((await storage.jobs.claimNext('worker-b', LEASE, T0 + 10))?.id, 'job-early-too');
+        assert.equal((await storage.jobs.claimNext('worker-c', LEASE, T0 + 10))?.id, 'job-late');
+        assert.equal(await storage.jobs.claimNext('worker-d', LEASE, T0 + 10), undefined);
+      });
+
+      test('does not hand a job out again while its lease lasts, and does once it has expired', async () => {
+        await claimedJob();
+        assert.equal(await storage.jobs.claimNext('worker-b', LEASE, T0 + LEASE - 1), undefined);
+        assert.equal(await storage.jobs.claimNext('worker-b', LEASE, T0 + LEASE), undefined);
+        const taken = await storage.jobs.claimNext('worker-b', LEASE, T0 + LEASE + 1);
+        assert.equal(taken?.id, 'job-1');
+        assert.equal(taken.status, 'INPROGRESS');
+      });
+
+      test("refuses the first worker's writes after another worker took its expired job", async () => {
+        const job = await claimedJob();
+        const late = T0 + LEASE + 1;
+        assert.ok(await storage.jobs.claimNext('worker-b', LEASE, late));
+        assert.equal(await storage.jobs.renewLease(job.id, 'worker-a', LEASE, late), false);
+        await assert.rejects(
+          storage.jobs.commitChunk(
+            makeChunk(job, 'worker-a', 1, {
+              results: [added(1, '4150868000000700001')],
+              inserts: [insert('4150868000000700001', {})],
+            }),
+          ),
+          LeaseLostError,
+        );
+        await assert.rejects(storage.jobs.complete(job.id, 'worker-a', late), LeaseLostError);
+        await assert.rejects(storage.jobs.fail(job.id, 'worker-a', { code: 'X', message: 'x' }, late), LeaseLostError);
+        assert.equal(await storage.records.get('org-a', MODULE, '4150868000000700001'), undefined);
+        assert.deepEqual(await storage.jobs.results(job.id, 1, 10), []);
+        await storage.jobs.commitChunk(
+          makeChunk(job, 'worker-b', 1, {
+            results: [added(1, '4150868000000700002')],
+            inserts: [insert('4150868000000700002', {})],
+            now: late,
+          }),
+        );
+        assert.equal((await storage.jobs.get('org-a', job.id))?.counts.added, 1);
+      });
+
+      test('never claims a finished job, however late', async () => {
+        await storage.jobs.create(makeJob('org-a', 'job-1', T0));
+        await storage.jobs.create(makeJob('org-a', 'job-2', T0 + 1));
+        await storage.jobs.complete((await storage.jobs.claimNext('w', LEASE, T0))!.id, 'w', T0);
+        await storage.jobs.fail(
+          (await storage.jobs.claimNext('w', LEASE, T0))!.id,
+          'w',
+          { code: 'E', message: 'e' },
+          T0,
+        );
+        assert.equal(await storage.jobs.claimNext('w2', LEASE, T0 + 10 * LEASE), undefined);
+      });
+
+      test('never gives the same job to two workers claiming at once', async () => {
+        const other = await store!.reopen();
+        for (let i = 0; i < 8; i++) await storage.jobs.create(makeJob('org-a', `job-${i}`, T0 + i));
+        const claims = await Promise.all(
+          Array.from({ length: 20 }, (_, i) =>
+            (i % 2 ? other : storage).jobs.claimNext(`worker-${i}`, LEASE, T0 + 100),
+          ),
+        );
+        const ids = claims.filter((j) => j !== undefined).map((j) => j.id);
+        assert.equal(ids.length, 8);
+        assert.equal(new Set(ids).size, 8);
+      });
+
+      test('renews a lease only for the worker that holds it', async () => {
+        const job = await claimedJob();
+        assert.equal(await storage.jobs.renewLease(job.id, 'worker-b', LEASE, T0 + 1_000), false);
+        assert.equal(await storage.jobs.renewLease(job.id, 'worker-a', 5 * LEASE, T0 + 1_000), true);
+        assert.equal(await storage.jobs.claimNext('worker-b', LEASE, T0 + 2 * LEASE), undefined);
+        assert.equal((await storage.jobs.claimNext('worker-b', LEASE, T0 + 1_001 + 5 * LEASE))?.id, job.id);
+        assert.equal(await storage.jobs.renewLease('no-such-job', 'worker-b', LEASE, T0), false);
+      });
+
+      test('hands a released job to the next worker at once, checkpoint kept; only the holder can release it', async () => {
+        const job = await claimedJob();
+        await storage.jobs.commitChunk(
+          makeChunk(job, 'worker-a', 3, {
+            results: [added(3, '4150868000000700003')],
+            inserts: [insert('4150868000000700003', {})],
+          }),
+        );
+        await storage.jobs.releaseLease(job.id, 'worker-b');
+        assert.equal(await storage.jobs.claimNext('worker-c', LEASE, T0 + 2_000), undefined);
+        await storage.jobs.releaseLease(job.id, 'worker-a');
+        const resumed = await storage.jobs.claimNext('worker-c', LEASE, T0 + 2_000);
+        assert.equal(resumed?.id, job.id);
+        assert.equal(resumed.status, 'INPROGRESS');
+        assert.equal(resumed.checkpointRow, 3);
+        assert.equal(resumed.counts.added, 1);
+      });
+    });
+
+    describe('committing chunks', () => {
+      test('commits records, keys, results, counters and the checkpoint of a chunk together', async () => {
+        const job = await claimedJob();
+        const skippedRow: RowResult = {
+          rowNo: 2,
+          status: 'SKIPPED',
+          recordId: null,
+          errors: 'MANDATORY_NOT_FOUND-Last_Name',
+        };
+        await storage.jobs.commitChunk(
+          makeChunk(job, 'worker-a', 3, {
+            inserts: [
+              insert('4150868000000700001', { Last_Name: 'One', Email: 'one@x.com' }, [['Email', 'one@x.com']]),
+              insert('4150868000000700003', { Last_Name: 'Three' }),
+            ],
+            results: [added(1, '4150868000000700001'), skippedRow, added(3, '4150868000000700003')],
+          }),
+        );
+        const after = await storage.jobs.get('org-a', job.id);
+        assert.deepEqual(after?.counts, { added: 2, updated: 0, skipped: 1, total: 3 });
+        assert.equal(after.checkpointRow, 3);
+        assert.equal(after.status, 'INPROGRESS');
+        assert.deepEqual(await storage.records.get('org-a', MODULE, '4150868000000700001'), {
+          id: '4150868000000700001',
+          module: MODULE,
+          data: { Last_Name: 'One', Email: 'one@x.com' },
+          createdAt: T0 + 1_000,
+          modifiedAt: T0 + 1_000,
+        });
+        assert.deepEqual(
+          await storage.records.idsByKey('org-a', MODULE, 'Email', ['one@x.com']),
+          new Map([['one@x.com', '4150868000000700001']]),
+        );
+        assert.deepEqual(await storage.jobs.results(job.id, 1, 10), [
+          added(1, '4150868000000700001'),
+          skippedRow,
+          added(3, '4150868000000700003'),
+        ]);
+        assert.equal(await storage.records.count('org-a', MODULE), 2);
+      });
+
+      test("renews the lease to the chunk's leaseUntil", async () => {
+        const job = await claimedJob();
+        await storage.jobs.commitChunk(makeChunk(job, 'worker-a', 1, { leaseUntil: T0 + 10 * LEASE }));
+        assert.equal(await storage.jobs.claimNext('worker-b', LEASE, T0 + 5 * LEASE), undefined);
+        assert.equal((await storage.jobs.claimNext('worker-b', LEASE, T0 + 10 * LEASE + 1))?.id, job.id);
+      });
+
+      test('applies updates: new data, new modified time, keys moved from old values to new', async () => {
+        const job = await claimedJob();
+        await storage.jobs.commitChunk(
+          makeChunk(job, 'worker-a', 1, {
+            inserts: [
+              insert('4150868000000700001', { Last_Name: 'One', Email: 'old@x.com' }, [['Email', 'old@x.com']]),
+            ],
+            results: [added(1, '4150868000000700001')],
+          }),
+        );
+        const update: UpdateRecord = {
+          id: '4150868000000700001',
+          data: { Last_Name: 'Uno', Email: 'new@x.com' },
+          removeKeys: [['Email', 'old@x.com']],
+          addKeys: [['Email', 'new@x.com']],
+        };
+        await storage.jobs.commitChunk(
+          makeChunk(job, 'worker-a', 2, {
+            updates: [update],
+            results: [{ rowNo: 2, status: 'UPDATED', recordId: '4150868000000700001', errors: null }],
+            now: T0 + 5_000,
+          }),
+        );
+        const rec = await storage.records.get('org-a', MODULE, '4150868000000700001');
+        assert.deepEqual(rec?.data, update.data);
+        assert.equal(rec.createdAt, T0 + 1_000);
+        assert.equal(rec.modifiedAt, T0 + 5_000);
+        const keys = await storage.records.idsByKey('org-a', MODULE, 'Email', ['old@x.com', 'new@x.com']);
+        assert.deepEqual(keys, new Map([['new@x.com', '4150868000000700001']]));
+        assert.deepEqual((await storage.jobs.get('org-a', job.id))?.counts, {
+          added: 1,
+          updated: 1,
+          skipped: 0,
+          total: 2,
+        });
+      });
+
+      test('lets a key released by one record be taken by another in the same chunk', async () => {
+        const job = await claimedJob();
+        await storage.jobs.commitChunk(
+          makeChunk(job, 'worker-a', 2, {
+            inserts: [
+              insert('4150868000000700001', { Email: 'a@x.com' }, [['Email', 'a@x.com']]),
+              insert('4150868000000700002', { Email: 'b@x.com' }, [['Email', 'b@x.com']]),
+            ],
+            results: [added(1, '4150868000000700001'), added(2, '4150868000000700002')],
+          }),
+        );
+        // r1 and r2 swap addresses, and a new record takes the one r1 gave up... after r1 took r2's.
+        await storage.jobs.commitChunk(
+          makeChunk(job, 'worker-a', 5, {
+            inserts: [insert('4150868000000700003', { Email: 'a@x.com' }, [['Email', 'a@x.com']])],
+            updates: [
+              {
+                id: '4150868000000700001',
+                data: { Email: 'b@x.com' },
+                removeKeys: [['Email', 'a@x.com']],
+                addKeys: [['Email', 'b@x.com']],
+              },
+              {
+                id: '4150868000000700002',
+                data: { Email: 'c@x.com' },
+                removeKeys: [['Email', 'b@x.com']],
+                addKeys: [['Email', 'c@x.com']],
+              },
+            ],
+            results: [
+              { rowNo: 3, status: 'UPDATED', recordId: '4150868000000700001', errors: null },
+              { rowNo: 4, status: 'UPDATED', recordId: '4150868000000700002', errors: null },
+              added(5, '4150868000000700003'),
+            ],
+          }),
+        );
+        const keys = await storage.records.idsByKey('org-a', MODULE, 'Email', ['a@x.com', 'b@x.com', 'c@x.com']);
+        assert.deepEqual(
+          keys,
+          new Map([
+            ['a@x.com', '4150868000000700003'],
+            ['b@x.com', '4150868000000700001'],
+            ['c@x.com', '4150868000000700002'],
+          ]),
+        );
+      });
+
+      test('rolls back a whole chunk whose unique keys clash, leaving records, results and counters as they were', async () => {
+        const job = await claimedJob();
+        await storage.jobs.commitChunk(
+          makeChunk(job, 'worker-a', 1, {
+            inserts: [insert('4150868000000700001', { Email: 'a@x.com' }, [['Email', 'a@x.com']])],
+            results: [added(1, '4150868000000700001')],
+          }),
+        );
+        const before = await storage.jobs.get('org-a', job.id);
+        const clashing = makeChunk(job, 'worker-a', 3, {
+          inserts: [
+            insert('4150868000000700002', { Email: 'fresh@x.com' }, [['Email', 'fresh@x.com']]),
+            insert('4150868000000700003', { Email: 'a@x.com' }, [['Email', 'a@x.com']]),
+          ],
+          updates: [
+            {
+              id: '4150868000000700001',
+              data: { Email: 'a@x.com', Last_Name: 'Changed' },
+              removeKeys: [],
+              addKeys: [],
+            },
+          ],
+          results: [added(2, '4150868000000700002'), added(3, '4150868000000700003')],
+        });
+        await assert.rejects(storage.jobs.commitChunk(clashing), ChunkConflictError);
+        assert.deepEqual(await storage.jobs.get('org-a', job.id), before);
+        assert.equal(await storage.records.count('org-a', MODULE), 1);
+        assert.equal(await storage.records.get('org-a', MODULE, '4150868000000700002'), undefined);
+        assert.deepEqual((await storage.records.get('org-a', MODULE, '4150868000000700001'))?.data, {
+          Email: 'a@x.com',
+        });
+        assert.deepEqual(await storage.records.idsByKey('org-a', MODULE, 'Email', ['fresh@x.com']), new Map());
+        assert.deepEqual(await storage.jobs.results(job.id, 1, 10), [added(1, '4150868000000700001')]);
+
+        // The lease survives the failed chunk: the same rows, decided again, commit.
+        await storage.jobs.commitChunk(
+          makeChunk(job, 'worker-a', 3, {
+            inserts: [insert('4150868000000700002', { Email: 'fresh@x.com' }, [['Email', 'fresh@x.com']])],
+            results: [
+              added(2, '4150868000000700002'),
+              { rowNo: 3, status: 'SKIPPED', recordId: null, errors: 'DUPLICATE_DATA-Email' },
+            ],
+          }),
+        );
+        assert.deepEqual((await storage.jobs.get('org-a', job.id))?.counts, {
+          added: 2,
+          updated: 0,
+          skipped: 1,
+          total: 3,
+        });
+      });
+
+      test('rolls back a chunk in which two new records claim the same key', async () => {
+        const job = await claimedJob();
+        const chunk = makeChunk(job, 'worker-a', 2, {
+          inserts: [
+            insert('4150868000000700001', { Email: 'same@x.com' }, [['Email', 'same@x.com']]),
+            insert('4150868000000700002', { Email: 'same@x.com' }, [['Email', 'same@x.com']]),
+          ],
+          results: [added(1, '4150868000000700001'), added(2, '4150868000000700002')],
+        });
+        await assert.rejects(storage.jobs.commitChunk(chunk), ChunkConflictError);
+        assert.equal(await storage.records.count('org-a', MODULE), 0);
+        assert.deepEqual(await storage.jobs.results(job.id, 1, 10), []);
+        assert.equal((await storage.jobs.get('org-a', job.id))?.checkpointRow, 0);
+      });
+
+      test('refuses a chunk at or below the checkpoint, so no chunk is applied twice', async () => {
+        const job = await claimedJob();
+        const chunk = makeChunk(job, 'worker-a', 2, {
+          inserts: [
+            insert('4150868000000700001', { Email: 'a@x.com' }, [['Email', 'a@x.com']]),
+            insert('4150868000000700002', {}),
+          ],
+          results: [added(1, '4150868000000700001'), added(2, '4150868000000700002')],
+        });
+        await storage.jobs.commitChunk(chunk);
+        await assert.rejects(storage.jobs.commitChunk(chunk), LeaseLostError);
+        await assert.rejects(
+          storage.jobs.commitChunk(
+            makeChunk(job, 'worker-a', 1, {
+              inserts: [insert('4150868000000700009', {})],
+              results: [added(1, '4150868000000700009')],
+            }),
+          ),
+          LeaseLostError,
+        );
+        assert.deepEqual((await storage.jobs.get('org-a', job.id))?.counts, {
+          added: 2,
+          updated: 0,
+          skipped: 0,
+          total: 2,
+        });
+        assert.equal(await storage.records.count('org-a', MODULE), 2);
+        assert.equal((await storage.jobs.results(job.id, 1, 10)).length, 2);
+      });
+
+      test('refuses a chunk for a job that was never claimed or has finished', async () => {
+        const job = makeJob('org-a', 'job-1');
+        await storage.jobs.create(job);
+        await assert.rejects(storage.jobs.commitChunk(makeChunk(job, 'worker-a', 1)), LeaseLostError);
+        assert.equal((await storage.jobs.claimNext('worker-a', LEASE, T0))?.id, job.id);
+        await storage.jobs.complete(job.id, 'worker-a', T0);
+        await assert.rejects(storage.jobs.commitChunk(makeChunk(job, 'worker-a', 1)), LeaseLostError);
+        assert.deepEqual((await storage.jobs.get('org-a', job.id))?.counts, {
+          added: 0,
+          updated: 0,
+          skipped: 0,
+          total: 0,
+        });
+      });
+
+      test('commits a chunk of 5,000 records, keys and results in one call', async () => {
+        const job = await claimedJob();
+        const n = 5_000;
+        const inserts: InsertRecord[] = [];
+        const results: RowResult[] = [];
+        for (let i = 1; i <= n; i++) {
+          const email = `lead${i}@example.com`;
+          inserts.push(
+            insert(`${4150868000000800000n + BigInt(i)}`, { Last_Name: `Name "${i}", \\ ok`, Email: email, Score: i }, [
+              ['Email', email],
+            ]),
+          );
+          results.push(added(i, `${4150868000000800000n + BigInt(i)}`));
+        }
+        await storage.jobs.commitChunk(makeChunk(job, 'worker-a', n, { inserts, results }));
+        assert.equal(await storage.records.count('org-a', MODULE), n);
+        const page = await storage.jobs.results(job.id, 1, 2 * n);
+        assert.equal(page.length, n);
+        assert.deepEqual(page[n - 1], added(n, `${4150868000000800000n + BigInt(n)}`));
+        const keys = await storage.records.idsByKey(
+          'org-a',
+          MODULE,
+          'Email',
+          inserts.map((r) => r.keys[0]![1]),
+        );
+        assert.equal(keys.size, n);
+        assert.equal(keys.get('lead4321@example.com'), '4150868000000804321');
+        const recs = await storage.records.byIds(
+          'org-a',
+          MODULE,
+          inserts.map((r) => r.id),
+        );
+        assert.equal(recs.size, n);
+        assert.deepEqual(recs.get('4150868000000800077')?.data, {
+          Last_Name: 'Name "77", \\ ok',
+          Email: 'lead77@example.com',
+          Score: 77,
+        });
+      });
+    });
+
+    describe('finishing jobs', () => {
+      test('completes a job: COMPLETED, result ready, finish time, and no lease left to renew', async () => {
+        const job = await claimedJob();
+        await storage.jobs.complete(job.id, 'worker-a', T0 + 9_000);
+        const done = await storage.jobs.get('org-a', job.id);
+        assert.equal(done?.status, 'COMPLETED');
+        assert.equal(done.resultReady, true);
+        assert.equal(done.finishedAt, T0 + 9_000);
+        assert.equal(done.failure, null);
+        assert.equal(await storage.jobs.renewLease(job.id, 'worker-a', LEASE, T0 + 9_000), false);
+        await assert.rejects(storage.jobs.complete(job.id, 'worker-a', T0 + 9_001), LeaseLostError);
+      });
+
+      test('fails a job with its code and message', async () => {
+        const job = await claimedJob();
+        await storage.jobs.fail(job.id, 'worker-a', { code: 'INVALID_FILE_ID', message: 'gone' }, T0 + 9_000);
+        const failed = await storage.jobs.get('org-a', job.id);
+        assert.equal(failed?.status, 'FAILED');
+        assert.deepEqual(failed.failure, { code: 'INVALID_FILE_ID', message: 'gone' });
+        assert.equal(failed.finishedAt, T0 + 9_000);
+        assert.equal(failed.resultReady, false);
+      });
+
+      test('refuses to complete or fail a job for a worker that does not hold it', async () => {
+        const job = await claimedJob();
+        await assert.rejects(storage.jobs.complete(job.id, 'worker-b', T0), LeaseLostError);
+        await assert.rejects(storage.jobs.fail(job.id, 'worker-b', { code: 'E', message: 'e' }, T0), LeaseLostError);
+        assert.equal((await storage.jobs.get('org-a', job.id))?.status, 'INPROGRESS');
+      });
+    });
+
+    describe('results', () => {
+      test('pages through row outcomes in input order from any row', async () => {
+        const job = await claimedJob('job-1');
+        await storage.jobs.create(makeJob('org-a', 'job-2', T0 + 1));
+        const other = await storage.jobs.claimNext('worker-b', LEASE, T0);
+        const row = (rowNo: number): RowResult =>
+          rowNo % 3 === 0
+            ? { rowNo, status: 'SKIPPED', recordId: null, errors: 'INVALID_DATA-Email' }
+            : added(rowNo, `${4150868000000700000n + BigInt(rowNo)}`);
+        await storage.jobs.commitChunk(makeChunk(job, 'worker-a', 3, { results: [row(3), row(1), row(2)] }));
+        await storage.jobs.commitChunk(makeChunk(job, 'worker-a', 6, { results: [row(5), row(4), row(6)] }));
+        await storage.jobs.commitChunk(
+          makeChunk(other!, 'worker-b', 2, {
+            results: [added(1, '4150868000000740001'), added(2, '4150868000000740002')],
+          }),
+        );
+        assert.deepEqual(await storage.jobs.results(job.id, 1, 4), [row(1), row(2), row(3), row(4)]);
+        assert.deepEqual(await storage.jobs.results(job.id, 4, 100), [row(4), row(5), row(6)]);
+        assert.deepEqual(await storage.jobs.results(job.id, 7, 100), []);
+        assert.deepEqual(await storage.jobs.results('no-job', 1, 100), []);
+      });
+    });
+
+    describe('records', () => {
+      /** Stores records as one committed chunk of an org's job. */
+      async function stored(orgId: string, module: string, jobId: string, inserts: InsertRecord[], now = T0 + 1_000) {
+        if (!(await storage.orgs.get(orgId))) await storage.orgs.create(makeOrg(orgId));
+        await storage.jobs.create(makeJob(orgId, jobId));
+        const job = (await storage.jobs.claimNext('worker-r', LEASE, T0))!;
+        assert.equal(job.id, jobId);
+        await storage.jobs.commitChunk({
+          ...makeChunk(job, 'worker-r', inserts.length, {
+            inserts,
+            results: inserts.map((r, i) => added(i + 1, r.id)),
+            now,
+          }),
+          module,
+        });
+        await storage.jobs.complete(job.id, 'worker-r', now);
+      }
+
+      test('finds record ids by unique key only within the org, module and field asked', async () => {
+        await stored('org-a', 'Leads', 'j1', [
+          insert('4150868000000710001', { Email: 'a@x.com', Phone: '1' }, [
+            ['Email', 'a@x.com'],
+            ['Phone', '1'],
+          ]),
+          insert('4150868000000710002', { Email: 'b@x.com' }, [['Email', 'b@x.com']]),
+        ]);
+        await stored('org-a', 'Contacts', 'j2', [
+          insert('4150868000000720001', { Email: 'c@x.com' }, [['Email', 'c@x.com']]),
+        ]);
+        await stored('org-b', 'Leads', 'j3', [
+          insert('4150868000000730001', { Email: 'z@x.com' }, [['Email', 'z@x.com']]),
+        ]);
+        const found = await storage.records.idsByKey('org-a', 'Leads', 'Email', [
+          'a@x.com',
+          'b@x.com',
+          'a@x.com',
+          'c@x.com',
+          'z@x.com',
+          '1',
+          'missing',
+        ]);
+        assert.deepEqual(
+          found,
+          new Map([
+            ['a@x.com', '4150868000000710001'],
+            ['b@x.com', '4150868000000710002'],
+          ]),
+        );
+        assert.deepEqual(
+          await storage.records.idsByKey('org-a', 'Leads', 'Phone', ['1']),
+          new Map([['1', '4150868000000710001']]),
+        );
+        assert.deepEqual(await storage.records.idsByKey('org-a', 'Leads', 'Email', []), new Map());
+      });
+
+      test('reads records by id, ignoring ids that do not exist or belong elsewhere', async () => {
+        await stored('org-a', 'Leads', 'j1', [
+          insert('4150868000000500001', { Last_Name: 'A' }),
+          insert('4150868000000710002', {}),
+        ]);
+        await stored('org-a', 'Contacts', 'j2', [insert('4150868000000720001', {})]);
+        await stored('org-b', 'Leads', 'j3', [insert('4150868000000730001', {})]);
+        const got = await storage.records.byIds('org-a', 'Leads', [
+          '4150868000000500001',
+          '4150868000000710002',
+          '4150868000000710002',
+          '4150868000000720001',
+          '4150868000000730001',
+          'not a number',
+          '',
+        ]);
+        assert.deepEqual([...got.keys()].sort(), ['4150868000000500001', '4150868000000710002']);
+        assert.deepEqual(got.get('4150868000000500001'), {
+          id: '4150868000000500001',
+          module: 'Leads',
+          data: { Last_Name: 'A' },
+          createdAt: T0 + 1_000,
+          modifiedAt: T0 + 1_000,
+        });
+        assert.deepEqual(await storage.records.byIds('org-a', 'Leads', []), new Map());
+      });
+
+      test('gets one record and returns undefined for another module or org', async () => {
+        await stored('org-a', 'Leads', 'j1', [insert('4150868000000710001', { Last_Name: 'A' })]);
+        assert.equal((await storage.records.get('org-a', 'Leads', '4150868000000710001'))?.id, '4150868000000710001');
+        assert.equal(await storage.records.get('org-a', 'Contacts', '4150868000000710001'), undefined);
+        assert.equal(await storage.records.get('org-b', 'Leads', '4150868000000710001'), undefined);
+        assert.equal(await storage.records.get('org-a', 'Leads', '4150868000000710002'), undefined);
+      });
+
+      test('lists records oldest first with offset and limit, and counts them per org and module', async () => {
+        await stored(
+          'org-a',
+          'Leads',
+          'j2',
+          [insert('4150868000000710004', {}), insert('4150868000000710003', {})],
+          T0 + 2_000,
+        );
+        await stored(
+          'org-a',
+          'Leads',
+          'j1',
+          [insert('4150868000000710002', {}), insert('4150868000000710001', {})],
+          T0 + 1_000,
+        );
+        await stored('org-a', 'Contacts', 'j3', [insert('4150868000000720001', {})]);
+        const ids = async (offset: number, limit: number) =>
+          (await storage.records.list('org-a', 'Leads', offset, limit)).map((r) => r.id);
+        assert.deepEqual(await ids(0, 10), [
+          '4150868000000710001',
+          '4150868000000710002',
+          '4150868000000710003',
+          '4150868000000710004',
+        ]);
+        assert.deepEqual(await ids(1, 2), ['4150868000000710002', '4150868000000710003']);
+        assert.deepEqual(await ids(4, 2), []);
+        assert.equal(await storage.records.count('org-a', 'Leads'), 4);
+        assert.equal(await storage.records.count('org-a', 'Contacts'), 1);
+        assert.equal(await storage.records.count('org-b', 'Leads'), 0);
+      });
+
+      test('keeps record data as written: types, unicode and field order', async () => {
+        const data: RecordData = {
+          Zeta: 'last letter first',
+          Last_Name: 'Ünïcödé 名前 😀 "quoted" back\\slash',
+          Annual_Revenue: 1234.5,
+          Email_Opt_Out: true,
+          Tags: ['a', 'b,c'],
+          Nothing: null,
+          A: '',
+        };
+        await stored('org-a', 'Leads', 'j1', [insert('4150868000000710001', data)]);
+        const got = await storage.records.get('org-a', 'Leads', '4150868000000710001');
+        assert.deepEqual(got?.data, data);
+        assert.deepEqual(Object.keys(got.data), Object.keys(data));
+      });
+    });
+  });
+}

@@ -1,0 +1,188 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import pg from 'pg';
+import { openStorage } from '../../src/storage/open-storage.js';
+import { openPostgresStorage } from '../../src/storage/postgres/postgres-storage.js';
+import { openSqliteStorage } from '../../src/storage/sqlite/sqlite-storage.js';
+import type { Storage } from '../../src/storage/storage.js';
+import { defineStorageConformance, FIRST_ID, makeOrg, type StoreUnderTest } from '../helpers/storage-conformance.js';
+
+/** A server where this run may create and drop a database. CI provides one; its absence fails the run. */
+const ADMIN_URL = process.env.BULKWRITE_TEST_POSTGRES_URL || 'postgres://postgres@127.0.0.1:5432/test';
+const DATABASE = `bulkwrite_test_${randomBytes(6).toString('hex')}`;
+
+function withDatabase(url: string, database: string, schema?: string): string {
+  const u = new URL(url);
+  u.pathname = `/${database}`;
+  if (schema) u.searchParams.set('options', `-c search_path=${schema}`);
+  return u.toString();
+}
+
+/** The run's own database, created on first use; one schema per test keeps tests apart and cheap. */
+let admin: Promise<pg.Pool> | undefined;
+function runDatabase(): Promise<pg.Pool> {
+  admin ??= (async () => {
+    const server = new pg.Client({ connectionString: ADMIN_URL, connectionTimeoutMillis: 5_000 });
+    try {
+      await server.connect();
+    } catch (e) {
+      throw new Error(
+        `PostgreSQL is not reachable at ${ADMIN_URL} (${(e as Error).message}); the PostgreSQL storage tests need ` +
+          'a server (set BULKWRITE_TEST_POSTGRES_URL)',
+        { cause: e },
+      );
+    }
+    try {
+      await server.query(`CREATE DATABASE ${DATABASE}`);
+    } finally {
+      await server.end();
+    }
+    const pool = new pg.Pool({ connectionString: withDatabase(ADMIN_URL, DATABASE), max: 2 });
+    pool.on('error', () => {});
+    return pool;
+  })();
+  return admin;
+}
+
+after(async () => {
+  if (!admin) return;
+  const pool = await admin.catch(() => undefined);
+  if (!pool) return;
+  await pool.end();
+  const server = new pg.Client(ADMIN_URL);
+  await server.connect();
+  try {
+    await server.query(`DROP DATABASE IF EXISTS ${DATABASE} WITH (FORCE)`);
+  } finally {
+    await server.end();
+  }
+});
+
+let schemas = 0;
+async function freshSchema(): Promise<{ url: string; drop(): Promise<void> }> {
+  const pool = await runDatabase();
+  const schema = `t${++schemas}`;
+  await pool.query(`CREATE SCHEMA ${schema}`);
+  return {
+    url: withDatabase(ADMIN_URL, DATABASE, schema),
+    drop: async () => void (await pool.query(`DROP SCHEMA ${schema} CASCADE`)),
+  };
+}
+
+/** Tracks every handle a test opens so cleanup closes them all. */
+function handles(first: Storage, reopenOne: () => Promise<Storage>, dispose: () => Promise<void>): StoreUnderTest {
+  const open: Storage[] = [first];
+  return {
+    storage: first,
+    async reopen() {
+      const s = await reopenOne();
+      open.push(s);
+      return s;
+    },
+    async cleanup() {
+      await Promise.all(open.map((s) => s.close()));
+      await dispose();
+    },
+  };
+}
+
+defineStorageConformance('SQLite', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bulkwrite-storage-'));
+  const file = join(dir, 'bulkwrite.db');
+  return handles(
+    openSqliteStorage(file),
+    async () => openSqliteStorage(file),
+    async () => rmSync(dir, { recursive: true, force: true }),
+  );
+});
+
+defineStorageConformance('PostgreSQL', async () => {
+  const { url, drop } = await freshSchema();
+  return handles(await openPostgresStorage(url), () => openPostgresStorage(url), drop);
+});
+
+describe('PostgreSQL migrations', () => {
+  test('are applied once when several processes open a fresh database at the same moment', async () => {
+    const { url, drop } = await freshSchema();
+    const stores = await Promise.all(Array.from({ length: 5 }, () => openPostgresStorage(url)));
+    try {
+      const starts = await Promise.all(stores.map((s) => s.reserveIds(1)));
+      assert.deepEqual(
+        starts.map((s) => s - FIRST_ID).sort((a, b) => (a < b ? -1 : 1)),
+        [0n, 1n, 2n, 3n, 4n],
+      );
+      const check = new pg.Client(url);
+      await check.connect();
+      try {
+        const applied = await check.query('SELECT version, name FROM schema_migrations ORDER BY version');
+        assert.deepEqual(applied.rows, [
+          { version: 1, name: '001_initial.sql' },
+          { version: 2, name: '002_token_lifecycle.sql' },
+        ]);
+      } finally {
+        await check.end();
+      }
+    } finally {
+      await Promise.all(stores.map((s) => s.close()));
+      await drop();
+    }
+  });
+
+  test('leave an already migrated database as it is when a process opens it again', async () => {
+    const { url, drop } = await freshSchema();
+    try {
+      const first = await openPostgresStorage(url);
+      await first.orgs.create(makeOrg('org-a'));
+      await first.close();
+      const second = await openPostgresStorage(url);
+      assert.equal((await second.orgs.getDefault())?.id, 'org-a');
+      await second.close();
+    } finally {
+      await drop();
+    }
+  });
+});
+
+describe('openStorage', () => {
+  test('opens SQLite in the data folder when no database URL is set', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'bulkwrite-open-'));
+    try {
+      const storage = await openStorage({ dataDir, databaseUrl: '' });
+      await storage.orgs.create(makeOrg('org-a'));
+      await storage.close();
+      assert.ok(existsSync(join(dataDir, 'bulkwrite.db')));
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  test('opens PostgreSQL for a postgres:// or postgresql:// URL', async () => {
+    const { url, drop } = await freshSchema();
+    const dataDir = mkdtempSync(join(tmpdir(), 'bulkwrite-open-'));
+    try {
+      for (const databaseUrl of [url, url.replace(/^postgres:/, 'postgresql:')]) {
+        const storage = await openStorage({ dataDir, databaseUrl });
+        if (!(await storage.orgs.get('org-a'))) await storage.orgs.create(makeOrg('org-a'));
+        await storage.close();
+      }
+      assert.equal(existsSync(join(dataDir, 'bulkwrite.db')), false);
+      const check = await openPostgresStorage(url);
+      assert.equal((await check.orgs.getDefault())?.id, 'org-a');
+      await check.close();
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+      await drop();
+    }
+  });
+
+  test('refuses a database URL it does not know rather than falling back to a local file', async () => {
+    await assert.rejects(
+      openStorage({ dataDir: tmpdir(), databaseUrl: 'mysql://user:secret@db/bulkwrite' }),
+      (e: Error) => /postgres:\/\//.test(e.message) && !e.message.includes('secret'),
+    );
+  });
+});
