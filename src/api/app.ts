@@ -14,6 +14,7 @@ const METHODS: HTTPMethods[] = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']
 const ROUTES: Array<{ url: string; methods: HTTPMethods[] }> = [
   { url: '/oauth/v2/token', methods: ['POST'] },
   { url: '/oauth/v2/auth', methods: ['POST'] },
+  { url: '/oauth/v2/token/revoke', methods: ['POST'] },
   { url: '/crm/:version/upload', methods: ['POST'] },
   { url: '/crm/bulk/:version/write', methods: ['POST'] },
   { url: '/crm/bulk/:version/write/:jobId', methods: ['GET', 'HEAD'] },

@@ -1,5 +1,6 @@
 import type { Blobs } from '../blobs/blobs.js';
 import type { Config } from '../config.js';
+import type { Presentation } from '../data-centres.js';
 import type { Storage } from '../storage/storage.js';
 
 export interface AppDeps {
@@ -8,10 +9,20 @@ export interface AppDeps {
   blobs: Blobs;
   /** The server's public base URL (known only after listen when the port is 0). */
   baseUrl: () => string;
+  /**
+   * The origins the server names to clients (api_domain, download links). Default: everything at
+   * baseUrl(). With a data centre configured, that DC's hosts (see data-centres.ts).
+   */
+  presentation?: () => Presentation;
   now?: () => number;
   /** Told when a job is queued, so an idle worker starts at once. */
   onJobCreated?: (jobId: string) => void;
   logger?: boolean;
 }
 
-export const API_VERSIONS = new Set(['v2.1']);
+/** The origins to name in answers: the configured presentation, else everything at baseUrl(). */
+export function presentationOf(deps: AppDeps): Presentation {
+  if (deps.presentation) return deps.presentation();
+  const base = deps.baseUrl();
+  return { apiDomain: base, accountsUrl: base, uploadUrl: base, downloadBase: base };
+}

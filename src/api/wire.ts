@@ -1,7 +1,12 @@
+import { apiVersionOf, type ApiVersion } from '../domain/api-versions.js';
 import { toZohoTime } from '../domain/time.js';
-import type { Job, Org, UploadedFile } from '../domain/types.js';
+import type { FieldMapping, Job, JobResource, Org, UploadedFile, User } from '../domain/types.js';
 
-/** Domain values ⇄ Zoho's JSON. Key order follows Zoho's samples (the seed), since users diff bodies. */
+/**
+ * Domain values ⇄ Zoho's JSON. Key order follows Zoho's samples (the seed), since users diff bodies.
+ * The few shapes that differ between API versions are decided here from the version's flags
+ * (domain/api-versions.ts): a body is rendered in the version of the URL that asks for it.
+ */
 
 export function downloadPath(orgId: string, jobId: string): string {
   return `/v2/crm/${orgId}/bulk-write/${jobId}/${jobId}.zip`;
@@ -16,12 +21,39 @@ export function toUploadSuccess(file: UploadedFile, org: Org) {
   };
 }
 
-export function toCreateSuccess(job: Job) {
+/** `created_by`: `{id, name}`, and from v8 on Zoho's MinifiedUser with `email`. */
+function toCreatedBy(user: User, version: ApiVersion) {
+  return version.createdByEmail
+    ? { id: user.id, name: user.name, email: user.email }
+    : { id: user.id, name: user.name };
+}
+
+/** `module`: the plain API name in v2, `{id, api_name}` from v2.1 on. */
+function toModule(resource: JobResource, version: ApiVersion) {
+  return version.moduleAsString
+    ? resource.module.apiName
+    : { id: resource.module.id, api_name: resource.module.apiName };
+}
+
+/** Every key of a mapping, unset ones as null (as Zoho echoes them); v6+ adds `parent_column_index`. */
+function toFieldMapping(m: FieldMapping, version: ApiVersion) {
+  const echo = {
+    api_name: m.apiName,
+    index: m.index,
+    format: m.format,
+    find_by: m.findBy,
+    module: m.module,
+    default_value: m.defaultValue,
+  };
+  return version.parentChild ? { ...echo, parent_column_index: m.parentColumnIndex ?? null } : echo;
+}
+
+export function toCreateSuccess(job: Job, version: ApiVersion = apiVersionOf(job.apiVersion)) {
   return {
     status: 'success',
     code: 'SUCCESS',
     message: 'success',
-    details: { id: job.id, created_by: { id: job.createdBy.id, name: job.createdBy.name } },
+    details: { id: job.id, created_by: toCreatedBy(job.createdBy, version) },
   };
 }
 
@@ -36,8 +68,17 @@ function fileStatus(job: Job) {
   return { status: job.status, name: job.fileName, ...counts };
 }
 
-/** GET /crm/bulk/{version}/write/{id}: the job details, shaped as the seed's SUCCESS RESPONSE. */
-export function toJobDetails(job: Job, org: Org, baseUrl: string) {
+/**
+ * GET /crm/bulk/{version}/write/{id}: the job details, shaped as the seed's SUCCESS RESPONSE.
+ * `downloadBase` is the origin of the result link (this server, or the data centre's download host).
+ * `version` is the URL's; without one (the callback) the job is rendered in the version it was created with.
+ */
+export function toJobDetails(
+  job: Job,
+  org: Org,
+  downloadBase: string,
+  version: ApiVersion = apiVersionOf(job.apiVersion),
+) {
   const resourceCode = job.status === 'FAILED' ? (job.failure?.code ?? 'FAILED') : job.status;
   return {
     status: job.status,
@@ -45,17 +86,11 @@ export function toJobDetails(job: Job, org: Org, baseUrl: string) {
     resource: job.resources.map((r) => ({
       status: job.status,
       type: r.type,
-      module: { id: r.module.id, api_name: r.module.apiName },
+      module: toModule(r, version),
+      ...(version.parentChild && r.fileNames ? { file_names: r.fileNames } : {}),
       ...(r.findBy !== null ? { find_by: r.findBy } : {}),
       ...(r.ignoreEmpty !== null ? { ignore_empty: r.ignoreEmpty } : {}),
-      field_mappings: r.fieldMappings.map((m) => ({
-        api_name: m.apiName,
-        index: m.index,
-        format: m.format,
-        find_by: m.findBy,
-        module: m.module,
-        default_value: m.defaultValue,
-      })),
+      field_mappings: r.fieldMappings.map((m) => toFieldMapping(m, version)),
       file: fileStatus(job),
       code: resourceCode,
       ...(job.status === 'FAILED' && job.failure ? { message: job.failure.message } : {}),
@@ -63,9 +98,9 @@ export function toJobDetails(job: Job, org: Org, baseUrl: string) {
     id: job.id,
     ...(job.callback ? { callback: { url: job.callback.url, method: job.callback.method } } : {}),
     ...(job.status === 'COMPLETED' && job.resultReady
-      ? { result: { download_url: baseUrl + downloadPath(job.orgId, job.id) } }
+      ? { result: { download_url: downloadBase + downloadPath(job.orgId, job.id) } }
       : {}),
-    created_by: { id: job.createdBy.id, name: job.createdBy.name },
+    created_by: toCreatedBy(job.createdBy, version),
     ignore_empty: job.ignoreEmpty,
     operation: job.operation,
     created_time: toZohoTime(job.createdAt, org.timeZone),

@@ -1,5 +1,6 @@
 import type { Storage } from '../storage/storage.js';
 import { parseScopeList } from './scopes.js';
+import { isThrottled, saveAccessTokenWithinLimits, saveRefreshTokenWithinLimits, THROTTLED } from './token-limits.js';
 import { hashSecret, newToken } from './tokens.js';
 
 export type TokenParams = Record<string, string | undefined>;
@@ -11,6 +12,7 @@ export interface TokenAnswer {
   api_domain?: string;
   token_type?: 'Bearer';
   expires_in?: number;
+  error_description?: string;
   error?: string;
 }
 
@@ -18,6 +20,8 @@ interface Options {
   now: number;
   tokenTtlSeconds: number;
   apiDomain: string;
+  /** Access tokens per refresh token per 10 minutes; 0: no limit. */
+  rateLimit?: number;
 }
 
 /**
@@ -42,15 +46,17 @@ export async function exchangeToken(storage: Storage, params: TokenParams, opts:
     refreshHash: string | null,
   ): Promise<string> => {
     const access = newToken();
-    await storage.oauth.saveAccessToken({
+    const token = {
       tokenHash: hashSecret(access),
       refreshTokenHash: refreshHash,
       clientId: client.clientId,
       orgId,
       userId,
       scopes,
+      issuedAt: opts.now,
       expiresAt: opts.now + opts.tokenTtlSeconds * 1000,
-    });
+    };
+    await saveAccessTokenWithinLimits(storage, token, opts.now);
     return access;
   };
   const answer = (access: string, scopes: string[], refresh?: string): TokenAnswer => ({
@@ -69,14 +75,15 @@ export async function exchangeToken(storage: Storage, params: TokenParams, opts:
     const code = await storage.oauth.consumeGrantCode(hashSecret(params.code), opts.now);
     if (!code || code.clientId !== client.clientId) return { error: 'invalid_code' };
     const refresh = newToken();
-    await storage.oauth.saveRefreshToken({
+    const token = {
       tokenHash: hashSecret(refresh),
       clientId: client.clientId,
       orgId: code.orgId,
       userId: code.userId,
       scopes: code.scopes,
       createdAt: opts.now,
-    });
+    };
+    await saveRefreshTokenWithinLimits(storage, token, opts.now);
     return answer(await issue(code.orgId, code.userId, code.scopes, hashSecret(refresh)), code.scopes, refresh);
   }
 
@@ -85,6 +92,7 @@ export async function exchangeToken(storage: Storage, params: TokenParams, opts:
       ? await storage.oauth.getRefreshToken(hashSecret(params.refresh_token))
       : undefined;
     if (!token || token.clientId !== client.clientId) return { error: 'invalid_code' };
+    if (await isThrottled(storage, token.tokenHash, opts.rateLimit ?? 0, opts.now)) return { ...THROTTLED };
     return answer(await issue(token.orgId, token.userId, token.scopes, token.tokenHash), token.scopes);
   }
 
@@ -98,4 +106,25 @@ export async function exchangeToken(storage: Storage, params: TokenParams, opts:
   const scopes = parseScopeList(params.scope ?? '');
   if (scopes.length === 0) return { error: 'invalid_scope' };
   return answer(await issue(org.id, org.user.id, scopes, null), scopes);
+}
+
+export interface RevokeAnswer {
+  httpStatus: 200 | 400;
+  body: { status: 'success' } | { error: string };
+}
+
+/**
+ * `POST /oauth/v2/token/revoke?token=…`: a refresh token (and every access token issued from it) or an
+ * access token. Zoho answers `{"status":"success"}`, and HTTP 400 for a token it does not know; that body
+ * is not documented, so it is `{"error":"invalid_token"}` in the accounts server's style.
+ */
+export async function revokeToken(storage: Storage, params: TokenParams, now: number): Promise<RevokeAnswer> {
+  const token = params.token?.trim();
+  if (token) {
+    const hash = hashSecret(token);
+    if ((await storage.oauth.revokeRefreshToken(hash, now)) || (await storage.oauth.revokeAccessToken(hash, now))) {
+      return { httpStatus: 200, body: { status: 'success' } };
+    }
+  }
+  return { httpStatus: 400, body: { error: 'invalid_token' } };
 }

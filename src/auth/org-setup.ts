@@ -2,6 +2,7 @@ import { randomInt } from 'node:crypto';
 import type { Org } from '../domain/types.js';
 import type { OAuthClient, Storage } from '../storage/storage.js';
 import { ALL_BULK_SCOPES } from './scopes.js';
+import { saveAccessTokenWithinLimits, saveRefreshTokenWithinLimits } from './token-limits.js';
 import { hashSecret, newClientId, newClientSecret, newToken } from './tokens.js';
 
 export interface Credentials {
@@ -43,17 +44,52 @@ export async function createOrg(
     },
   };
   await storage.orgs.create(org);
+  const client = await createClient(storage, org, { now: opts.now });
+  return { org, client };
+}
+
+/**
+ * Registers an OAuth client of the org: a Self Client, or with a redirect URI a server-based client
+ * (whose authorization_code exchanges must then name that redirect URI, if they name one).
+ */
+export async function createClient(
+  storage: Storage,
+  org: Org,
+  opts: { redirectUri?: string | null; name?: string; now: number },
+): Promise<OAuthClient> {
+  const redirectUri = opts.redirectUri || null;
   const client: OAuthClient = {
     clientId: newClientId(),
-    orgId,
+    orgId: org.id,
     clientSecret: newClientSecret(),
-    clientType: 'self',
-    redirectUri: null,
-    name: 'Self Client',
+    clientType: redirectUri ? 'server' : 'self',
+    redirectUri,
+    name: opts.name ?? (redirectUri ? 'Server-based Client' : 'Self Client'),
     createdAt: opts.now,
   };
   await storage.oauth.createClient(client);
-  return { org, client };
+  return client;
+}
+
+/** A single-use grant code (authorization code) for one client of the org, acting as the org's user. */
+export async function issueGrantCode(
+  storage: Storage,
+  org: Org,
+  client: OAuthClient,
+  opts: { scopes: string[]; expiresInMs?: number; now: number },
+): Promise<{ code: string; expiresAt: number }> {
+  if (client.orgId !== org.id) throw new Error(`client ${client.clientId} does not belong to org ${org.id}`);
+  const code = newToken();
+  const expiresAt = opts.now + (opts.expiresInMs ?? GRANT_CODE_TTL_MS);
+  await storage.oauth.saveGrantCode({
+    codeHash: hashSecret(code),
+    clientId: client.clientId,
+    orgId: org.id,
+    userId: org.user.id,
+    scopes: opts.scopes,
+    expiresAt,
+  });
+  return { code, expiresAt };
 }
 
 /** The default org, created on first start. */
@@ -68,39 +104,35 @@ export async function ensureDefaultOrg(storage: Storage, now: number): Promise<{
 export async function issueCredentials(
   storage: Storage,
   org: Org,
-  opts: { scopes?: string[]; now: number; tokenTtlSeconds: number; apiDomain: string },
+  opts: { scopes?: string[]; now: number; tokenTtlSeconds: number; apiDomain: string; accountsUrl?: string },
 ): Promise<Credentials> {
   const client = (await storage.oauth.clientsOf(org.id)).find((c) => c.clientType === 'self');
   if (!client) throw new Error(`org ${org.id} has no Self Client`);
   const scopes = opts.scopes && opts.scopes.length > 0 ? opts.scopes : ALL_BULK_SCOPES;
   const refresh = newToken();
   const access = newToken();
-  await storage.oauth.saveRefreshToken({
+  const refreshToken = {
     tokenHash: hashSecret(refresh),
     clientId: client.clientId,
     orgId: org.id,
     userId: org.user.id,
     scopes,
     createdAt: opts.now,
-  });
-  await storage.oauth.saveAccessToken({
+  };
+  await saveRefreshTokenWithinLimits(storage, refreshToken, opts.now);
+  const accessToken = {
     tokenHash: hashSecret(access),
     refreshTokenHash: hashSecret(refresh),
     clientId: client.clientId,
     orgId: org.id,
     userId: org.user.id,
     scopes,
+    issuedAt: opts.now,
     expiresAt: opts.now + opts.tokenTtlSeconds * 1000,
-  });
-  const grantCode = newToken();
-  await storage.oauth.saveGrantCode({
-    codeHash: hashSecret(grantCode),
-    clientId: client.clientId,
-    orgId: org.id,
-    userId: org.user.id,
-    scopes,
-    expiresAt: opts.now + GRANT_CODE_TTL_MS,
-  });
+  };
+  await saveAccessTokenWithinLimits(storage, accessToken, opts.now);
+  const { code: grantCode } = await issueGrantCode(storage, org, client, { scopes, now: opts.now });
+  const accountsUrl = opts.accountsUrl ?? opts.apiDomain;
   return {
     org_id: org.id,
     client_id: client.clientId,
@@ -110,8 +142,8 @@ export async function issueCredentials(
     expires_in: opts.tokenTtlSeconds,
     scopes,
     api_domain: opts.apiDomain,
-    accounts_url: opts.apiDomain,
-    token_url: `${opts.apiDomain}/oauth/v2/token`,
+    accounts_url: accountsUrl,
+    token_url: `${accountsUrl}/oauth/v2/token`,
     grant_code: grantCode,
   };
 }

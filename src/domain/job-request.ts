@@ -1,4 +1,5 @@
 import { ZohoError } from '../errors/zoho-error.js';
+import { V2_1, type ApiVersion } from './api-versions.js';
 import { compileDatePattern } from './date-pattern.js';
 import { findModule, mandatoryFields, type FieldDef, type ModuleDef } from './modules.js';
 import {
@@ -14,6 +15,8 @@ export interface JobRequestContext {
   /** Files already fetched for the org, by id; a missing one is INVALID_FILE_ID. */
   files: ReadonlyMap<string, UploadedFile>;
   limits: { maxRows: number; maxColumns: number };
+  /** The API version of the request's URL (default v2.1): it decides the few keys that differ. */
+  version?: ApiVersion;
 }
 
 type Json = Record<string, unknown>;
@@ -79,7 +82,7 @@ export function requestedFileIds(body: unknown): string[] {
   );
 }
 
-function parseCallback(body: Json): JobSpec['callback'] {
+function parseCallback(body: Json, version: ApiVersion): JobSpec['callback'] {
   const raw = key(body, 'callback');
   if (raw === undefined || raw === null) return null;
   if (!isObject(raw)) throw invalid('callback', '$.callback', 'callback must be an object with url and method');
@@ -97,6 +100,9 @@ function parseCallback(body: Json): JobSpec['callback'] {
   const method = key(raw, 'method');
   if (method === undefined || method === null || method === '') throw missing('method', '$.callback.method');
   if (typeof method !== 'string' || method.toLowerCase() !== 'post') {
+    if (version.callbackMethodCode === 'INVALID_CALLBACK_METHOD') {
+      throw new ZohoError('INVALID_CALLBACK_METHOD', { details: { supported_callback_methods: ['post'] } });
+    }
     throw invalid('method', '$.callback.method', 'the callback method must be post', {
       supported_callback_methods: ['post'],
     });
@@ -147,6 +153,7 @@ function parseMappings(
   file: UploadedFile,
   path: string,
   limits: JobRequestContext['limits'],
+  version: ApiVersion,
 ): { mappings: FieldMapping[]; autoMapped: boolean } {
   const autoMapped = raw === undefined || raw === null;
   let mappings: FieldMapping[];
@@ -181,7 +188,7 @@ function parseMappings(
           details: { api_name: apiName, json_path: `${at}.index`, index },
         });
       } else idx = index;
-      return {
+      const mapping: FieldMapping = {
         apiName,
         index: idx,
         format: optionalString(m, 'format', `${at}.format`),
@@ -189,6 +196,8 @@ function parseMappings(
         module: optionalString(m, 'module', `${at}.module`),
         defaultValue,
       };
+      if (version.parentChild) mapping.parentColumnIndex = parentColumnIndex(m, `${at}.parent_column_index`);
+      return mapping;
     });
   }
 
@@ -223,8 +232,39 @@ function parseMappings(
   return { mappings, autoMapped };
 }
 
+/** v6+: `parent_column_index` is a column of the parent CSV; it only takes effect in parent/child jobs. */
+function parentColumnIndex(m: Json, path: string): number | null {
+  const v = key(m, 'parent_column_index');
+  if (v === undefined || v === null) return null;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) {
+    throw invalid('parent_column_index', path, 'parent_column_index must be a column index (an integer >= 0)', {
+      expected_data_type: 'integer',
+    });
+  }
+  return v;
+}
+
+/** v6+: `file_names` names the CSVs of the zip a resource reads; the zip of a one-resource job holds one CSV. */
+function parseFileNames(r: Json, file: UploadedFile, path: string): string[] | undefined {
+  const v = key(r, 'file_names');
+  if (v === undefined || v === null) return undefined;
+  if (!Array.isArray(v) || v.length === 0 || v.some((n) => typeof n !== 'string' || n.trim() === '')) {
+    throw invalid('file_names', path, 'file_names must be a non-empty array of CSV file names');
+  }
+  const names = v as string[];
+  const inZip = new Set([file.csvName, file.csvName.split('/').pop()!]);
+  const stranger = names.find((n) => !inZip.has(n.trim()));
+  if (stranger !== undefined) {
+    throw invalid('file_names', path, `the uploaded zip holds no file named ${stranger}; it holds ${file.csvName}`, {
+      file_names_in_zip: [file.csvName],
+    });
+  }
+  return names;
+}
+
 /** Validates a create-job request body completely; throws the Zoho error for the first problem found. */
 export function validateJobRequest(body: unknown, ctx: JobRequestContext): JobSpec {
+  const version = ctx.version ?? V2_1;
   if (!isObject(body)) throw invalid('body', '$', 'the request body must be a JSON object');
 
   const operation = key(body, 'operation');
@@ -245,14 +285,22 @@ export function validateJobRequest(body: unknown, ctx: JobRequestContext): JobSp
     );
   }
   const topIgnoreEmpty = optionalBoolean(body, 'ignore_empty', '$.ignore_empty');
-  const callback = parseCallback(body);
+  const callback = parseCallback(body, version);
 
   const resources = key(body, 'resource');
   if (resources === undefined || resources === null) throw missing('resource', '$.resource');
   if (!Array.isArray(resources) || resources.length === 0)
     throw invalid('resource', '$.resource', 'resource must be a non-empty array');
   if (resources.length > 1) {
-    throw invalid('resource', '$.resource', 'this API version takes one resource per job');
+    // Multi-resource (parent/child) jobs exist from v6 on, but bulkwrite's worker runs one resource per job.
+    throw invalid(
+      'resource',
+      '$.resource',
+      version.parentChild
+        ? 'parent/child jobs (more than one resource) are not supported yet by bulkwrite; send one resource per job'
+        : 'this API version takes one resource per job',
+      { supported_resources: 1 },
+    );
   }
 
   const parsed: JobResource[] = resources.map((r, i) => {
@@ -324,6 +372,7 @@ export function validateJobRequest(body: unknown, ctx: JobRequestContext): JobSp
       }
     }
 
+    const fileNames = version.parentChild ? parseFileNames(r, file, `${at}.file_names`) : undefined;
     const resIgnoreEmpty = optionalBoolean(r, 'ignore_empty', `${at}.ignore_empty`);
     const { mappings, autoMapped } = parseMappings(
       key(r, 'field_mappings'),
@@ -332,6 +381,7 @@ export function validateJobRequest(body: unknown, ctx: JobRequestContext): JobSp
       file,
       `${at}.field_mappings`,
       ctx.limits,
+      version,
     );
 
     const mapped = new Set(mappings.map((m) => m.apiName));
@@ -354,7 +404,7 @@ export function validateJobRequest(body: unknown, ctx: JobRequestContext): JobSp
       }
     }
 
-    return {
+    const resource: JobResource = {
       type: 'data',
       module: { apiName: module.apiName, id: module.id },
       fileId,
@@ -363,6 +413,8 @@ export function validateJobRequest(body: unknown, ctx: JobRequestContext): JobSp
       fieldMappings: mappings,
       autoMapped,
     };
+    if (fileNames) resource.fileNames = fileNames;
+    return resource;
   });
 
   return {

@@ -27,6 +27,8 @@ export interface FieldMapping {
   findBy: string | null;
   module: string | null;
   defaultValue: Record<string, unknown> | null;
+  /** v6+ parent/child jobs: the key column's index in the parent CSV. Absent in jobs of earlier versions. */
+  parentColumnIndex?: number | null;
 }
 
 export interface JobResource {
@@ -40,6 +42,8 @@ export interface JobResource {
   fieldMappings: FieldMapping[];
   /** True when the request had no field_mappings and the header row named the fields. */
   autoMapped: boolean;
+  /** v6+: the CSV names inside the zip this resource reads, as requested; absent when not given. */
+  fileNames?: string[];
 }
 
 export interface JobCounts {

@@ -32,6 +32,8 @@ export const ERROR_CODES = {
   MODULE_NOT_AVAILABLE: { httpStatus: 400, message: "Requested module 'asdf' is not available." },
   INVALID_DATA: { httpStatus: 400, message: 'invalid data' },
   LIMIT_EXCEEDED: { httpStatus: 400, message: 'limit exceeded' },
+  // v8 (OAS8 `Invalid_Callback_Method`, details `{supported_callback_methods}`); the message is not published.
+  INVALID_CALLBACK_METHOD: { httpStatus: 400, message: 'invalid callback method' },
   // Job failure reasons (never an HTTP answer of their own, but they go through the same registry).
   CANNOT_PROCESS: { httpStatus: 400, message: 'The file could not be processed' },
 } as const satisfies Record<string, { httpStatus: number; message: string }>;

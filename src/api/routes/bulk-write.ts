@@ -4,10 +4,9 @@ import { requestedFileIds, validateJobRequest } from '../../domain/job-request.j
 import { findModule } from '../../domain/modules.js';
 import type { Job, UploadedFile } from '../../domain/types.js';
 import { ZohoError } from '../../errors/zoho-error.js';
-import type { AppDeps } from '../deps.js';
-import { API_VERSIONS } from '../deps.js';
+import { presentationOf, type AppDeps } from '../deps.js';
 import { JSON_TYPE } from '../error-handler.js';
-import { requireAuth } from '../guard.js';
+import { requireAuth, requireVersion } from '../guard.js';
 import { toCreateSuccess, toJobDetails } from '../wire.js';
 
 function parseBody(body: unknown): unknown {
@@ -24,7 +23,7 @@ export function registerBulkWriteRoutes(app: FastifyInstance, deps: AppDeps): vo
   const now = deps.now ?? Date.now;
 
   app.post<{ Params: { version: string } }>('/crm/bulk/:version/write', async (req, reply) => {
-    if (!API_VERSIONS.has(req.params.version)) throw new ZohoError('INVALID_URL_PATTERN');
+    const version = requireVersion(req.params.version);
     const auth = await requireAuth(deps.storage, req, now(), canUseBulkWrite);
     const org = await deps.storage.orgs.get(auth.orgId);
     const user = org && (await deps.storage.orgs.getUser(org.id, { id: auth.userId }));
@@ -36,7 +35,7 @@ export function registerBulkWriteRoutes(app: FastifyInstance, deps: AppDeps): vo
       const file = /^\d{1,19}$/.test(id) ? await deps.storage.files.get(org.id, id) : undefined;
       if (file) files.set(id, file);
     }
-    const spec = validateJobRequest(body, { files, limits: deps.config.limits });
+    const spec = validateJobRequest(body, { files, limits: deps.config.limits, version });
     for (const r of spec.resources) {
       const module = findModule({ apiName: r.module.apiName })!;
       if (!canWriteModule(auth.scopes, module.scopeName, spec.operation)) throw new ZohoError('OAUTH_SCOPE_MISMATCH');
@@ -46,7 +45,7 @@ export function registerBulkWriteRoutes(app: FastifyInstance, deps: AppDeps): vo
       ...spec,
       id: (await deps.storage.reserveIds(1)).toString(),
       orgId: org.id,
-      apiVersion: req.params.version,
+      apiVersion: version.name,
       status: 'ADDED',
       createdAt: now(),
       createdBy: user,
@@ -62,11 +61,11 @@ export function registerBulkWriteRoutes(app: FastifyInstance, deps: AppDeps): vo
     return reply
       .code(201)
       .header('content-type', JSON_TYPE)
-      .send(JSON.stringify(toCreateSuccess(job)));
+      .send(JSON.stringify(toCreateSuccess(job, version)));
   });
 
   app.get<{ Params: { version: string; jobId: string } }>('/crm/bulk/:version/write/:jobId', async (req, reply) => {
-    if (!API_VERSIONS.has(req.params.version)) throw new ZohoError('INVALID_URL_PATTERN');
+    const version = requireVersion(req.params.version);
     const auth = await requireAuth(deps.storage, req, now(), canUseBulkWrite);
     const jobId = req.params.jobId;
     const job = /^\d{1,19}$/.test(jobId) ? await deps.storage.jobs.get(auth.orgId, jobId) : undefined;
@@ -75,6 +74,6 @@ export function registerBulkWriteRoutes(app: FastifyInstance, deps: AppDeps): vo
     return reply
       .code(200)
       .header('content-type', JSON_TYPE)
-      .send(JSON.stringify(toJobDetails(job, org, deps.baseUrl())));
+      .send(JSON.stringify(toJobDetails(job, org, presentationOf(deps).downloadBase, version)));
   });
 }

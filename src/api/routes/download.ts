@@ -14,7 +14,9 @@ export function registerDownloadRoutes(app: FastifyInstance, deps: AppDeps): voi
     '/:dl/crm/:orgId/bulk-write/:jobId/:fileName',
     async (req, reply) => {
       const auth = await requireAuth(deps.storage, req, now(), canUseBulkWrite);
-      const { orgId, jobId, fileName } = req.params;
+      const { jobId, fileName } = req.params;
+      // Zoho's v7 docs show the org as `org{zgid}`; its other samples as the bare zgid.
+      const orgId = req.params.orgId.replace(/^org(?=\d)/, '');
       const job =
         orgId === auth.orgId && /^\d{1,19}$/.test(jobId) ? await deps.storage.jobs.get(orgId, jobId) : undefined;
       const key = resultBlobKey(orgId, jobId);

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { exchangeToken, type TokenParams } from '../../auth/oauth-token.js';
-import type { AppDeps } from '../deps.js';
+import { exchangeToken, revokeToken, type TokenParams } from '../../auth/oauth-token.js';
+import { presentationOf, type AppDeps } from '../deps.js';
 import { JSON_TYPE } from '../error-handler.js';
 
 /** Fields from the query string, an urlencoded form, a JSON body or a multipart form (what the official SDK sends). */
@@ -23,7 +23,8 @@ export function registerOAuthRoutes(app: FastifyInstance, deps: AppDeps): void {
     const answer = await exchangeToken(deps.storage, await tokenParams(req), {
       now: (deps.now ?? Date.now)(),
       tokenTtlSeconds: deps.config.tokenTtlSeconds,
-      apiDomain: deps.baseUrl(),
+      apiDomain: presentationOf(deps).apiDomain,
+      rateLimit: deps.config.tokenRateLimit,
     });
     return JSON.stringify(answer);
   };
@@ -33,4 +34,8 @@ export function registerOAuthRoutes(app: FastifyInstance, deps: AppDeps): void {
       return reply.code(200).header('content-type', JSON_TYPE).send(body);
     });
   }
+  app.post('/oauth/v2/token/revoke', async (req, reply) => {
+    const answer = await revokeToken(deps.storage, await tokenParams(req), (deps.now ?? Date.now)());
+    return reply.code(answer.httpStatus).header('content-type', JSON_TYPE).send(JSON.stringify(answer.body));
+  });
 }

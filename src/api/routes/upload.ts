@@ -8,16 +8,15 @@ import { toZohoTime } from '../../domain/time.js';
 import type { UploadedFile } from '../../domain/types.js';
 import { ZohoError } from '../../errors/zoho-error.js';
 import type { AppDeps } from '../deps.js';
-import { API_VERSIONS } from '../deps.js';
 import { JSON_TYPE, sendZohoError } from '../error-handler.js';
-import { requireAuth } from '../guard.js';
+import { requireAuth, requireVersion } from '../guard.js';
 import { toUploadSuccess } from '../wire.js';
 
 export function registerUploadRoutes(app: FastifyInstance, deps: AppDeps): void {
   const now = deps.now ?? Date.now;
 
   app.post<{ Params: { version: string } }>('/crm/:version/upload', async (req, reply) => {
-    if (!API_VERSIONS.has(req.params.version)) throw new ZohoError('INVALID_URL_PATTERN');
+    requireVersion(req.params.version);
     const auth = await requireAuth(deps.storage, req, now(), canUploadFiles);
     const org = await deps.storage.orgs.get(auth.orgId);
     if (!org) throw new ZohoError('INVALID_TOKEN');
