@@ -1,18 +1,22 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './api/app.js';
+import { startWorkerThread, stopWorkerThread } from './jobs/worker-threads.js';
 import { ensureDefaultOrg } from './auth/org-setup.js';
 import { openFsBlobs } from './blobs/blobs.js';
 import { publicBaseUrl, type Config } from './config.js';
+import { presentation, type Presentation } from './data-centres.js';
 import type { Org } from './domain/types.js';
-import { openSqliteStorage } from './storage/sqlite/sqlite-storage.js';
+import { openStorage, sqlitePath } from './storage/open-storage.js';
 import type { Storage } from './storage/storage.js';
 
 export interface RunningServer {
   app: FastifyInstance;
   url: string;
+  /** How the server names itself to clients (api_domain, accounts URL, download host). */
+  presentation: Presentation;
   port: number;
   org: Org;
   orgCreated: boolean;
@@ -21,7 +25,7 @@ export interface RunningServer {
 }
 
 export function databasePath(config: Config): string {
-  return join(config.dataDir, 'bulkwrite.db');
+  return sqlitePath(config);
 }
 
 /** Where `serve` records the URL it listens on, so `credentials` can print a matching api_domain. */
@@ -32,7 +36,7 @@ export function serverInfoPath(config: Config): string {
 /** The composition root: storage → app → listen → worker thread. */
 export async function startServer(config: Config): Promise<RunningServer> {
   mkdirSync(config.dataDir, { recursive: true });
-  const storage = openSqliteStorage(databasePath(config));
+  const storage = await openStorage(config);
   const blobs = openFsBlobs(join(config.dataDir, 'blobs'));
   const { org, created } = await ensureDefaultOrg(storage, Date.now());
 
@@ -43,6 +47,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     storage,
     blobs,
     baseUrl: () => baseUrl,
+    presentation: () => presentation(config, baseUrl),
     onJobCreated: () => worker?.postMessage('wake'),
     logger: config.logLevel === 'debug',
   });
@@ -50,36 +55,27 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   baseUrl = publicBaseUrl(config, port);
-  writeFileSync(serverInfoPath(config), `${JSON.stringify({ url: baseUrl, pid: process.pid })}\n`);
+  const presented = presentation(config, baseUrl);
+  writeFileSync(
+    serverInfoPath(config),
+    `${JSON.stringify({ url: baseUrl, pid: process.pid, api_domain: presented.apiDomain, accounts_url: presented.accountsUrl })}\n`,
+  );
 
   if (config.worker) {
-    worker = new Worker(new URL('./jobs/worker-thread.js', import.meta.url), { workerData: { config, baseUrl } });
-    worker.on('error', (e) => process.stderr.write(`worker thread failed: ${e.stack ?? e.message}\n`));
+    // The worker renders job details only for callbacks; their result links use the presented download host.
+    worker = startWorkerThread(config, presented.downloadBase);
   }
 
   return {
     app,
     url: baseUrl,
+    presentation: presented,
     port,
     org,
     orgCreated: created,
     storage,
     async close() {
-      if (worker) {
-        const w = worker;
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(() => void w.terminate().then(() => resolve()), 30_000);
-          w.once('message', () => {
-            clearTimeout(timer);
-            void w.terminate().then(() => resolve());
-          });
-          w.once('exit', () => {
-            clearTimeout(timer);
-            resolve();
-          });
-          w.postMessage('stop');
-        });
-      }
+      if (worker) await stopWorkerThread(worker);
       await app.close();
       await storage.close();
     },

@@ -4,16 +4,21 @@ import { toJobDetails } from '../api/wire.js';
 import { openFsBlobs } from '../blobs/blobs.js';
 import type { Config } from '../config.js';
 import { createLogger } from '../log.js';
-import { openSqliteStorage } from '../storage/sqlite/sqlite-storage.js';
+import { openStorage } from '../storage/open-storage.js';
 import { JobWorker } from './worker.js';
 
-/** Entry of the worker thread `serve` starts: job processing never shares the HTTP thread. */
+/**
+ * Entry of a worker thread (started by `serve`, or N of them by `bulkwrite worker`): job processing never
+ * shares the HTTP thread. Messages: 'wake' looks for work now; 'stop' finishes or hands back the chunk in
+ * hand, closes the store and answers 'stopped'.
+ */
 const { config, baseUrl } = workerData as { config: Config; baseUrl: string };
-const storage = openSqliteStorage(join(config.dataDir, 'bulkwrite.db'));
+const log = createLogger(config.logLevel, 'worker');
+const storage = await openStorage(config);
 const worker = new JobWorker({
   storage,
   blobs: openFsBlobs(join(config.dataDir, 'blobs')),
-  log: createLogger(config.logLevel, 'worker'),
+  log,
   batchSize: config.batchSize,
   leaseMs: config.leaseMs,
   pollIntervalMs: config.pollIntervalMs,

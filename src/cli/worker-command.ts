@@ -1,0 +1,58 @@
+import { parseArgs } from 'node:util';
+import type { Worker } from 'node:worker_threads';
+import { loadConfig, publicBaseUrl, type Config } from '../config.js';
+import { startWorkerThread, stopWorkerThread } from '../jobs/worker-threads.js';
+import { openStorage } from '../storage/open-storage.js';
+
+export const WORKER_HELP = `Usage: bulkwrite worker [--concurrency N] [--data-dir DIR]
+
+Runs job workers only (no HTTP API), for scale-out: many \`bulkwrite serve --no-worker\` API processes
+and many \`bulkwrite worker\` processes share one PostgreSQL (BULKWRITE_DATABASE_URL). Jobs are claimed
+with FOR UPDATE SKIP LOCKED and a lease that the worker renews with every chunk; a job whose worker died
+is taken over when its lease expires (BULKWRITE_LEASE_MS) and resumed from its last chunk.
+SIGTERM or SIGINT: each worker finishes the chunk in hand, hands its job back, and the process exits.
+
+Options:
+  --concurrency N  worker threads in this process, each running one job at a time (default 1)
+  --data-dir DIR   the data folder (SQLite, and files when no shared folder is set)
+
+Examples:
+  BULKWRITE_DATABASE_URL=postgres://bulkwrite@db/bulkwrite bulkwrite worker --concurrency 2
+  bulkwrite worker --data-dir ./data`;
+
+export async function workerCommand(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      concurrency: { type: 'string' },
+      'data-dir': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    console.log(WORKER_HELP);
+    return 0;
+  }
+  const concurrency = values.concurrency === undefined ? 1 : Number(values.concurrency);
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) {
+    throw Object.assign(new Error(`--concurrency must be a whole number from 1 to 64, got "${values.concurrency}"`), {
+      code: 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE',
+    });
+  }
+  const overrides: Partial<Config> = values['data-dir'] ? { dataDir: values['data-dir'] } : {};
+  const config = loadConfig(process.env, overrides);
+  // Apply migrations once here, so the threads do not race each other at start.
+  await (await openStorage(config)).close();
+  const threads: Worker[] = [];
+  for (let i = 0; i < concurrency; i++) threads.push(startWorkerThread(config, publicBaseUrl(config)));
+  console.log(
+    `bulkwrite worker: ${concurrency} worker thread${concurrency === 1 ? '' : 's'} on ${config.databaseUrl ? 'PostgreSQL' : `SQLite in ${config.dataDir}`}`,
+  );
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await Promise.all(threads.map((t) => stopWorkerThread(t)));
+  return 0;
+}

@@ -1,0 +1,148 @@
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import Papa from 'papaparse';
+import { auth, call, unzipEntries } from '../helpers/api.js';
+import { createTestDatabase } from '../helpers/postgres.js';
+import { makeZip } from '../helpers/zip.js';
+
+const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+const JOBS = 3;
+const ROWS = 6_000;
+
+describe('scale-out on PostgreSQL: one API process and two worker processes', () => {
+  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  let dataDir: string;
+  let env: NodeJS.ProcessEnv;
+  const procs: ChildProcess[] = [];
+
+  const start = (args: string[], ready: RegExp): Promise<{ proc: ChildProcess; match: RegExpExecArray }> => {
+    const proc = spawn(process.execPath, [CLI, ...args, '--data-dir', dataDir], {
+      env,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    procs.push(proc);
+    return new Promise((resolve, reject) => {
+      let out = '';
+      proc.stdout!.on('data', (c: Buffer) => {
+        out += c.toString();
+        const m = ready.exec(out);
+        if (m) resolve({ proc, match: m });
+      });
+      proc.once('exit', (code) => reject(new Error(`${args[0]} exited with ${code}: ${out}`)));
+    });
+  };
+
+  before(async () => {
+    db = await createTestDatabase('bulkwrite_scale');
+    dataDir = mkdtempSync(join(tmpdir(), 'bulkwrite-scale-'));
+    env = {
+      ...process.env,
+      BULKWRITE_DATABASE_URL: db.url,
+      BULKWRITE_LOG_LEVEL: 'warn',
+      BULKWRITE_BATCH_SIZE: '500',
+      BULKWRITE_LEASE_MS: '2000',
+      BULKWRITE_POLL_INTERVAL_MS: '100',
+    };
+  });
+  after(async () => {
+    for (const p of procs) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+    await db.drop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('completes every job exactly once when a worker is killed with SIGKILL mid-job', async () => {
+    const { match } = await start(['serve', '--no-worker', '--port', '0'], /listening on (\S+)/);
+    const url = match[1]!;
+    const workers = [await start(['worker'], /worker thread/), await start(['worker'], /worker thread/)].map(
+      (w) => w.proc,
+    );
+    const creds = JSON.parse(
+      spawnSync(process.execPath, [CLI, 'credentials', '--json', '--data-dir', dataDir], { env, encoding: 'utf8' })
+        .stdout,
+    ) as {
+      access_token: string;
+      org_id: string;
+    };
+    assert.equal(creds.org_id.length > 0, true);
+
+    const jobIds: string[] = [];
+    for (let j = 0; j < JOBS; j++) {
+      const csv = [
+        'Last_Name,Email',
+        ...Array.from({ length: ROWS }, (_, i) => (i % 20 === 19 ? `,bad${j}-${i}` : `Row${i},j${j}r${i}@example.com`)),
+      ].join('\n');
+      const form = new FormData();
+      form.append('file', new Blob([await makeZip({ [`job${j}.csv`]: csv })]), `job${j}.zip`);
+      const up = await call(`${url}/crm/v2.1/upload`, {
+        method: 'POST',
+        headers: { ...auth(creds.access_token), feature: 'bulk-write', 'X-CRM-ORG': creds.org_id },
+        body: form,
+      });
+      assert.equal(up.status, 200, up.text);
+      const created = await call(`${url}/crm/bulk/v2.1/write`, {
+        method: 'POST',
+        headers: { ...auth(creds.access_token), 'content-type': 'application/json' },
+        body: JSON.stringify({
+          operation: 'insert',
+          resource: [
+            { type: 'data', module: { api_name: 'Leads' }, file_id: (up.body.details as { file_id: string }).file_id },
+          ],
+        }),
+      });
+      assert.equal(created.status, 201, created.text);
+      jobIds.push((created.body.details as { id: string }).id);
+    }
+
+    // Find a worker holding a job with some, not all, chunks committed, and kill its process.
+    let victim: number | undefined;
+    for (let tries = 0; victim === undefined; tries++) {
+      assert.ok(tries < 2000, 'no job was seen half done');
+      const { rows } = await db.query<{ lease_owner: string; checkpoint_row: number }>(
+        "SELECT lease_owner, checkpoint_row FROM jobs WHERE status = 'INPROGRESS' AND checkpoint_row > 0 AND checkpoint_row < $1 AND lease_owner IS NOT NULL",
+        [ROWS],
+      );
+      const pid = rows[0] && Number(/^worker-(\d+)-/.exec(rows[0].lease_owner)?.[1]);
+      if (pid && workers.some((w) => w.pid === pid)) victim = pid;
+      else await new Promise((r) => setTimeout(r, 10));
+    }
+    process.kill(victim, 'SIGKILL');
+
+    for (const id of jobIds) {
+      let d: Record<string, unknown>;
+      const until = Date.now() + 120_000;
+      for (;;) {
+        d = (await call(`${url}/crm/bulk/v2.1/write/${id}`, { headers: auth(creds.access_token) })).body;
+        if (d.status === 'COMPLETED' || d.status === 'FAILED') break;
+        assert.ok(Date.now() < until, `job ${id} did not finish`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.equal(d.status, 'COMPLETED');
+      const file = (d.resource as Array<{ file: Record<string, number> }>)[0]!.file;
+      assert.deepEqual(
+        [file.added_count, file.skipped_count, file.updated_count, file.total_count],
+        [ROWS * 0.95, ROWS * 0.05, 0, ROWS],
+      );
+      const zip = await fetch((d.result as { download_url: string }).download_url, {
+        headers: auth(creds.access_token),
+      });
+      const csvOut = [...(await unzipEntries(Buffer.from(await zip.arrayBuffer()))).values()][0]!.toString('utf8');
+      const rows = Papa.parse<Record<string, string>>(csvOut, { header: true, skipEmptyLines: true }).data;
+      assert.equal(rows.length, ROWS);
+      rows.forEach((r, i) => assert.equal(r.STATUS, i % 20 === 19 ? 'SKIPPED' : 'ADDED', `row ${i + 1}`));
+    }
+
+    const counts = await db.query<{ records: string; keys: string; distinct_ids: string }>(
+      "SELECT (SELECT count(*) FROM records WHERE module = 'Leads') AS records, (SELECT count(*) FROM record_keys WHERE module = 'Leads') AS keys, (SELECT count(DISTINCT id) FROM records) AS distinct_ids",
+    );
+    assert.deepEqual(counts.rows[0], {
+      records: String(JOBS * ROWS * 0.95),
+      keys: String(JOBS * ROWS * 0.95),
+      distinct_ids: String(JOBS * ROWS * 0.95),
+    });
+  });
+});
