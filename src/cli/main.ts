@@ -1,27 +1,47 @@
 #!/usr/bin/env node
-import { CREDENTIALS_HELP, SERVE_HELP, UsageError, credentialsCommand, serveCommand } from './server-commands.js';
 
-const HELP = `bulkwrite: a self-hosted server for Zoho CRM's Bulk Write API
+// Each command loads only its own code: the client commands never load the server (Fastify, SQLite).
+const HELP = `bulkwrite: a self-hosted server for Zoho CRM's Bulk Write API, and its client
 
 Usage: bulkwrite <command> [options]
 
-Commands:
-  serve         run the API and the job worker (SQLite in ./data)
+Server:
+  serve         run the API and the job worker (SQLite in ./data; --no-worker for API only)
+  worker        run job workers only (scale-out on PostgreSQL; --concurrency N)
   credentials   print a Self Client and fresh tokens for the default org
+  org           create or list orgs (admin; --json for scripts)
+  client        create or list an org's OAuth clients (admin)
+  grant-code    issue a single-use grant code for a client (admin)
+
+Client (a local bulkwrite by default; real Zoho with --dc, --profile or the BULKWRITE_* variables):
+  import        zip, upload and import a CSV, with progress; then the result and the skipped rows
+  job           a job's details, every field (--json for the raw body, --wait to follow it)
+  result        a job's result: summary, skipped rows, --out for the CSV
+  jobs          the recent jobs this CLI created, with their status and counts
+  profile       named connection profiles (local bulkwrite, Zoho data centres)
 
 Run "bulkwrite <command> --help" for a command's options and examples.
+Exit codes: 0 ok · 1 bug · 2 usage · 3 rows skipped · 4 job failed · 5 API refused · 6 token/scope ·
+7 unreachable or wrong domain · 8 timeout · 130 Ctrl-C (docs/cli.md).`;
 
-${SERVE_HELP.split('\n')[0]}
-${CREDENTIALS_HELP.split('\n')[0]}`;
-
-/** Exit codes: 0 success, 1 unexpected failure, 2 usage error. */
+/** Exit codes: 0 success, 1 unexpected failure, 2 usage error; the client commands add 3–8 and 130. */
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  const client = await import('./client-commands.js');
+  if (client.isClientCommand(command)) return client.runClientCommand(command, rest);
   switch (command) {
     case 'serve':
-      return serveCommand(rest);
+      return (await import('./server-commands.js')).serveCommand(rest);
     case 'credentials':
-      return credentialsCommand(rest);
+      return (await import('./server-commands.js')).credentialsCommand(rest);
+    case 'worker':
+      return (await import('./worker-command.js')).workerCommand(rest);
+    case 'org':
+      return (await import('./admin-commands.js')).orgCommand(rest);
+    case 'client':
+      return (await import('./admin-commands.js')).clientCommand(rest);
+    case 'grant-code':
+      return (await import('./admin-commands.js')).grantCodeCommand(rest);
     case undefined:
     case 'help':
     case '--help':
@@ -38,7 +58,8 @@ main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },
-  (error: unknown) => {
+  async (error: unknown) => {
+    const { UsageError } = await import('./server-commands.js');
     const isUsage = error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
     console.error(`bulkwrite: ${(error as Error).message}`);
     process.exitCode = isUsage ? 2 : 1;
