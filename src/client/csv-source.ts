@@ -3,33 +3,14 @@ import yazl from 'yazl';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
+import { detectDelimiter } from './csv-delimiter.js';
 import { InputError } from './errors.js';
 
-/** The delimiters Zoho detects from the header line (spec §8.3), as the server does. */
-export const DELIMITERS = [',', ';', ':', '|'] as const;
+export { DELIMITERS, detectDelimiter } from './csv-delimiter.js';
 
 export interface CsvHeader {
   columns: string[];
   delimiter: string;
-}
-
-/** The delimiter that occurs most often outside quotes in the header line; comma when none does. */
-export function detectDelimiter(line: string): string {
-  const counts = new Map<string, number>(DELIMITERS.map((d) => [d, 0]));
-  let quoted = false;
-  for (const ch of line) {
-    if (ch === '"') quoted = !quoted;
-    else if (!quoted && counts.has(ch)) counts.set(ch, counts.get(ch)! + 1);
-  }
-  let best = ',';
-  let bestCount = 0;
-  for (const [d, n] of counts) {
-    if (n > bestCount) {
-      best = d;
-      bestCount = n;
-    }
-  }
-  return best;
 }
 
 const MAX_HEADER_BYTES = 1 << 20;

@@ -1,9 +1,8 @@
 import Papa from 'papaparse';
 import { PassThrough, type Readable } from 'node:stream';
+import { detectDelimiter } from '../client/csv-delimiter.js';
 import { createDecoder } from './decode.js';
 import { NotAZipError, openZipCsvEntries } from './zip-entries.js';
-
-export const DELIMITERS = [',', ';', ':', '|'] as const;
 
 export interface CsvSummary {
   csvName: string;
@@ -22,24 +21,7 @@ export class CsvFileError extends Error {
   }
 }
 
-/** Picks the delimiter that occurs most often outside quotes in the header line; comma when there is none. */
-export function detectDelimiter(headerLine: string): string {
-  const counts = new Map<string, number>(DELIMITERS.map((d) => [d, 0]));
-  let quoted = false;
-  for (const ch of headerLine) {
-    if (ch === '"') quoted = !quoted;
-    else if (!quoted && counts.has(ch)) counts.set(ch, counts.get(ch)! + 1);
-  }
-  let best = ',';
-  let bestCount = 0;
-  for (const [d, n] of counts) {
-    if (n > bestCount) {
-      best = d;
-      bestCount = n;
-    }
-  }
-  return best;
-}
+export { detectDelimiter };
 
 /**
  * Counts CSV records in text chunks without building them: line ends outside quotes, for lines that
