@@ -31,6 +31,8 @@ export interface Config {
   /** How long a claimed job stays leased to a worker without renewal. */
   leaseMs: number;
   logLevel: string;
+  /** A custom modules and fields document applied to the default org at start (docs/modules.md). Empty: none. */
+  schemaFile: string;
 }
 
 export const DEFAULTS: Config = {
@@ -50,6 +52,7 @@ export const DEFAULTS: Config = {
   pollIntervalMs: 500,
   leaseMs: 30_000,
   logLevel: 'info',
+  schemaFile: '',
 };
 
 function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): number {
@@ -104,6 +107,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     pollIntervalMs: int(env, 'BULKWRITE_POLL_INTERVAL_MS', DEFAULTS.pollIntervalMs, 10),
     leaseMs: int(env, 'BULKWRITE_LEASE_MS', DEFAULTS.leaseMs, 1000),
     logLevel: env.BULKWRITE_LOG_LEVEL || DEFAULTS.logLevel,
+    schemaFile: env.BULKWRITE_SCHEMA_FILE || DEFAULTS.schemaFile,
     ...overrides,
   };
   config.dataDir = resolve(config.dataDir);

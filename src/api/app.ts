@@ -1,17 +1,19 @@
 import multipart from '@fastify/multipart';
 import Fastify, { type FastifyInstance, type HTTPMethods } from 'fastify';
+import { findApiVersion } from '../domain/api-versions.js';
 import { ZohoError } from '../errors/zoho-error.js';
 import type { AppDeps } from './deps.js';
 import { errorHandler, sendZohoError } from './error-handler.js';
 import { registerBulkWriteRoutes } from './routes/bulk-write.js';
 import { registerDownloadRoutes } from './routes/download.js';
 import { registerOAuthRoutes } from './routes/oauth.js';
+import { registerRecordRoutes } from './routes/records.js';
 import { registerUploadRoutes } from './routes/upload.js';
 
 const METHODS: HTTPMethods[] = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'];
 
 /** Every path the API serves, with its methods; any other method on it is INVALID_REQUEST_METHOD. */
-const ROUTES: Array<{ url: string; methods: HTTPMethods[] }> = [
+const ROUTES: Array<{ url: string; methods: HTTPMethods[]; versioned?: boolean }> = [
   { url: '/oauth/v2/token', methods: ['POST'] },
   { url: '/oauth/v2/auth', methods: ['POST'] },
   { url: '/oauth/v2/token/revoke', methods: ['POST'] },
@@ -19,6 +21,11 @@ const ROUTES: Array<{ url: string; methods: HTTPMethods[] }> = [
   { url: '/crm/bulk/:version/write', methods: ['POST'] },
   { url: '/crm/bulk/:version/write/:jobId', methods: ['GET', 'HEAD'] },
   { url: '/:dl/crm/:orgId/bulk-write/:jobId/:fileName', methods: ['GET', 'HEAD'] },
+  { url: '/crm/:version/settings/modules', methods: ['GET', 'HEAD'], versioned: true },
+  { url: '/crm/:version/settings/fields', methods: ['GET', 'HEAD'], versioned: true },
+  { url: '/crm/:version/:module', methods: ['GET', 'HEAD'], versioned: true },
+  { url: '/crm/:version/:module/search', methods: ['GET', 'HEAD'], versioned: true },
+  { url: '/crm/:version/:module/:id', methods: ['GET', 'HEAD'], versioned: true },
 ];
 
 /** Builds the HTTP app; it never listens (the caller does), so tests can use inject() or a real port. */
@@ -47,13 +54,21 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerUploadRoutes(app, deps);
   registerBulkWriteRoutes(app, deps);
   registerDownloadRoutes(app, deps);
+  registerRecordRoutes(app, deps);
 
   for (const route of ROUTES) {
     const others = METHODS.filter((m) => !route.methods.includes(m));
     app.route({
       method: others,
       url: route.url,
-      handler: async (_req, reply) => sendZohoError(reply, new ZohoError('INVALID_REQUEST_METHOD')),
+      handler: async (req, reply) => {
+        // The records API's paths match any /crm/{x}/{y}: a version Zoho never served is an unknown URL.
+        const version = (req.params as { version?: string }).version;
+        if (route.versioned && (version === undefined || !findApiVersion(version))) {
+          return sendZohoError(reply, new ZohoError('INVALID_URL_PATTERN'));
+        }
+        return sendZohoError(reply, new ZohoError('INVALID_REQUEST_METHOD'));
+      },
     });
   }
   return app;

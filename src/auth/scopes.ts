@@ -47,3 +47,21 @@ export function canWriteModule(
   if (operation === 'update') return update || create;
   return create;
 }
+
+/** Records API reads: ZohoCRM.modules.ALL, or ZohoCRM.modules.{module}.{ALL|READ}. */
+export function canReadModule(granted: readonly string[], moduleScopeName: string): boolean {
+  return (
+    has(granted, 'ZohoCRM.modules.ALL') ||
+    has(granted, `ZohoCRM.modules.${moduleScopeName}.ALL`) ||
+    has(granted, `ZohoCRM.modules.${moduleScopeName}.READ`)
+  );
+}
+
+/** Metadata reads: ZohoCRM.settings.ALL, or ZohoCRM.settings.{modules|fields}.{ALL|READ}. */
+export function canReadSettings(granted: readonly string[], kind: 'modules' | 'fields'): boolean {
+  return (
+    has(granted, 'ZohoCRM.settings.ALL') ||
+    has(granted, `ZohoCRM.settings.${kind}.ALL`) ||
+    has(granted, `ZohoCRM.settings.${kind}.READ`)
+  );
+}

@@ -12,6 +12,7 @@ Server:
   org           create or list orgs (admin; --json for scripts)
   client        create or list an org's OAuth clients (admin)
   grant-code    issue a single-use grant code for a client (admin)
+  schema        apply or show an org's custom modules and fields (admin)
 
 Client (a local bulkwrite by default; real Zoho with --dc, --profile or the BULKWRITE_* variables):
   import        zip, upload and import a CSV, with progress; then the result and the skipped rows
@@ -42,6 +43,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./admin-commands.js')).clientCommand(rest);
     case 'grant-code':
       return (await import('./admin-commands.js')).grantCodeCommand(rest);
+    case 'schema':
+      return (await import('./admin-commands.js')).schemaCommand(rest);
     case undefined:
     case 'help':
     case '--help':

@@ -38,10 +38,12 @@ function withinLength(field: FieldDef, value: string): boolean {
 export function normaliseValue(field: FieldDef, raw: string, ctx: ValueContext): NormaliseResult {
   const value = raw.trim();
   switch (field.type) {
+    case 'picklist':
+      if (field.strictPicklist) return strictChoice(field.picklist!, value);
+      // Zoho adds an unknown picklist value to the list instead of rejecting the row.
+      return withinLength(field, raw) ? ok(value) : bad;
     case 'text':
     case 'textarea':
-    case 'picklist':
-      // Zoho adds an unknown picklist value to the list instead of rejecting the row.
       return withinLength(field, raw) ? ok(field.type === 'textarea' ? raw : value) : bad;
     case 'multiselectpicklist':
       return ok(
@@ -111,7 +113,21 @@ export function normaliseValue(field: FieldDef, raw: string, ctx: ValueContext):
     case 'ownerlookup':
       // An owner is given by user id or by email; the worker resolves it against the org's users.
       return DIGITS.test(value) || EMAIL.test(value) ? ok(value) : bad;
+    case 'multiselectlookup':
+    case 'autonumber':
+    case 'formula':
+    case 'fileupload':
+    case 'subform':
+      // Not writable by bulk write; a mapping to one is refused when the job is created.
+      return bad;
   }
+}
+
+/** A fixed choice (`$se_module`): matched without case, stored as the list spells it. */
+function strictChoice(choices: readonly string[], value: string): NormaliseResult {
+  const lower = value.toLowerCase();
+  for (const c of choices) if (c.toLowerCase() === lower) return ok(c);
+  return bad;
 }
 
 /** Unique keys compare without case or surrounding space, as Zoho's duplicate check does for emails and names. */

@@ -1,7 +1,8 @@
 import { ZohoError } from '../errors/zoho-error.js';
 import { V2_1, type ApiVersion } from './api-versions.js';
 import { compileDatePattern } from './date-pattern.js';
-import { findModule, mandatoryFields, type FieldDef, type ModuleDef } from './modules.js';
+import { mandatoryFields, type FieldDef, type ModuleDef } from './modules.js';
+import { STANDARD_CATALOGUE, type Catalogue } from './org-schema.js';
 import {
   OPERATIONS,
   type FieldMapping,
@@ -17,6 +18,8 @@ export interface JobRequestContext {
   limits: { maxRows: number; maxColumns: number };
   /** The API version of the request's URL (default v2.1): it decides the few keys that differ. */
   version?: ApiVersion;
+  /** The org's modules and fields (default: the standard catalogue). */
+  catalogue?: Catalogue;
 }
 
 type Json = Record<string, unknown>;
@@ -133,11 +136,15 @@ function headerToMapping(header: string, index: number): FieldMapping {
   return { apiName: name, index, format: null, findBy: null, module: null, defaultValue: null };
 }
 
-function checkLookupFindBy(field: FieldDef, findBy: string | null, path: string): void {
+function checkLookupFindBy(catalogue: Catalogue, field: FieldDef, findBy: string | null, path: string): void {
   if (field.type !== 'lookup' || findBy === null || findBy === 'id') return;
-  const target = field.lookupModule ? findModule({ apiName: field.lookupModule }) : undefined;
+  if (field.lookupModules || field.idOnly) {
+    throw invalid('find_by', path, `find_by for ${field.apiName} must be id`);
+  }
+  const target = field.lookupModule ? catalogue.find({ apiName: field.lookupModule }) : undefined;
   const targetField = target?.fields.get(findBy);
-  if (!targetField || !(targetField.unique || targetField.apiName === target?.displayField)) {
+  // Matching needs one record per value: the display field qualifies only where it is unique (Accounts).
+  if (!targetField || !targetField.unique) {
     throw invalid(
       'find_by',
       path,
@@ -154,6 +161,7 @@ function parseMappings(
   path: string,
   limits: JobRequestContext['limits'],
   version: ApiVersion,
+  catalogue: Catalogue,
 ): { mappings: FieldMapping[]; autoMapped: boolean } {
   const autoMapped = raw === undefined || raw === null;
   let mappings: FieldMapping[];
@@ -227,7 +235,7 @@ function parseMappings(
     if (field.type === 'ownerlookup' && m.findBy !== null && m.findBy !== 'id' && m.findBy !== 'email') {
       throw invalid('find_by', `${at}.find_by`, `find_by for ${m.apiName} must be id or email`);
     }
-    checkLookupFindBy(field, m.findBy, `${at}.find_by`);
+    checkLookupFindBy(catalogue, field, m.findBy, `${at}.find_by`);
   });
   return { mappings, autoMapped };
 }
@@ -265,6 +273,7 @@ function parseFileNames(r: Json, file: UploadedFile, path: string): string[] | u
 /** Validates a create-job request body completely; throws the Zoho error for the first problem found. */
 export function validateJobRequest(body: unknown, ctx: JobRequestContext): JobSpec {
   const version = ctx.version ?? V2_1;
+  const catalogue = ctx.catalogue ?? STANDARD_CATALOGUE;
   if (!isObject(body)) throw invalid('body', '$', 'the request body must be a JSON object');
 
   const operation = key(body, 'operation');
@@ -322,7 +331,7 @@ export function validateJobRequest(body: unknown, ctx: JobRequestContext): JobSp
       };
       if (!moduleRef.apiName && !moduleRef.id) throw missing('api_name', `${at}.module.api_name`);
     } else throw invalid('module', `${at}.module`, 'module must be an object with api_name');
-    const module = findModule(moduleRef);
+    const module = catalogue.find(moduleRef);
     if (!module) {
       const name = moduleRef.apiName ?? moduleRef.id ?? '';
       throw new ZohoError('MODULE_NOT_AVAILABLE', {
@@ -382,9 +391,17 @@ export function validateJobRequest(body: unknown, ctx: JobRequestContext): JobSp
       `${at}.field_mappings`,
       ctx.limits,
       version,
+      catalogue,
     );
 
     const mapped = new Set(mappings.map((m) => m.apiName));
+    const multiModule = mappings.find((m) => module.fields.get(m.apiName)?.lookupModules !== undefined);
+    if (multiModule && !mapped.has('$se_module')) {
+      throw new ZohoError('MANDATORY_FIELDS_NOT_MAPPED', {
+        message: `$se_module must be mapped with ${multiModule.apiName}: it names the module of the related record`,
+        details: { api_name: '$se_module', json_path: `${at}.field_mappings`, missing_fields: ['$se_module'] },
+      });
+    }
     if (findBy !== null && !mapped.has(findBy)) {
       throw new ZohoError('MANDATORY_FIELDS_NOT_MAPPED', {
         message: `the find_by field ${findBy} is not mapped`,

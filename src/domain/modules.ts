@@ -1,6 +1,12 @@
+import { ACTIVITY_MODULES } from './modules/activities.js';
+import { INVENTORY_MODULES } from './modules/inventory.js';
+import { SALES_MODULES } from './modules/sales.js';
+import { SUPPORT_MODULES } from './modules/support.js';
+
 /**
- * The CRM modules bulkwrite accepts, with their real Zoho field API names, types, and mandatory and
- * unique fields. This is the starting catalogue (Leads, Contacts, Accounts, Deals).
+ * The CRM modules bulkwrite accepts, with their real Zoho field API names, types, lengths, and
+ * mandatory and unique fields: every module Zoho lists for bulk write (docs/modules.md). The
+ * definitions live in modules/*.ts by area; this file is the catalogue's one entry point.
  */
 
 export type FieldType =
@@ -21,6 +27,11 @@ export type FieldType =
   | 'multiselectpicklist'
   | 'lookup'
   | 'ownerlookup'
+  | 'multiselectlookup'
+  | 'autonumber'
+  | 'formula'
+  | 'fileupload'
+  | 'subform'
   | 'layout'
   | 'id';
 
@@ -31,243 +42,46 @@ export interface FieldDef {
   length?: number;
   mandatory?: boolean;
   unique?: boolean;
-  /** Fields Zoho sets itself (Created_Time, Modified_By, formula, auto-number): a mapping to one is INVALID_FIELD. */
+  /**
+   * Fields bulk write cannot set: Zoho sets them itself (Created_Time, Modified_By, formula, auto-number)
+   * or they hold structured values a CSV cell cannot carry (file upload, subform, multi-select lookup):
+   * a mapping to one is INVALID_FIELD.
+   */
   readOnly?: boolean;
   lookupModule?: string;
+  /** A multi-module lookup (Tasks' What_Id): the row's `$se_module` cell names the target module. */
+  lookupModules?: string[];
+  /** A lookup matched by record id only (`Parent_Id` of a subform row): `find_by` other than id is refused. */
+  idOnly?: boolean;
+  /** A subform field of a parent module: the subform module that holds its rows. */
+  subformModule?: string;
+  /** Multi-select lookups: the linking module Zoho keeps the pairs in. */
+  linkingModule?: string;
   picklist?: string[];
+  /** A picklist whose values are fixed (`$se_module`): an unknown value is INVALID_DATA, not a new option. */
+  strictPicklist?: boolean;
+  custom?: boolean;
 }
 
 export interface ModuleDef {
   apiName: string;
   id: string;
-  /** The module's name in OAuth scopes (ZohoCRM.modules.leads.ALL). */
+  /** The module's name in OAuth scopes (ZohoCRM.modules.leads.ALL, ….pricebooks.ALL, ….custom.ALL). */
   scopeName: string;
   displayField: string;
+  singularLabel: string;
+  custom: boolean;
+  bulkWritable: boolean;
+  /** A subform module (its rows are written by a bulk write job of their own): the parent module's API name. */
+  subformOf?: string;
   fields: Map<string, FieldDef>;
 }
 
-const text = (apiName: string, length = 255, extra: Partial<FieldDef> = {}): FieldDef => ({
-  apiName,
-  type: 'text',
-  length,
-  ...extra,
-});
-const typed = (apiName: string, type: FieldType, extra: Partial<FieldDef> = {}): FieldDef => ({
-  apiName,
-  type,
-  ...extra,
-});
-
-const SYSTEM_FIELDS: FieldDef[] = [
-  typed('id', 'id'),
-  typed('Owner', 'ownerlookup'),
-  typed('Layout', 'layout'),
-  typed('Created_Time', 'datetime', { readOnly: true }),
-  typed('Modified_Time', 'datetime', { readOnly: true }),
-  typed('Created_By', 'ownerlookup', { readOnly: true }),
-  typed('Modified_By', 'ownerlookup', { readOnly: true }),
-  typed('Last_Activity_Time', 'datetime', { readOnly: true }),
-  typed('Tag', 'text', { readOnly: true }),
-];
-
-const ADDRESS = (prefix: string): FieldDef[] => [
-  text(`${prefix}Street`, 250),
-  text(`${prefix}City`, 100),
-  text(`${prefix}State`, 100),
-  text(`${prefix}Zip_Code`, 30),
-  text(`${prefix}Country`, 100),
-];
-
-const LEAD_SOURCES = [
-  '-None-',
-  'Advertisement',
-  'Cold Call',
-  'Employee Referral',
-  'External Referral',
-  'Online Store',
-  'Partner',
-  'Public Relations',
-  'Sales Email Alias',
-  'Seminar Partner',
-  'Internal Seminar',
-  'Trade Show',
-  'Web Download',
-  'Web Research',
-  'Chat',
-];
-const INDUSTRIES = [
-  '-None-',
-  'ASP (Application Service Provider)',
-  'Data/Telecom OEM',
-  'ERP (Enterprise Resource Planning)',
-  'Government/Military',
-  'Large Enterprise',
-  'ManagementISV',
-  'MSP (Management Service Provider)',
-  'Network Equipment Enterprise',
-  'Non-management ISV',
-  'Optical Networking',
-  'Service Provider',
-  'Small/Medium Enterprise',
-  'Storage Equipment',
-  'Storage Service Provider',
-  'Systems Integrator',
-  'Wireless Industry',
-];
-const RATINGS = ['-None-', 'Acquired', 'Active', 'Market Failed', 'Project Cancelled', 'Shut Down'];
-
-function moduleDef(apiName: string, id: string, displayField: string, fields: FieldDef[]): ModuleDef {
-  return {
-    apiName,
-    id,
-    scopeName: apiName.toLowerCase(),
-    displayField,
-    fields: new Map([...SYSTEM_FIELDS, ...fields].map((f) => [f.apiName, f])),
-  };
-}
-
 export const MODULES: readonly ModuleDef[] = [
-  moduleDef('Leads', '4150868000000002175', 'Full_Name', [
-    text('Company', 200),
-    text('First_Name', 40),
-    text('Last_Name', 80, { mandatory: true }),
-    typed('Full_Name', 'text', { readOnly: true }),
-    typed('Salutation', 'picklist', { picklist: ['-None-', 'Mr.', 'Mrs.', 'Ms.', 'Dr.', 'Prof.'] }),
-    text('Designation', 100),
-    typed('Email', 'email', { unique: true }),
-    typed('Secondary_Email', 'email'),
-    typed('Phone', 'phone', { length: 30 }),
-    typed('Mobile', 'phone', { length: 30 }),
-    typed('Fax', 'phone', { length: 30 }),
-    typed('Website', 'website', { length: 255 }),
-    typed('Lead_Source', 'picklist', { picklist: LEAD_SOURCES }),
-    typed('Lead_Status', 'picklist', {
-      picklist: [
-        '-None-',
-        'Attempted to Contact',
-        'Contact in Future',
-        'Contacted',
-        'Junk Lead',
-        'Lost Lead',
-        'Not Contacted',
-        'Pre-Qualified',
-        'Not Qualified',
-      ],
-    }),
-    typed('Industry', 'picklist', { picklist: INDUSTRIES }),
-    typed('No_of_Employees', 'integer'),
-    typed('Annual_Revenue', 'currency'),
-    typed('Rating', 'picklist', { picklist: RATINGS }),
-    typed('Email_Opt_Out', 'boolean'),
-    text('Skype_ID', 50),
-    text('Twitter', 50),
-    ...ADDRESS(''),
-    typed('Description', 'textarea', { length: 32000 }),
-  ]),
-  moduleDef('Contacts', '4150868000000002179', 'Full_Name', [
-    text('First_Name', 40),
-    text('Last_Name', 80, { mandatory: true }),
-    typed('Full_Name', 'text', { readOnly: true }),
-    typed('Salutation', 'picklist', { picklist: ['-None-', 'Mr.', 'Mrs.', 'Ms.', 'Dr.', 'Prof.'] }),
-    typed('Account_Name', 'lookup', { lookupModule: 'Accounts' }),
-    typed('Vendor_Name', 'lookup', { lookupModule: 'Vendors', readOnly: true }),
-    typed('Reporting_To', 'lookup', { lookupModule: 'Contacts' }),
-    text('Title', 100),
-    text('Department', 100),
-    typed('Email', 'email', { unique: true }),
-    typed('Secondary_Email', 'email'),
-    typed('Phone', 'phone', { length: 30 }),
-    typed('Home_Phone', 'phone', { length: 30 }),
-    typed('Other_Phone', 'phone', { length: 30 }),
-    typed('Mobile', 'phone', { length: 30 }),
-    typed('Asst_Phone', 'phone', { length: 30 }),
-    text('Assistant', 100),
-    typed('Fax', 'phone', { length: 30 }),
-    typed('Date_of_Birth', 'date'),
-    typed('Lead_Source', 'picklist', { picklist: LEAD_SOURCES }),
-    typed('Email_Opt_Out', 'boolean'),
-    text('Skype_ID', 50),
-    text('Twitter', 50),
-    ...ADDRESS('Mailing_'),
-    ...ADDRESS('Other_'),
-    typed('Description', 'textarea', { length: 32000 }),
-  ]),
-  moduleDef('Accounts', '4150868000000002177', 'Account_Name', [
-    text('Account_Name', 200, { mandatory: true, unique: true }),
-    text('Account_Number', 40),
-    text('Account_Site', 80),
-    typed('Parent_Account', 'lookup', { lookupModule: 'Accounts' }),
-    typed('Account_Type', 'picklist', {
-      picklist: [
-        '-None-',
-        'Analyst',
-        'Competitor',
-        'Customer',
-        'Distributor',
-        'Integrator',
-        'Investor',
-        'Other',
-        'Partner',
-        'Press',
-        'Prospect',
-        'Reseller',
-        'Supplier',
-        'Vendor',
-      ],
-    }),
-    typed('Industry', 'picklist', { picklist: INDUSTRIES }),
-    typed('Annual_Revenue', 'currency'),
-    typed('Employees', 'integer'),
-    typed('Ownership', 'picklist', {
-      picklist: [
-        '-None-',
-        'Other',
-        'Private',
-        'Public',
-        'Subsidiary',
-        'Partnership',
-        'Government',
-        'Privately Held',
-        'Public Company',
-      ],
-    }),
-    typed('Rating', 'picklist', { picklist: RATINGS }),
-    typed('Phone', 'phone', { length: 30 }),
-    typed('Fax', 'phone', { length: 30 }),
-    typed('Website', 'website', { length: 255 }),
-    text('Ticker_Symbol', 30),
-    text('SIC_Code', 30),
-    ...ADDRESS('Billing_'),
-    ...ADDRESS('Shipping_'),
-    typed('Description', 'textarea', { length: 32000 }),
-  ]),
-  moduleDef('Deals', '4150868000000002181', 'Deal_Name', [
-    text('Deal_Name', 120, { mandatory: true }),
-    typed('Amount', 'currency'),
-    typed('Closing_Date', 'date'),
-    typed('Stage', 'picklist', {
-      mandatory: true,
-      picklist: [
-        'Qualification',
-        'Needs Analysis',
-        'Value Proposition',
-        'Identify Decision Makers',
-        'Proposal/Price Quote',
-        'Negotiation/Review',
-        'Closed Won',
-        'Closed Lost',
-        'Closed Lost to Competition',
-      ],
-    }),
-    typed('Account_Name', 'lookup', { lookupModule: 'Accounts' }),
-    typed('Contact_Name', 'lookup', { lookupModule: 'Contacts' }),
-    typed('Type', 'picklist', { picklist: ['-None-', 'Existing Business', 'New Business'] }),
-    typed('Probability', 'percent'),
-    typed('Expected_Revenue', 'currency', { readOnly: true }),
-    text('Next_Step', 100),
-    typed('Lead_Source', 'picklist', { picklist: LEAD_SOURCES }),
-    typed('Description', 'textarea', { length: 32000 }),
-  ]),
+  ...SALES_MODULES,
+  ...ACTIVITY_MODULES,
+  ...SUPPORT_MODULES,
+  ...INVENTORY_MODULES,
 ];
 
 const BY_NAME = new Map(MODULES.map((m) => [m.apiName.toLowerCase(), m]));
@@ -286,4 +100,18 @@ export function mandatoryFields(module: ModuleDef): FieldDef[] {
 
 export function uniqueFields(module: ModuleDef): FieldDef[] {
   return [...module.fields.values()].filter((f) => f.unique);
+}
+
+/**
+ * A field's id: 19 digits, stable across restarts and catalogue edits (derived from the module id and
+ * the field's API name, not from its position).
+ */
+export function fieldId(module: ModuleDef, field: FieldDef): string {
+  let h = 0x811c9dc5;
+  const s = `${module.apiName}.${field.apiName}`;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return `${module.id.slice(0, 8)}${String(h).padStart(11, '0')}`;
 }

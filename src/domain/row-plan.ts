@@ -1,6 +1,7 @@
 import { compileDatePattern } from './date-pattern.js';
 import { normaliseValue, uniqueKey, type ValueContext } from './field-values.js';
-import { findModule, type FieldDef, type ModuleDef } from './modules.js';
+import type { FieldDef, ModuleDef } from './modules.js';
+import { STANDARD_CATALOGUE, type Catalogue } from './org-schema.js';
 import type { JobResource, JobSpec, Operation, RecordData, RecordValue } from './types.js';
 
 export interface PlanColumn {
@@ -10,6 +11,7 @@ export interface PlanColumn {
   ctx: ValueContext;
   /** For lookups: the target field to match on (id, a unique field), or for Owner id/email. */
   findBy: string | null;
+  /** The lookup's target module; null for a multi-module lookup (What_Id), whose row names it in `$se_module`. */
   targetModule: ModuleDef | null;
 }
 
@@ -21,12 +23,18 @@ export interface RowPlan {
   columns: PlanColumn[];
   findByColumn: PlanColumn | null;
   uniqueColumns: PlanColumn[];
+  /** A multi-module lookup column (What_Id), if mapped; its rows pick the target module by `$se_module`. */
+  multiModuleColumn: PlanColumn | null;
+  /** Target modules a `$se_module` value may name, by that value. */
+  seModules: ReadonlyMap<string, ModuleDef>;
 }
 
 /** A lookup cell the worker must resolve against stored records or users before deciding. */
 export interface LookupRef {
   column: PlanColumn;
   value: string;
+  /** The module to look in: the column's target, or for a multi-module lookup the row's `$se_module`. */
+  target: ModuleDef | null;
 }
 
 export interface MappedRow {
@@ -40,7 +48,13 @@ export interface MappedRow {
   lookups: LookupRef[];
 }
 
-export function compileRowPlan(spec: JobSpec, resource: JobResource, offset: string): RowPlan {
+export function compileRowPlan(
+  spec: JobSpec,
+  resource: JobResource,
+  offset: string,
+  catalogue: Catalogue = STANDARD_CATALOGUE,
+): RowPlan {
+  const findModule = catalogue.find;
   const module = findModule({ apiName: resource.module.apiName });
   if (!module) throw new Error(`module ${resource.module.apiName} vanished from the catalogue`);
   const columns: PlanColumn[] = resource.fieldMappings.map((m) => {
@@ -56,6 +70,7 @@ export function compileRowPlan(spec: JobSpec, resource: JobResource, offset: str
       targetModule: field.lookupModule ? (findModule({ apiName: field.lookupModule }) ?? null) : null,
     };
   });
+  const multi = columns.find((c) => c.field.lookupModules !== undefined) ?? null;
   return {
     module,
     operation: spec.operation,
@@ -64,6 +79,13 @@ export function compileRowPlan(spec: JobSpec, resource: JobResource, offset: str
     columns,
     findByColumn: resource.findBy ? (columns.find((c) => c.field.apiName === resource.findBy) ?? null) : null,
     uniqueColumns: columns.filter((c) => c.field.unique),
+    multiModuleColumn: multi,
+    seModules: new Map(
+      (multi?.field.lookupModules ?? []).flatMap((name) => {
+        const m = findModule({ apiName: name });
+        return m ? [[name, m] as const] : [];
+      }),
+    ),
   };
 }
 
@@ -118,14 +140,28 @@ export function mapRow(plan: RowPlan, rowNo: number, cells: readonly string[]): 
       continue;
     }
     if (col.field.type === 'lookup' || col.field.type === 'ownerlookup') {
-      lookups.push({ column: col, value: String(result.value) });
+      lookups.push({ column: col, value: String(result.value), target: col.targetModule });
     }
     values[name] = result.value;
     if (col === plan.findByColumn) matchKey = uniqueKey(result.value);
   }
 
+  if (plan.multiModuleColumn !== null) resolveSeModule(plan, values, errors, lookups);
   // A mandatory field that is not mapped at all (allowed on update) is never touched, so it cannot be missing.
   return { rowNo, values, errors, matchKey, lookups };
+}
+
+/** What_Id points into the module its row's `$se_module` names; without one it cannot be resolved. */
+function resolveSeModule(plan: RowPlan, values: RecordData, errors: Map<string, string[]>, lookups: LookupRef[]) {
+  const ref = lookups.find((l) => l.column === plan.multiModuleColumn);
+  if (!ref) return;
+  // A bad $se_module cell is already reported as such.
+  if (errors.get('INVALID_DATA')?.includes('$se_module')) return;
+  const se = values.$se_module;
+  const target = typeof se === 'string' ? plan.seModules.get(se) : undefined;
+  if (target) ref.target = target;
+  else if (se === undefined || se === null) addError(errors, 'MANDATORY_NOT_FOUND', '$se_module');
+  else addError(errors, 'INVALID_DATA', '$se_module');
 }
 
 /** Zoho's ERRORS cell: one `CODE-field,field` group per code, groups joined with `:`. */

@@ -34,6 +34,10 @@ export const ERROR_CODES = {
   LIMIT_EXCEEDED: { httpStatus: 400, message: 'limit exceeded' },
   // v8 (OAS8 `Invalid_Callback_Method`, details `{supported_callback_methods}`); the message is not published.
   INVALID_CALLBACK_METHOD: { httpStatus: 400, message: 'invalid callback method' },
+  // Records and metadata APIs (GET /crm/{version}/{module} …): the official SDK's enums and Zoho's answers.
+  INVALID_MODULE: { httpStatus: 400, message: 'the given module is not supported for this api' },
+  REQUIRED_PARAM_MISSING: { httpStatus: 400, message: 'One of the expected parameter is missing' },
+  INVALID_QUERY: { httpStatus: 400, message: 'invalid query formed' },
   // Job failure reasons (never an HTTP answer of their own, but they go through the same registry).
   CANNOT_PROCESS: { httpStatus: 400, message: 'The file could not be processed' },
 } as const satisfies Record<string, { httpStatus: number; message: string }>;

@@ -8,6 +8,7 @@ import {
   type RowPlan,
 } from '../domain/row-plan.js';
 import { uniqueKey } from '../domain/field-values.js';
+import type { ModuleDef } from '../domain/modules.js';
 import type { Org, RecordData, RowResult } from '../domain/types.js';
 import type { InsertRecord, Storage, UpdateRecord } from '../storage/storage.js';
 import type { IdAllocator } from './id-allocator.js';
@@ -32,54 +33,58 @@ export type UserCache = Map<string, string | null>;
 const keyOf = (field: string, key: string) => `${field}\u0000${key}`;
 
 async function resolveLookups(storage: Storage, org: Org, rows: MappedRow[], users: UserCache): Promise<void> {
-  const byColumn = new Map<PlanColumn, MappedRow[]>();
+  // Rows grouped by lookup column and target module, so each group is one batched storage call.
+  const groups = new Map<PlanColumn, Map<ModuleDef | null, MappedRow[]>>();
   for (const row of rows) {
     if (row.errors.size > 0) continue;
     for (const ref of row.lookups) {
-      const list = byColumn.get(ref.column);
+      let byTarget = groups.get(ref.column);
+      if (!byTarget) groups.set(ref.column, (byTarget = new Map()));
+      const list = byTarget.get(ref.target);
       if (list) list.push(row);
-      else byColumn.set(ref.column, [row]);
+      else byTarget.set(ref.target, [row]);
     }
   }
-  for (const [col, list] of byColumn) {
+  for (const [col, byTarget] of groups) {
     const name = col.field.apiName;
     const valueOf = (row: MappedRow) => row.lookups.find((l) => l.column === col)!.value;
-    if (col.field.type === 'ownerlookup') {
+    for (const [target, list] of byTarget) {
+      if (col.field.type === 'ownerlookup') {
+        for (const row of list) {
+          const v = valueOf(row);
+          if (!users.has(v)) {
+            const user = await storage.orgs.getUser(org.id, v.includes('@') ? { email: v } : { id: v });
+            users.set(v, user?.id ?? null);
+          }
+          const id = users.get(v);
+          if (id) row.values[name] = id;
+          else addRowError(row, 'INVALID_DATA', name);
+        }
+        continue;
+      }
+      if (!target) {
+        for (const row of list) addRowError(row, 'INVALID_DATA', name);
+        continue;
+      }
+      const findBy = col.findBy ?? 'id';
+      let found: Map<string, string>;
+      if (findBy === 'id') {
+        const records = await storage.records.byIds(org.id, target.apiName, list.map(valueOf));
+        found = new Map([...records.keys()].map((id) => [id, id]));
+      } else {
+        found = await storage.records.idsByKey(
+          org.id,
+          target.apiName,
+          findBy,
+          list.map((r) => uniqueKey(valueOf(r)) ?? ''),
+        );
+      }
       for (const row of list) {
         const v = valueOf(row);
-        if (!users.has(v)) {
-          const user = await storage.orgs.getUser(org.id, v.includes('@') ? { email: v } : { id: v });
-          users.set(v, user?.id ?? null);
-        }
-        const id = users.get(v);
+        const id = found.get(findBy === 'id' ? v : (uniqueKey(v) ?? ''));
         if (id) row.values[name] = id;
         else addRowError(row, 'INVALID_DATA', name);
       }
-      continue;
-    }
-    const target = col.targetModule;
-    if (!target) {
-      for (const row of list) addRowError(row, 'INVALID_DATA', name);
-      continue;
-    }
-    const findBy = col.findBy ?? 'id';
-    let found: Map<string, string>;
-    if (findBy === 'id') {
-      const records = await storage.records.byIds(org.id, target.apiName, list.map(valueOf));
-      found = new Map([...records.keys()].map((id) => [id, id]));
-    } else {
-      found = await storage.records.idsByKey(
-        org.id,
-        target.apiName,
-        findBy,
-        list.map((r) => uniqueKey(valueOf(r)) ?? ''),
-      );
-    }
-    for (const row of list) {
-      const v = valueOf(row);
-      const id = found.get(findBy === 'id' ? v : (uniqueKey(v) ?? ''));
-      if (id) row.values[name] = id;
-      else addRowError(row, 'INVALID_DATA', name);
     }
   }
 }
@@ -102,8 +107,15 @@ export async function applyBatch(
   batch: BatchRow[],
   ids: IdAllocator,
   users: UserCache,
+  /**
+   * Update/upsert: the find_by values of rows already applied by this job (earlier batches included).
+   * The first row with a value wins; a later one is DUPLICATE_DATA-<find_by field>.
+   */
+  matched: Set<string> | null = null,
 ): Promise<BatchOutcome> {
   const moduleName = plan.module.apiName;
+  // Subform rows have no owner of their own.
+  const hasOwner = plan.module.fields.has('Owner');
   const rows = batch.map((r) => mapRow(plan, r.rowNo, r.cells));
   await resolveLookups(storage, org, rows, users);
 
@@ -153,6 +165,11 @@ export async function applyBatch(
       skip(row);
       continue;
     }
+    if (matched !== null && row.matchKey !== null && matched.has(row.matchKey)) {
+      addRowError(row, 'DUPLICATE_DATA', plan.findBy!);
+      skip(row);
+      continue;
+    }
     let matchId: string | null = null;
     if (plan.findBy && row.matchKey) {
       if (plan.findBy === 'id') {
@@ -196,7 +213,7 @@ export async function applyBatch(
       freshAt++;
       const data: RecordData = {};
       for (const [k, v] of Object.entries(row.values)) if (v !== null) data[k] = v;
-      if (data.Owner === undefined) data.Owner = org.user.id;
+      if (data.Owner === undefined && hasOwner) data.Owner = org.user.id;
       target = { id: recordId, isNew: true, original: {}, current: data };
       touched.set(recordId, target);
       added++;
@@ -212,6 +229,7 @@ export async function applyBatch(
       updated++;
       results.push({ rowNo: row.rowNo, status: 'UPDATED', recordId, errors: null });
     }
+    if (matched !== null && row.matchKey !== null) matched.add(row.matchKey);
     // Move unique-key ownership to this record, freeing the key it held before.
     for (const col of plan.uniqueColumns) {
       const field = col.field.apiName;

@@ -1,6 +1,7 @@
 import type { Blobs } from '../blobs/blobs.js';
 import { readZipCsvRows } from '../csv/read-csv.js';
-import { compileRowPlan } from '../domain/row-plan.js';
+import { catalogueFor } from '../domain/org-schema.js';
+import { compileRowPlan, mapRow } from '../domain/row-plan.js';
 import { formatOffset, offsetMinutes } from '../domain/time.js';
 import type { Job } from '../domain/types.js';
 import { ChunkConflictError, type Storage } from '../storage/storage.js';
@@ -46,9 +47,20 @@ export async function processBulkWrite(deps: ProcessDeps, job: Job): Promise<voi
     throw new JobFailure('INVALID_FILE_ID', 'the uploaded file is no longer available');
 
   const offset = formatOffset(offsetMinutes(org.timeZone, job.createdAt));
-  const plan = compileRowPlan(job, resource, offset);
+  const catalogue = catalogueFor(org.id, await storage.schemas.get(org.id));
+  let plan;
+  try {
+    plan = compileRowPlan(job, resource, offset, catalogue);
+  } catch (e) {
+    // The org's schema changed after the job was created and no longer has its module or a mapped field.
+    throw new JobFailure('CANNOT_PROCESS', `the job no longer fits the org's schema: ${(e as Error).message}`);
+  }
   const users: UserCache = new Map();
   let checkpoint = job.checkpointRow;
+  // Update/upsert: find_by values already applied in this file (first row wins; see applyBatch).
+  const matched = plan.operation !== 'insert' && plan.findBy !== null ? new Set<string>() : null;
+  // After a resume, the rows before the checkpoint are read again only to learn their find_by values.
+  const replayed: Array<{ rowNo: number; key: string }> = [];
 
   // A job that starts from its first row writes its result zip as it goes; one that resumed after an
   // interruption rebuilds it from the stored outcomes at the end.
@@ -57,7 +69,7 @@ export async function processBulkWrite(deps: ProcessDeps, job: Job): Promise<voi
   const commit = async (batch: BatchRow[]) => {
     let outcome;
     for (let attempt = 1; ; attempt++) {
-      outcome = await applyBatch(storage, org, plan, batch, deps.ids, users);
+      outcome = await applyBatch(storage, org, plan, batch, deps.ids, users, matched);
       try {
         await storage.jobs.commitChunk({
           orgId: job.orgId,
@@ -91,7 +103,14 @@ export async function processBulkWrite(deps: ProcessDeps, job: Job): Promise<voi
         continue;
       }
       rowNo++;
-      if (rowNo <= checkpoint) continue;
+      if (rowNo <= checkpoint) {
+        if (matched !== null) {
+          const key = mapRow(plan, rowNo, cells).matchKey;
+          if (key !== null) replayed.push({ rowNo, key });
+          if (rowNo === checkpoint) await rememberApplied(storage, job.id, replayed, matched);
+        }
+        continue;
+      }
       batch.push({ rowNo, cells });
       if (batch.length >= deps.batchSize) {
         await commit(batch);
@@ -116,4 +135,24 @@ export async function processBulkWrite(deps: ProcessDeps, job: Job): Promise<voi
       deps.batchSize,
     );
   await storage.jobs.complete(job.id, deps.workerId, deps.now());
+}
+
+/** Rebuilds the find_by values the job applied before it was interrupted, from its stored row outcomes. */
+async function rememberApplied(
+  storage: Storage,
+  jobId: string,
+  replayed: Array<{ rowNo: number; key: string }>,
+  matched: Set<string>,
+): Promise<void> {
+  const keyOf = new Map(replayed.map((r) => [r.rowNo, r.key]));
+  const PAGE = 5000;
+  for (let from = 1; ;) {
+    const results = await storage.jobs.results(jobId, from, PAGE);
+    for (const r of results) {
+      const key = keyOf.get(r.rowNo);
+      if (key !== undefined && r.status !== 'SKIPPED') matched.add(key);
+    }
+    if (results.length < PAGE) return;
+    from = results[results.length - 1]!.rowNo + 1;
+  }
 }

@@ -46,6 +46,14 @@ export interface AccessToken {
   expiresAt: number;
 }
 
+export interface StoredOrgSchema {
+  orgId: string;
+  /** JSON text of the org's schema (domain/org-schema.ts reads it). */
+  document: string;
+  version: number;
+  updatedAt: number;
+}
+
 export interface InsertRecord {
   /** A 19-digit decimal id from reserveIds (stores may keep it as a 64-bit integer). */
   id: string;
@@ -171,6 +179,13 @@ export interface Storage {
     fail(jobId: string, workerId: string, failure: { code: string; message: string }, now: number): Promise<void>;
     /** Row outcomes in input order, from `fromRow` on. */
     results(jobId: string, fromRow: number, limit: number): Promise<RowResult[]>;
+  };
+
+  schemas: {
+    /** The org's custom modules and fields (a JSON document), or undefined when it has none. */
+    get(orgId: string): Promise<StoredOrgSchema | undefined>;
+    /** Replaces the org's document; the version grows by one with every put (1 for the first). */
+    put(orgId: string, document: string, now: number): Promise<StoredOrgSchema>;
   };
 
   records: {

@@ -926,6 +926,26 @@ export function defineStorageConformance(name: string, open: () => Promise<Store
       });
     });
 
+    describe('org schemas', () => {
+      test('has no schema for an org until one is put, and keeps each org’s apart', async () => {
+        await storage.orgs.create(makeOrg('org-a'));
+        await storage.orgs.create(makeOrg('org-b'));
+        assert.equal(await storage.schemas.get('org-a'), undefined);
+        const first = await storage.schemas.put('org-a', '{"modules":[]}', T0);
+        assert.deepEqual(first, { orgId: 'org-a', document: '{"modules":[]}', version: 1, updatedAt: T0 });
+        assert.deepEqual(await storage.schemas.get('org-a'), first);
+        assert.equal(await storage.schemas.get('org-b'), undefined);
+      });
+
+      test('replaces the document and raises the version by one with every put', async () => {
+        await storage.orgs.create(makeOrg('org-a'));
+        await storage.schemas.put('org-a', '{"v":1}', T0);
+        const second = await storage.schemas.put('org-a', '{"v":2}', T0 + 5);
+        assert.deepEqual(second, { orgId: 'org-a', document: '{"v":2}', version: 2, updatedAt: T0 + 5 });
+        assert.deepEqual(await storage.schemas.get('org-a'), second);
+      });
+    });
+
     describe('records', () => {
       /** Stores records as one committed chunk of an org's job. */
       async function stored(orgId: string, module: string, jobId: string, inserts: InsertRecord[], now = T0 + 1_000) {

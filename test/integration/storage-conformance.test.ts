@@ -122,6 +122,7 @@ describe('PostgreSQL migrations', () => {
         assert.deepEqual(applied.rows, [
           { version: 1, name: '001_initial.sql' },
           { version: 2, name: '002_token_lifecycle.sql' },
+          { version: 3, name: '003_org_schemas.sql' },
         ]);
       } finally {
         await check.end();

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { canUseBulkWrite, canWriteModule } from '../../auth/scopes.js';
 import { requestedFileIds, validateJobRequest } from '../../domain/job-request.js';
-import { findModule } from '../../domain/modules.js';
+import { catalogueFor } from '../../domain/org-schema.js';
 import type { Job, UploadedFile } from '../../domain/types.js';
 import { ZohoError } from '../../errors/zoho-error.js';
 import { presentationOf, type AppDeps } from '../deps.js';
@@ -35,9 +35,10 @@ export function registerBulkWriteRoutes(app: FastifyInstance, deps: AppDeps): vo
       const file = /^\d{1,19}$/.test(id) ? await deps.storage.files.get(org.id, id) : undefined;
       if (file) files.set(id, file);
     }
-    const spec = validateJobRequest(body, { files, limits: deps.config.limits, version });
+    const catalogue = catalogueFor(org.id, await deps.storage.schemas.get(org.id));
+    const spec = validateJobRequest(body, { files, limits: deps.config.limits, version, catalogue });
     for (const r of spec.resources) {
-      const module = findModule({ apiName: r.module.apiName })!;
+      const module = catalogue.find({ apiName: r.module.apiName })!;
       if (!canWriteModule(auth.scopes, module.scopeName, spec.operation)) throw new ZohoError('OAUTH_SCOPE_MISMATCH');
     }
 

@@ -9,6 +9,7 @@ import {
   type OAuthClient,
   type RefreshToken,
   type Storage,
+  type StoredOrgSchema,
 } from '../storage.js';
 import { migrate } from './migrate.js';
 
@@ -117,11 +118,22 @@ const SQL = {
   recordGet: 'SELECT * FROM records WHERE org_id = $1 AND module = $2 AND id = $3',
   recordList: 'SELECT * FROM records WHERE org_id = $1 AND module = $2 ORDER BY created_at, id LIMIT $3 OFFSET $4',
   recordCount: 'SELECT count(*) AS n FROM records WHERE org_id = $1 AND module = $2',
+  schemaGet: 'SELECT * FROM org_schemas WHERE org_id = $1',
+  schemaPut: `INSERT INTO org_schemas (org_id, document, version, updated_at) VALUES ($1, $2, 1, $3)
+              ON CONFLICT (org_id) DO UPDATE SET document = EXCLUDED.document,
+                version = org_schemas.version + 1, updated_at = EXCLUDED.updated_at
+              RETURNING *`,
 } as const;
 
 type Statement = keyof typeof SQL;
 
 const num = (v: unknown) => Number(v);
+const toSchema = (r: Row): StoredOrgSchema => ({
+  orgId: String(r.org_id),
+  document: String(r.document),
+  version: num(r.version),
+  updatedAt: num(r.updated_at),
+});
 const numOrNull = (v: unknown) => (v === null || v === undefined ? null : Number(v));
 const strOrNull = (v: unknown) => (v === null || v === undefined ? null : String(v));
 
@@ -535,6 +547,16 @@ export async function openPostgresStorage(url: string): Promise<Storage> {
           recordId: strOrNull(r.record_id),
           errors: strOrNull(r.errors),
         }));
+      },
+    },
+
+    schemas: {
+      async get(orgId) {
+        const r = await one('schemaGet', [orgId]);
+        return r && toSchema(r);
+      },
+      async put(orgId, document, now) {
+        return toSchema((await one('schemaPut', [orgId, document, now]))!);
       },
     },
 

@@ -11,10 +11,18 @@ import {
   type OAuthClient,
   type RefreshToken,
   type Storage,
+  type StoredOrgSchema,
 } from '../storage.js';
 import { migrate } from './migrate.js';
 
 type Row = Record<string, unknown>;
+
+const toSchema = (r: Row): StoredOrgSchema => ({
+  orgId: String(r.org_id),
+  document: String(r.document),
+  version: Number(r.version),
+  updatedAt: Number(r.updated_at),
+});
 const MAX_PARAMS = 500;
 const RECORD_COLUMNS = 'CAST(id AS TEXT) AS id, org_id, module, data, created_at, modified_at';
 const STATUS_CODE = { ADDED: 'A', UPDATED: 'U', SKIPPED: 'S' } as const;
@@ -199,6 +207,13 @@ export function openSqliteStorage(file: string): Storage {
       `SELECT ${RECORD_COLUMNS} FROM records WHERE org_id = ? AND module = ? ORDER BY id LIMIT ? OFFSET ?`,
     ),
     recordCount: db.prepare('SELECT count(*) AS n FROM records WHERE org_id = ? AND module = ?'),
+    schemaGet: db.prepare('SELECT * FROM org_schemas WHERE org_id = ?'),
+    schemaPut: db.prepare(
+      `INSERT INTO org_schemas (org_id, document, version, updated_at) VALUES (?, ?, 1, ?)
+       ON CONFLICT (org_id) DO UPDATE SET document = excluded.document,
+         version = org_schemas.version + 1, updated_at = excluded.updated_at
+       RETURNING *`,
+    ),
   };
 
   // IN-list statements, prepared once per list length; both look up by primary key.
@@ -530,6 +545,16 @@ export function openSqliteStorage(file: string): Storage {
           if (out.length >= limit) break;
         }
         return out;
+      },
+    },
+
+    schemas: {
+      async get(orgId) {
+        const r = stmt.schemaGet.get(orgId) as Row | undefined;
+        return r && toSchema(r);
+      },
+      async put(orgId, document, now) {
+        return toSchema(stmt.schemaPut.get(orgId, document, now) as Row);
       },
     },
 

@@ -1,0 +1,279 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { authenticate, type AuthContext } from '../../auth/authenticate.js';
+import { canReadModule, canReadSettings } from '../../auth/scopes.js';
+import type { ApiVersion } from '../../domain/api-versions.js';
+import type { ModuleDef } from '../../domain/modules.js';
+import { catalogueFor, type Catalogue } from '../../domain/org-schema.js';
+import {
+  criteriaForParam,
+  CriteriaError,
+  indexedKeys,
+  matchesCriteria,
+  parseCriteria,
+  type Criteria,
+} from '../../domain/record-search.js';
+import type { Org, StoredRecord, User } from '../../domain/types.js';
+import { ZohoError } from '../../errors/zoho-error.js';
+import type { Storage } from '../../storage/storage.js';
+import type { AppDeps } from '../deps.js';
+import { JSON_TYPE } from '../error-handler.js';
+import { requireVersion } from '../guard.js';
+import { displayNameOf, toFieldMeta, toInfo, toModuleMeta, toRecord } from '../records-wire.js';
+
+/** Zoho's records API pages hold at most 200 records. */
+const MAX_PER_PAGE = 200;
+/**
+ * Search on anything but unique fields reads the module's records; past this many it answers
+ * LIMIT_EXCEEDED instead of a partial answer (docs/modules.md).
+ */
+export const SEARCH_SCAN_LIMIT = 50_000;
+const SCAN_PAGE = 1000;
+
+type Query = Record<string, string | undefined>;
+
+const send = (reply: FastifyReply, body: unknown) =>
+  reply.code(200).header('content-type', JSON_TYPE).send(JSON.stringify(body));
+
+/** An empty list is HTTP 204 with no body, as Zoho answers. */
+const noContent = (reply: FastifyReply) => reply.code(204).send();
+
+function pageParam(query: Query, name: 'page' | 'per_page', fallback: number, max: number): number {
+  const raw = query[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d{1,9}$/.test(raw) || Number(raw) < 1) {
+    throw new ZohoError('INVALID_DATA', {
+      message: `invalid value for ${name}`,
+      details: { param_name: name, expected_data_type: 'integer' },
+    });
+  }
+  return Math.min(Number(raw), max);
+}
+
+/** `fields=A,B`: the fields to answer with (id always). From v3 on Zoho requires it on the list call. */
+function fieldsParam(query: Query, module: ModuleDef, required: boolean): Set<string> | null {
+  const raw = query.fields;
+  if (raw === undefined || raw.trim() === '') {
+    if (required) throw new ZohoError('REQUIRED_PARAM_MISSING', { details: { param_name: 'fields' } });
+    return null;
+  }
+  const names = raw
+    .split(',')
+    .map((f) => f.trim())
+    .filter(Boolean);
+  const unknown = names.find((n) => n !== 'id' && !module.fields.has(n));
+  if (unknown !== undefined) {
+    throw new ZohoError('INVALID_DATA', {
+      message: `invalid field ${unknown} in fields`,
+      details: { param_name: 'fields', api_name: unknown },
+    });
+  }
+  return new Set(names);
+}
+
+/** The token's org and the module of the URL; the scope is checked after the module is known. */
+async function readContext(
+  storage: Storage,
+  req: FastifyRequest<{ Params: { version: string; module: string } }>,
+  now: number,
+): Promise<{ version: ApiVersion; auth: AuthContext; org: Org; module: ModuleDef; catalogue: Catalogue }> {
+  const version = requireVersion(req.params.version);
+  const auth = await authenticate(storage, req.headers.authorization, now);
+  const catalogue = catalogueFor(auth.orgId, await storage.schemas.get(auth.orgId));
+  const module = catalogue.find({ apiName: req.params.module });
+  // Subform rows are read through their parent record, as in Zoho.
+  if (!module || module.subformOf) {
+    throw new ZohoError('INVALID_MODULE', { details: { resource_path_index: 0 } });
+  }
+  if (!canReadModule(auth.scopes, module.scopeName)) throw new ZohoError('OAUTH_SCOPE_MISMATCH');
+  const org = await storage.orgs.get(auth.orgId);
+  if (!org) throw new ZohoError('INVALID_TOKEN');
+  return { version, auth, org, module, catalogue };
+}
+
+/** Loads the users and lookup targets the records point at: one storage call per user and per target module. */
+async function renderRecords(
+  storage: Storage,
+  catalogue: Catalogue,
+  org: Org,
+  module: ModuleDef,
+  records: StoredRecord[],
+  only: Set<string> | null,
+) {
+  const userIds = new Set<string>([org.user.id]);
+  const targets = new Map<ModuleDef, Set<string>>();
+  for (const field of module.fields.values()) {
+    if (field.readOnly || (only !== null && !only.has(field.apiName))) continue;
+    for (const r of records) {
+      const v = r.data[field.apiName];
+      if (v === undefined || v === null) continue;
+      if (field.type === 'ownerlookup') userIds.add(String(v));
+      else if (field.type === 'lookup') {
+        const se = r.data.$se_module;
+        const target = field.lookupModules
+          ? catalogue.find({ apiName: typeof se === 'string' ? se : null })
+          : catalogue.find({ apiName: field.lookupModule ?? null });
+        if (!target) continue;
+        let set = targets.get(target);
+        if (!set) targets.set(target, (set = new Set()));
+        set.add(String(v));
+      }
+    }
+  }
+  const users = new Map<string, User>();
+  for (const id of userIds) {
+    const user = id === org.user.id ? org.user : await storage.orgs.getUser(org.id, { id });
+    if (user) users.set(id, user);
+  }
+  const names = new Map<string, string>();
+  for (const [target, ids] of targets) {
+    const found = await storage.records.byIds(org.id, target.apiName, [...ids]);
+    for (const [id, rec] of found) names.set(id, displayNameOf(target, rec.data));
+  }
+  const subforms = new Map<string, Map<string, unknown[]>>();
+  for (const field of module.fields.values()) {
+    if (!field.subformModule || (only !== null && !only.has(field.apiName))) continue;
+    const sub = catalogue.find({ apiName: field.subformModule });
+    if (!sub) continue;
+    const parents = new Set(records.map((r) => r.id));
+    const rows = (await scanRecords(storage, org.id, sub)).filter((r) => parents.has(String(r.data.Parent_Id)));
+    const rendered = await renderRecords(storage, catalogue, org, sub, rows, null);
+    const byParent = new Map<string, unknown[]>();
+    rows.forEach((r, i) => {
+      const parentId = String(r.data.Parent_Id);
+      const list = byParent.get(parentId);
+      if (list) list.push(rendered[i]);
+      else byParent.set(parentId, [rendered[i]]);
+    });
+    subforms.set(field.apiName, byParent);
+  }
+  const refs = { users, names, org, subforms };
+  return records.map((r) => toRecord(module, r, refs, only));
+}
+
+async function searchRecords(storage: Storage, orgId: string, module: ModuleDef, criteria: Criteria) {
+  const indexed = indexedKeys(criteria);
+  if (indexed) {
+    const ids = new Set<string>();
+    for (const { field, keys } of indexed) {
+      for (const id of (await storage.records.idsByKey(orgId, module.apiName, field, keys)).values()) ids.add(id);
+    }
+    const found = await storage.records.byIds(orgId, module.apiName, [...ids]);
+    return [...found.values()].sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
+  }
+  return (await scanRecords(storage, orgId, module)).filter((r) => matchesCriteria(criteria, r.data));
+}
+
+/** Every record of a module, for search on fields that are not unique and for subform rows: bounded. */
+async function scanRecords(storage: Storage, orgId: string, module: ModuleDef): Promise<StoredRecord[]> {
+  const total = await storage.records.count(orgId, module.apiName);
+  if (total > SEARCH_SCAN_LIMIT) {
+    throw new ZohoError('LIMIT_EXCEEDED', {
+      message: `bulkwrite reads at most ${SEARCH_SCAN_LIMIT} records of a module to search it or to list subform rows; ${module.apiName} has ${total}`,
+      details: { limit: SEARCH_SCAN_LIMIT },
+    });
+  }
+  const out: StoredRecord[] = [];
+  for (let offset = 0; offset < total; offset += SCAN_PAGE) {
+    out.push(...(await storage.records.list(orgId, module.apiName, offset, SCAN_PAGE)));
+  }
+  return out;
+}
+
+function searchCriteria(module: ModuleDef, query: Query): Criteria {
+  if (query.criteria !== undefined && query.criteria.trim() !== '') {
+    try {
+      return parseCriteria(module, query.criteria);
+    } catch (e) {
+      if (e instanceof CriteriaError) {
+        throw new ZohoError('INVALID_QUERY', { details: { param_name: 'criteria', reason: e.message } });
+      }
+      throw e;
+    }
+  }
+  for (const param of ['email', 'phone', 'word'] as const) {
+    const value = query[param];
+    if (value === undefined || value.trim() === '') continue;
+    const c = criteriaForParam(module, param, value.trim());
+    if (!c) throw new ZohoError('INVALID_QUERY', { details: { param_name: param, reason: `no ${param} field` } });
+    return c;
+  }
+  throw new ZohoError('REQUIRED_PARAM_MISSING', {
+    details: { param_name: 'criteria', param_names: ['criteria', 'email', 'phone', 'word'] },
+  });
+}
+
+/** The records and metadata APIs, read-only, so an import can be checked the way Zoho's own data is read. */
+export function registerRecordRoutes(app: FastifyInstance, deps: AppDeps): void {
+  const now = deps.now ?? Date.now;
+  type Req = FastifyRequest<{ Params: { version: string; module: string }; Querystring: Query }>;
+
+  app.get('/crm/:version/settings/modules', async (req: FastifyRequest<{ Params: { version: string } }>, reply) => {
+    const version = requireVersion(req.params.version);
+    const auth = await authenticate(deps.storage, req.headers.authorization, now());
+    if (!canReadSettings(auth.scopes, 'modules')) throw new ZohoError('OAUTH_SCOPE_MISMATCH');
+    const catalogue = catalogueFor(auth.orgId, await deps.storage.schemas.get(auth.orgId));
+    return send(reply, { modules: catalogue.modules.map((m, i) => toModuleMeta(m, i, version)) });
+  });
+
+  app.get(
+    '/crm/:version/settings/fields',
+    async (req: FastifyRequest<{ Params: { version: string }; Querystring: Query }>, reply) => {
+      const version = requireVersion(req.params.version);
+      const auth = await authenticate(deps.storage, req.headers.authorization, now());
+      if (!canReadSettings(auth.scopes, 'fields')) throw new ZohoError('OAUTH_SCOPE_MISMATCH');
+      const name = req.query.module;
+      if (name === undefined || name.trim() === '') {
+        throw new ZohoError('REQUIRED_PARAM_MISSING', { details: { param_name: 'module' } });
+      }
+      const catalogue = catalogueFor(auth.orgId, await deps.storage.schemas.get(auth.orgId));
+      const module = catalogue.find({ apiName: name.trim() });
+      if (!module) throw new ZohoError('INVALID_MODULE', { details: { param_name: 'module' } });
+      const byName = (apiName: string) => catalogue.find({ apiName });
+      const fields = [...module.fields.values()]
+        .filter((f) => f.type !== 'id' && f.type !== 'layout' && !f.apiName.startsWith('$'))
+        .map((f) => toFieldMeta(module, f, version, byName));
+      return send(reply, { fields });
+    },
+  );
+
+  app.get('/crm/:version/:module', async (req: Req, reply) => {
+    const { version, org, module, catalogue } = await readContext(deps.storage, req, now());
+    const only = fieldsParam(req.query, module, version.name !== 'v2' && version.name !== 'v2.1');
+    const page = pageParam(req.query, 'page', 1, 1_000_000);
+    const perPage = pageParam(req.query, 'per_page', MAX_PER_PAGE, MAX_PER_PAGE);
+    const offset = (page - 1) * perPage;
+    const total = await deps.storage.records.count(org.id, module.apiName);
+    const records = offset < total ? await deps.storage.records.list(org.id, module.apiName, offset, perPage) : [];
+    if (records.length === 0) return noContent(reply);
+    const data = await renderRecords(deps.storage, catalogue, org, module, records, only);
+    return send(reply, { data, info: toInfo(perPage, data.length, page, offset + data.length < total) });
+  });
+
+  app.get('/crm/:version/:module/search', async (req: Req, reply) => {
+    const { org, module, catalogue } = await readContext(deps.storage, req, now());
+    const criteria = searchCriteria(module, req.query);
+    const page = pageParam(req.query, 'page', 1, 1_000_000);
+    const perPage = pageParam(req.query, 'per_page', MAX_PER_PAGE, MAX_PER_PAGE);
+    const matches = await searchRecords(deps.storage, org.id, module, criteria);
+    const offset = (page - 1) * perPage;
+    const slice = matches.slice(offset, offset + perPage);
+    if (slice.length === 0) return noContent(reply);
+    const data = await renderRecords(deps.storage, catalogue, org, module, slice, null);
+    return send(reply, { data, info: toInfo(perPage, data.length, page, offset + data.length < matches.length) });
+  });
+
+  app.get(
+    '/crm/:version/:module/:id',
+    async (req: FastifyRequest<{ Params: { version: string; module: string; id: string } }>, reply) => {
+      const { org, module, catalogue } = await readContext(deps.storage, req, now());
+      const id = req.params.id;
+      const record = /^\d{1,19}$/.test(id) ? await deps.storage.records.get(org.id, module.apiName, id) : undefined;
+      if (!record) {
+        throw new ZohoError('INVALID_DATA', { message: 'the related id given seems to be invalid', details: { id } });
+      }
+      const query = req.query as Query;
+      const only = fieldsParam(query, module, false);
+      return send(reply, { data: await renderRecords(deps.storage, catalogue, org, module, [record], only) });
+    },
+  );
+}

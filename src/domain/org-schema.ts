@@ -1,0 +1,281 @@
+import { findModule, MODULES, type FieldDef, type FieldType, type ModuleDef } from './modules.js';
+import { SYSTEM_FIELDS } from './modules/define.js';
+
+/**
+ * An org's custom modules and custom fields: a JSON document (docs/modules.md#custom-modules-and-fields)
+ * loaded from a file at start or applied with `bulkwrite org schema apply`, stored per org, and merged with
+ * the standard catalogue into the org's Catalogue. Records stay JSON, so applying needs no DDL and keeps
+ * the data already stored.
+ */
+
+export class SchemaError extends Error {}
+
+/** The modules and fields one org sees: the standard catalogue plus its custom modules and fields. */
+export interface Catalogue {
+  readonly modules: readonly ModuleDef[];
+  /** The stored schema's version; 0 for the standard catalogue. */
+  readonly version: number;
+  find(ref: { apiName?: string | null; id?: string | null }): ModuleDef | undefined;
+}
+
+function makeCatalogue(modules: readonly ModuleDef[], version: number): Catalogue {
+  const byName = new Map(modules.map((m) => [m.apiName.toLowerCase(), m]));
+  const byId = new Map(modules.map((m) => [m.id, m]));
+  return {
+    modules,
+    version,
+    find(ref) {
+      if (ref.apiName) return byName.get(ref.apiName.toLowerCase());
+      if (ref.id) return byId.get(ref.id);
+      return undefined;
+    },
+  };
+}
+
+export const STANDARD_CATALOGUE: Catalogue = makeCatalogue(MODULES, 0);
+
+/** The `data_type` names a schema may use, Zoho's names first, and the field type each means. */
+const DATA_TYPES: Record<string, FieldType> = {
+  text: 'text',
+  textarea: 'textarea',
+  email: 'email',
+  phone: 'phone',
+  website: 'website',
+  integer: 'integer',
+  bigint: 'bigint',
+  double: 'decimal',
+  decimal: 'decimal',
+  currency: 'currency',
+  percent: 'percent',
+  boolean: 'boolean',
+  date: 'date',
+  datetime: 'datetime',
+  picklist: 'picklist',
+  multiselectpicklist: 'multiselectpicklist',
+  lookup: 'lookup',
+  userlookup: 'ownerlookup',
+  ownerlookup: 'ownerlookup',
+  multiselectlookup: 'multiselectlookup',
+  autonumber: 'autonumber',
+  formula: 'formula',
+  fileupload: 'fileupload',
+  subform: 'subform',
+};
+/** Types Zoho fills itself or a CSV cell cannot carry: defined for reading, refused in a mapping. */
+const NOT_WRITABLE: ReadonlySet<FieldType> = new Set(['multiselectlookup', 'autonumber', 'formula', 'fileupload']);
+const DEFAULT_LENGTH: Partial<Record<FieldType, number>> = { text: 255, textarea: 2000, phone: 30, website: 255 };
+const MAX_LENGTH: Partial<Record<FieldType, number>> = { text: 255, textarea: 32000, phone: 50, website: 255 };
+const API_NAME = /^[A-Za-z][A-Za-z0-9_]{0,99}$/;
+const MAX_CUSTOM_MODULES = 100;
+const MAX_CUSTOM_FIELDS = 500;
+
+type Json = Record<string, unknown>;
+const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** A custom module's id: 19 digits from the org and the API name (the 8th digit 1 keeps it apart from Zoho's). */
+function customModuleId(orgId: string, apiName: string): string {
+  let h = 0xcbf29ce484222325n;
+  for (const c of `${orgId}/${apiName.toLowerCase()}`) {
+    h ^= BigInt(c.codePointAt(0)!);
+    h = (h * 0x100000001b3n) & 0xffffffffffffffffn;
+  }
+  return `41508681${String(h % 100000000000n).padStart(11, '0')}`;
+}
+
+/** A subform field met while parsing: its rows' fields are parsed into a module of their own. */
+interface PendingSubform {
+  field: FieldDef;
+  parent: string;
+  raw: unknown[];
+  at: string;
+}
+
+function parseField(
+  raw: unknown,
+  at: string,
+  known: ReadonlySet<string>,
+  subforms: PendingSubform[] | null,
+  parent: string,
+): FieldDef {
+  if (!isObject(raw)) throw new SchemaError(`${at} must be an object`);
+  const apiName = raw.api_name;
+  if (typeof apiName !== 'string' || !API_NAME.test(apiName)) {
+    throw new SchemaError(`${at}.api_name must be letters, digits and _, starting with a letter`);
+  }
+  if (known.has(apiName.toLowerCase())) throw new SchemaError(`${at}.api_name ${apiName} is already a field`);
+  const typeName = raw.data_type;
+  const type = typeof typeName === 'string' ? DATA_TYPES[typeName.toLowerCase()] : undefined;
+  if (!type) throw new SchemaError(`${at}.data_type must be one of ${Object.keys(DATA_TYPES).join(', ')}`);
+  const field: FieldDef = { apiName, type, custom: true };
+  const length = raw.length ?? DEFAULT_LENGTH[type];
+  if (length !== undefined) {
+    const max = MAX_LENGTH[type];
+    if (typeof length !== 'number' || !Number.isInteger(length) || length < 1 || (max && length > max)) {
+      throw new SchemaError(`${at}.length must be an integer from 1 to ${max ?? 'the type’s maximum'}`);
+    }
+    field.length = length;
+  }
+  for (const flag of ['mandatory', 'unique'] as const) {
+    const v = raw[flag];
+    if (v === undefined || v === null) continue;
+    if (typeof v !== 'boolean') throw new SchemaError(`${at}.${flag} must be true or false`);
+    if (v) field[flag] = true;
+  }
+  if (NOT_WRITABLE.has(type)) {
+    if (field.mandatory) throw new SchemaError(`${at}: a ${typeName as string} field cannot be mandatory`);
+    field.readOnly = true;
+  }
+  if (type === 'picklist' || type === 'multiselectpicklist') {
+    const values = raw.pick_list_values ?? [];
+    if (!Array.isArray(values) || values.some((v) => typeof v !== 'string' || v.trim() === '')) {
+      throw new SchemaError(`${at}.pick_list_values must be an array of non-empty strings`);
+    }
+    field.picklist = values as string[];
+  }
+  if (type === 'subform') {
+    if (subforms === null) throw new SchemaError(`${at}: a subform cannot hold a subform`);
+    if (field.mandatory) throw new SchemaError(`${at}: a subform cannot be mandatory`);
+    if (!Array.isArray(raw.fields) || raw.fields.length === 0) {
+      throw new SchemaError(`${at}.fields must be a non-empty array of the subform's fields`);
+    }
+    field.readOnly = true;
+    field.subformModule = apiName;
+    subforms.push({ field, parent, raw: raw.fields, at });
+  }
+  if (type === 'lookup' || type === 'multiselectlookup') {
+    if (typeof raw.lookup_module !== 'string') throw new SchemaError(`${at}.lookup_module is required`);
+    field.lookupModule = raw.lookup_module;
+  }
+  return field;
+}
+
+/**
+ * Validates a schema document and returns it normalised (what is stored). Throws SchemaError naming the
+ * first problem, by its JSON path.
+ */
+export function parseOrgSchema(document: unknown, orgId: string): { normalised: string; catalogue: Catalogue } {
+  if (!isObject(document)) throw new SchemaError('$ must be a JSON object with "modules" and/or "fields"');
+  const rawModules = document.modules ?? [];
+  const rawFields = document.fields ?? {};
+  if (!Array.isArray(rawModules)) throw new SchemaError('$.modules must be an array');
+  if (!isObject(rawFields)) throw new SchemaError('$.fields must be an object: standard module → array of fields');
+  if (rawModules.length > MAX_CUSTOM_MODULES) throw new SchemaError(`at most ${MAX_CUSTOM_MODULES} custom modules`);
+
+  const custom: ModuleDef[] = [];
+  const subforms: PendingSubform[] = [];
+  const names = new Set(MODULES.map((m) => m.apiName.toLowerCase()));
+  let fieldCount = 0;
+  rawModules.forEach((raw, i) => {
+    const at = `$.modules[${i}]`;
+    if (!isObject(raw)) throw new SchemaError(`${at} must be an object`);
+    const apiName = raw.api_name;
+    if (typeof apiName !== 'string' || !API_NAME.test(apiName) || apiName.length > 50) {
+      throw new SchemaError(`${at}.api_name must be letters, digits and _ (at most 50), starting with a letter`);
+    }
+    if (names.has(apiName.toLowerCase())) throw new SchemaError(`${at}.api_name ${apiName} is already a module`);
+    names.add(apiName.toLowerCase());
+    if (!Array.isArray(raw.fields) || raw.fields.length === 0)
+      throw new SchemaError(`${at}.fields must be a non-empty array`);
+    const known = new Set(SYSTEM_FIELDS.map((f) => f.apiName.toLowerCase()));
+    const fields = raw.fields.map((f, j) => {
+      const field = parseField(f, `${at}.fields[${j}]`, known, subforms, apiName);
+      known.add(field.apiName.toLowerCase());
+      return field;
+    });
+    fieldCount += fields.length;
+    const display = raw.display_field ?? fields[0]!.apiName;
+    const displayField = fields.find((f) => f.apiName === display);
+    if (!displayField || displayField.type !== 'text') {
+      throw new SchemaError(`${at}.display_field must name one of its text fields`);
+    }
+    const singular = typeof raw.singular_label === 'string' ? raw.singular_label : apiName.replace(/_/g, ' ');
+    custom.push({
+      apiName,
+      id: customModuleId(orgId, apiName),
+      scopeName: 'custom',
+      displayField: displayField.apiName,
+      singularLabel: singular,
+      custom: true,
+      bulkWritable: true,
+      fields: new Map([...SYSTEM_FIELDS, ...fields].map((f) => [f.apiName, f])),
+    });
+  });
+
+  const extended = new Map<string, ModuleDef>();
+  for (const [moduleName, list] of Object.entries(rawFields)) {
+    const at = `$.fields.${moduleName}`;
+    const base = findModule({ apiName: moduleName });
+    if (!base || base.apiName !== moduleName) throw new SchemaError(`${at}: ${moduleName} is not a standard module`);
+    if (!Array.isArray(list)) throw new SchemaError(`${at} must be an array of fields`);
+    const known = new Set([...base.fields.keys()].map((n) => n.toLowerCase()));
+    const fields = new Map(base.fields);
+    list.forEach((f, j) => {
+      const field = parseField(f, `${at}[${j}]`, known, subforms, base.apiName);
+      known.add(field.apiName.toLowerCase());
+      fields.set(field.apiName, field);
+    });
+    fieldCount += list.length;
+    extended.set(base.apiName, { ...base, fields });
+  }
+  for (const sub of subforms) {
+    const name = sub.field.apiName;
+    if (names.has(name.toLowerCase())) throw new SchemaError(`${sub.at}.api_name ${name} is already a module`);
+    names.add(name.toLowerCase());
+    const known = new Set(['id', 'parent_id', 'created_time', 'modified_time']);
+    const fields = sub.raw.map((f, j) => {
+      const field = parseField(f, `${sub.at}.fields[${j}]`, known, null, name);
+      known.add(field.apiName.toLowerCase());
+      return field;
+    });
+    fieldCount += fields.length;
+    const parent = [...custom, ...MODULES].find((m) => m.apiName === sub.parent)!;
+    const display = fields.find((f) => f.type === 'text');
+    custom.push({
+      apiName: name,
+      id: customModuleId(orgId, name),
+      scopeName: parent.scopeName,
+      displayField: display?.apiName ?? 'id',
+      singularLabel: name.replace(/_/g, ' '),
+      custom: true,
+      bulkWritable: true,
+      subformOf: sub.parent,
+      fields: new Map(
+        [
+          { apiName: 'id', type: 'id' } as FieldDef,
+          { apiName: 'Parent_Id', type: 'lookup', lookupModule: sub.parent, mandatory: true, idOnly: true } as FieldDef,
+          { apiName: 'Created_Time', type: 'datetime', readOnly: true } as FieldDef,
+          { apiName: 'Modified_Time', type: 'datetime', readOnly: true } as FieldDef,
+          ...fields,
+        ].map((f) => [f.apiName, f]),
+      ),
+    });
+  }
+  if (fieldCount > MAX_CUSTOM_FIELDS) throw new SchemaError(`at most ${MAX_CUSTOM_FIELDS} custom fields in all`);
+
+  const modules = [...MODULES.map((m) => extended.get(m.apiName) ?? m), ...custom];
+  for (const m of modules) {
+    for (const f of m.fields.values()) {
+      if (f.custom && f.lookupModule && !modules.some((x) => x.apiName === f.lookupModule)) {
+        throw new SchemaError(`${m.apiName}.${f.apiName}.lookup_module ${f.lookupModule} is not a module`);
+      }
+    }
+  }
+  const normalised = JSON.stringify({ modules: rawModules, fields: rawFields });
+  return { normalised, catalogue: makeCatalogue(modules, 0) };
+}
+
+const cache = new Map<string, { version: number; catalogue: Catalogue }>();
+
+/**
+ * The org's catalogue from its stored schema (undefined: the standard one). Parsed once per schema
+ * version and kept, so a request or a job pays one small storage read, not a parse.
+ */
+export function catalogueFor(orgId: string, stored: { document: string; version: number } | undefined): Catalogue {
+  if (!stored) return STANDARD_CATALOGUE;
+  const hit = cache.get(orgId);
+  if (hit && hit.version === stored.version) return hit.catalogue;
+  const { catalogue } = parseOrgSchema(JSON.parse(stored.document) as unknown, orgId);
+  const versioned = makeCatalogue(catalogue.modules, stored.version);
+  cache.set(orgId, { version: stored.version, catalogue: versioned });
+  return versioned;
+}
