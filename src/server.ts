@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from './api/app.js';
 import { startWorkerThread, stopWorkerThread } from './jobs/worker-threads.js';
 import { ensureDefaultOrg } from './auth/org-setup.js';
+import { applyOrgSchemaFile } from './org-schema-file.js';
 import { openFsBlobs } from './blobs/blobs.js';
 import { publicBaseUrl, type Config } from './config.js';
 import { presentation, type Presentation } from './data-centres.js';
@@ -39,9 +40,18 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const storage = await openStorage(config);
   const blobs = openFsBlobs(join(config.dataDir, 'blobs'));
   const { org, created } = await ensureDefaultOrg(storage, Date.now());
+  if (config.schemaFile) {
+    try {
+      await applyOrgSchemaFile(storage, org.id, config.schemaFile, Date.now());
+    } catch (e) {
+      await storage.close();
+      throw e;
+    }
+  }
 
   let baseUrl = publicBaseUrl(config);
   let worker: Worker | null = null;
+  let closing = false;
   const app = await buildApp({
     config,
     storage,
@@ -63,7 +73,20 @@ export async function startServer(config: Config): Promise<RunningServer> {
 
   if (config.worker) {
     // The worker renders job details only for callbacks; their result links use the presented download host.
-    worker = startWorkerThread(config, presented.downloadBase);
+    // A worker thread that dies (a bug, out of memory) is replaced; its job resumes from its last chunk
+    // once the lease expires.
+    const spawnWorker = (): Worker => {
+      const w = startWorkerThread(config, presented.downloadBase);
+      w.once('exit', (code) => {
+        if (closing || worker !== w) return;
+        process.stderr.write(`worker thread exited with code ${code}; starting a new one\n`);
+        setTimeout(() => {
+          if (!closing) worker = spawnWorker();
+        }, 1000).unref();
+      });
+      return w;
+    };
+    worker = spawnWorker();
   }
 
   return {
@@ -75,6 +98,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     orgCreated: created,
     storage,
     async close() {
+      closing = true;
       if (worker) await stopWorkerThread(worker);
       await app.close();
       await storage.close();
