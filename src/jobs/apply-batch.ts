@@ -10,7 +10,7 @@ import {
 import { uniqueKey } from '../domain/field-values.js';
 import type { ModuleDef } from '../domain/modules.js';
 import type { Org, RecordData, RowResult } from '../domain/types.js';
-import type { InsertRecord, Storage, UpdateRecord } from '../storage/storage.js';
+import type { ChunkCommit, InsertRecord, Storage, UpdateRecord } from '../storage/storage.js';
 import type { IdAllocator } from './id-allocator.js';
 
 export interface BatchRow {
@@ -18,14 +18,8 @@ export interface BatchRow {
   cells: string[];
 }
 
-export interface BatchOutcome {
-  inserts: InsertRecord[];
-  updates: UpdateRecord[];
-  results: RowResult[];
-  added: number;
-  updated: number;
-  skipped: number;
-}
+/** What a batch changes: the part of a chunk commit that the decisions produce. */
+export type BatchOutcome = Pick<ChunkCommit, 'inserts' | 'updates' | 'results' | 'added' | 'updated' | 'skipped'>;
 
 /** Per-job memory of resolved users, so a file full of the same Owner asks once. */
 export type UserCache = Map<string, string | null>;
