@@ -1,0 +1,152 @@
+import Database from 'better-sqlite3';
+import Papa from 'papaparse';
+import yauzl from 'yauzl';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Transform, type Readable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../src/config.js';
+import { openSqliteStorage } from '../src/storage/sqlite/sqlite-storage.js';
+
+/**
+ * The floor: the least work that turns the uploaded zip into stored records. Unzip (yauzl) → decode →
+ * parse (papaparse) → insert into `records` and `record_keys` of a fresh database with the server's
+ * schema and pragmas, in transactions of the server's batch size. No validation, no lookups, no
+ * result rows, no result zip, no HTTP. Run as its own process by the driver:
+ *   node dist/bench/floor.js --zip leads.zip [--batch 5000] [--json]
+ */
+
+export interface FloorResult {
+  rows: number;
+  ms: number;
+  rowsPerSecond: number;
+  unzipParseMs: number;
+  insertMs: number;
+  peakRssBytes: number;
+  /** CPU seconds this process used (every thread). */
+  cpuSeconds: number;
+}
+
+function openZipStream(path: string): Promise<{ stream: Readable; close: () => void }> {
+  return new Promise((resolve, reject) => {
+    yauzl.open(path, { lazyEntries: true, autoClose: false }, (err, zip) => {
+      if (err || !zip) return reject(err ?? new Error('not a zip'));
+      zip.on('error', reject);
+      zip.on('entry', (entry: yauzl.Entry) => {
+        if (!/\.csv$/i.test(entry.fileName)) return zip.readEntry();
+        zip.openReadStream(entry, (e, stream) => {
+          if (e || !stream) return reject(e ?? new Error('no stream'));
+          resolve({ stream, close: () => zip.close() });
+        });
+      });
+      zip.on('end', () => reject(new Error('no CSV in the zip')));
+      zip.readEntry();
+    });
+  });
+}
+
+export async function runFloor(zipPath: string, batchSize: number): Promise<FloorResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'bulkwrite-floor-'));
+  try {
+    const file = join(dir, 'floor.db');
+    // The server's migrations and pragmas, then plain statements on the same tables.
+    await openSqliteStorage(file).close();
+    const db = new Database(file);
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('cache_size = -65536');
+    const insertRecord = db.prepare(
+      'INSERT INTO records (id, org_id, module, data, created_at, modified_at) VALUES (?, ?, ?, ?, ?, ?)',
+    );
+    const insertKey = db.prepare(
+      'INSERT INTO record_keys (org_id, module, field, value, record_id) VALUES (?, ?, ?, ?, ?)',
+    );
+    const orgId = '1';
+    let nextId = 4150868000000100000n;
+    let header: string[] | null = null;
+    let emailAt = -1;
+    const now = Date.now();
+    const commit = db.transaction((batch: string[][]) => {
+      for (const cells of batch) {
+        const id = (nextId++).toString();
+        const data: Record<string, string> = {};
+        for (let c = 0; c < header!.length; c++) data[header![c]!] = cells[c] ?? '';
+        insertRecord.run(id, orgId, 'Leads', JSON.stringify(data), now, now);
+        const email = cells[emailAt];
+        if (email) insertKey.run(orgId, 'Leads', 'Email', email.trim().toLowerCase(), id);
+      }
+    });
+
+    const started = performance.now();
+    let insertMs = 0;
+    let rows = 0;
+    const { stream, close } = await openZipStream(zipPath);
+    const decoder = new StringDecoder('utf8');
+    const toText = new Transform({
+      transform(chunk: Buffer, _enc, done) {
+        done(null, decoder.write(chunk));
+      },
+      flush(done) {
+        done(null, decoder.end());
+      },
+    });
+    const parser = Papa.parse(Papa.NODE_STREAM_INPUT, { delimiter: ',', skipEmptyLines: true }) as unknown as Transform;
+    stream.pipe(toText).pipe(parser);
+    let batch: string[][] = [];
+    const flush = () => {
+      const t = performance.now();
+      commit(batch);
+      insertMs += performance.now() - t;
+      rows += batch.length;
+      batch = [];
+    };
+    try {
+      for await (const cells of parser as AsyncIterable<string[]>) {
+        if (!header) {
+          header = cells.map((h) => h.trim());
+          emailAt = header.indexOf('Email');
+          continue;
+        }
+        batch.push(cells);
+        if (batch.length >= batchSize) flush();
+      }
+      if (batch.length > 0) flush();
+    } finally {
+      close();
+    }
+    const ms = performance.now() - started;
+    db.close();
+    return {
+      rows,
+      ms,
+      rowsPerSecond: rows / (ms / 1000),
+      unzipParseMs: ms - insertMs,
+      insertMs,
+      peakRssBytes: process.resourceUsage().maxRSS * 1024,
+      cpuSeconds: (process.cpuUsage().user + process.cpuUsage().system) / 1e6,
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const { values } = parseArgs({
+    options: { zip: { type: 'string' }, batch: { type: 'string' }, json: { type: 'boolean' } },
+  });
+  if (!values.zip) {
+    console.error('usage: node dist/bench/floor.js --zip leads.zip [--batch N] [--json]');
+    process.exit(2);
+  }
+  const batch = values.batch ? Number(values.batch) : loadConfig(process.env).batchSize;
+  const result = await runFloor(values.zip, batch);
+  if (values.json) console.log(JSON.stringify(result));
+  else
+    console.log(
+      `floor: ${result.rows} rows in ${(result.ms / 1000).toFixed(2)} s = ${Math.round(result.rowsPerSecond)} rows/s ` +
+        `(insert ${(result.insertMs / 1000).toFixed(2)} s, unzip+parse ${(result.unzipParseMs / 1000).toFixed(2)} s)`,
+    );
+}

@@ -1,0 +1,436 @@
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../src/config.js';
+import { TimeoutError } from './api.js';
+import { BenchFiles } from './files.js';
+import { waitForQuiet } from './proc.js';
+import { appendResult, describe, environment } from './results.js';
+import {
+  LOAD_CONNECTIONS,
+  LOAD_SECONDS,
+  floorRun,
+  ingestRun,
+  postgresRun,
+  postgresUnavailable,
+  smallAndDetailsRun,
+  type BenchContext,
+} from './scenarios.js';
+import { fixed, int, mb, medianFigures, secs, thousands, type Figures } from './stats.js';
+
+/**
+ * The benchmark driver: `npm run bench` (every scenario, 3 runs, medians), or
+ *   node dist/bench/run.js --scenario ingest-25k --runs 1 --rows 100000
+ * Servers run as separate processes on 127.0.0.1; data is generated into a temp folder and removed.
+ */
+
+const SCENARIOS = [
+  'floor',
+  'ingest-insert',
+  'ingest-upsert',
+  'ingest-25k',
+  'job-details-idle',
+  'job-details-busy',
+  'pg-ingest-insert-1w',
+  'pg-ingest-insert-2w',
+] as const;
+type Scenario = (typeof SCENARIOS)[number];
+const ALIASES: Record<string, Scenario[]> = {
+  all: [...SCENARIOS],
+  'job-details': ['job-details-idle', 'job-details-busy'],
+  pg: ['pg-ingest-insert-1w', 'pg-ingest-insert-2w'],
+};
+
+const USAGE = `Usage: node dist/bench/run.js [--scenario NAME]... [--runs N] [--rows N] [--timeout S] [--profile DIR]
+                           [--wait-quiet S] [--no-record]
+
+  --scenario NAME  ${SCENARIOS.join(', ')},
+                   job-details (both), pg (both), all (default); repeat or comma-separate
+  --runs N         runs per scenario; the median is reported (default 3)
+  --rows N         rows of the big files (default 1000000); scale down for a quick run
+  --timeout S      a step that takes longer is aborted and reported (default 300)
+  --profile DIR    run servers and the floor with --cpu-prof, writing .cpuprofile files to DIR
+  --wait-quiet S   before each run, wait up to S s for the machine to be idle (shared machines)
+  --no-record      print only; do not append to bench/RESULTS.md`;
+
+interface Options {
+  scenarios: Set<Scenario>;
+  runs: number;
+  rows: number;
+  timeoutMs: number;
+  profileDir: string | null;
+  record: boolean;
+  waitQuietMs: number;
+}
+
+function options(argv: string[]): Options {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      scenario: { type: 'string', multiple: true },
+      runs: { type: 'string', default: '3' },
+      rows: { type: 'string', default: '1000000' },
+      timeout: { type: 'string', default: '300' },
+      profile: { type: 'string' },
+      'no-record': { type: 'boolean' },
+      'wait-quiet': { type: 'string', default: '0' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const scenarios = new Set<Scenario>();
+  for (const name of (values.scenario ?? ['all']).flatMap((s) => s.split(','))) {
+    const list = ALIASES[name] ?? (SCENARIOS.includes(name as Scenario) ? [name as Scenario] : null);
+    if (!list) throw new Error(`unknown scenario "${name}"\n\n${USAGE}`);
+    list.forEach((s) => scenarios.add(s));
+  }
+  const positive = (name: string, raw: string) => {
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a whole number ≥ 1, got "${raw}"`);
+    return n;
+  };
+  return {
+    scenarios,
+    runs: positive('runs', values.runs),
+    rows: positive('rows', values.rows),
+    timeoutMs: positive('timeout', values.timeout) * 1000,
+    profileDir: values.profile ? resolve(values.profile) : null,
+    record: !values['no-record'],
+    waitQuietMs: Number(values['wait-quiet']) * 1000,
+  };
+}
+
+const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
+
+type Outcome = { ok: true; figures: Figures } | { ok: false; reason: string };
+
+/** Runs one step within the time bound; on timeout every process it started is killed. */
+async function bounded<T>(
+  ctx: BenchContext,
+  name: string,
+  step: () => Promise<T>,
+  timedParts = 1,
+): Promise<T | string> {
+  // Each timed part (a job) stops itself at the time bound; this is the safety net around them all.
+  const limitMs = timedParts * ctx.timeoutMs + 60_000;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'timeout'>((r) => {
+    timer = setTimeout(() => r('timeout'), limitMs);
+  });
+  const work = step();
+  try {
+    const r = await Promise.race([work, timeout]);
+    if (r === 'timeout') {
+      work.catch(() => undefined);
+      for (const kill of ctx.live) kill();
+      ctx.live.clear();
+      return `aborted after ${Math.round(limitMs / 1000)} s`;
+    }
+    return r;
+  } catch (e) {
+    for (const kill of ctx.live) kill();
+    ctx.live.clear();
+    if (e instanceof TimeoutError) return `${e.message} after ${Math.round(ctx.timeoutMs / 1000)} s`;
+    log(`${name} failed: ${(e as Error).stack ?? String(e)}`);
+    return `failed: ${(e as Error).message.split('\n')[0]}`;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function ratio(a: number | undefined, b: number | undefined): string {
+  return a !== undefined && b !== undefined && b > 0 ? `${fixed(a / b)} × floor` : '– × floor';
+}
+
+/** How much CPU other processes took meanwhile: figures with a high value are suspect. */
+const noise = (f: Figures) => `; others used ${fixed(f.foreignCores ?? f.coldForeignCores)} cores meanwhile`;
+
+function cpuText(f: Figures): string {
+  return (
+    `server CPU ${fixed(f.cpuMain, 1)} s main / ${fixed(f.cpuWorker, 1)} s worker thread / ${fixed(f.cpuOther, 1)} s other threads (${fixed(f.coresUsed)} cores); ` +
+    // The worker thread is the pipeline's critical path; rows per second of its CPU time is what a
+    // quiet machine could reach at most, and barely moves when other processes compete for the cores.
+    `${fixed((f.cpuWorker! * 1e6) / f.rows!, 1)} µs worker CPU per row (≤ ${thousands(f.rows! / f.cpuWorker!)} rows/s)`
+  );
+}
+
+/** One line of figures per scenario (medians). */
+function line(s: Scenario, f: Figures, floor: Figures | undefined): string {
+  switch (s) {
+    case 'floor':
+      return (
+        `${thousands(f.rows)} rows: ${thousands(f.rowsPerSecond)} rows/s (${secs(f.ms)}: inserts ${secs(f.insertMs)}, unzip+parse between them ${secs(f.unzipParseMs)}), ` +
+        `${fixed((f.cpuSeconds! * 1e6) / f.rows!, 1)} µs CPU per row (all threads), peak RSS ${mb(f.peakRssBytes)}${noise(f)}`
+      );
+    case 'ingest-insert':
+    case 'ingest-upsert':
+      return (
+        `${thousands(f.rows)} rows: ${thousands(f.rowsPerSecond)} rows/s upload→COMPLETED (${ratio(f.rowsPerSecond, floor?.rowsPerSecond)}), ` +
+        `${thousands(f.jobRowsPerSecond)} rows/s create→COMPLETED (${ratio(f.jobRowsPerSecond, floor?.rowsPerSecond)}); ` +
+        `upload ${secs(f.uploadMs)}, claim ${int(f.claimMs)} ms, chunks ${secs(f.chunksMs)}, result zip ${secs(f.resultZipMs)}; ` +
+        `server peak RSS ${mb(f.peakRssBytes)}; ${cpuText(f)}${noise(f)}`
+      );
+    case 'ingest-25k':
+      return `cold worker ${int(f.coldMs)} ms create→COMPLETED (chunks ${int(f.coldChunksMs)} ms, result zip ${int(f.coldResultZipMs)} ms); warm ${int(f.warmMs)} ms (claim ${int(f.warmClaimMs)} ms, chunks ${int(f.warmChunksMs)} ms, result zip ${int(f.warmResultZipMs)} ms)${noise(f)}`;
+    case 'job-details-idle':
+    case 'job-details-busy':
+      return (
+        `${thousands(f.reqPerSecond)} req/s, p50 ${int(f.p50Ms)} ms, p99 ${int(f.p99Ms)} ms, max ${int(f.maxMs)} ms ` +
+        `(${LOAD_CONNECTIONS} connections, ${LOAD_SECONDS} s, ${int(f.non2xx)} non-2xx, ${int(f.errors)} errors); server peak RSS ${mb(f.peakRssBytes)}` +
+        (s === 'job-details-busy'
+          ? `; the job advanced ${thousands(f.jobRowsPerSecondUnderLoad)} rows/s meanwhile`
+          : '') +
+        noise(f)
+      );
+    default: {
+      const workers = Object.keys(f)
+        .filter((k) => /^worker\d+PeakRssBytes$/.test(k))
+        .map((k) => mb(f[k]))
+        .join(', ');
+      return `${thousands(f.rows)} rows in two jobs: ${thousands(f.rowsPerSecond)} rows/s (${ratio(f.rowsPerSecond, floor?.rowsPerSecond)}); upload ${secs(f.uploadMs)}; peak RSS server ${mb(f.serverPeakRssBytes)}, workers ${workers}`;
+    }
+  }
+}
+
+interface Target {
+  scenario: Scenario;
+  what: string;
+  value: (f: Figures, floor: Figures | undefined) => number | undefined;
+  atLeast?: number;
+  atMost?: number;
+  show: (n: number) => string;
+}
+
+/** The targets of issue 6 (median of 3 runs on a 2-core machine). */
+const TARGETS: Target[] = [
+  {
+    scenario: 'ingest-insert',
+    what: 'rows/s ≥ 0.7 × floor',
+    value: (f, fl) => (fl ? f.rowsPerSecond! / fl.rowsPerSecond! : undefined),
+    atLeast: 0.7,
+    show: (n) => `${fixed(n)} × floor`,
+  },
+  {
+    scenario: 'ingest-insert',
+    what: 'rows/s ≥ 60,000',
+    value: (f) => f.rowsPerSecond,
+    atLeast: 60_000,
+    show: thousands,
+  },
+  {
+    scenario: 'ingest-insert',
+    what: 'server peak RSS ≤ 300 MB',
+    value: (f) => f.peakRssBytes,
+    atMost: 300 * 2 ** 20,
+    show: mb,
+  },
+  {
+    scenario: 'ingest-upsert',
+    what: 'rows/s ≥ 30,000',
+    value: (f) => f.rowsPerSecond,
+    atLeast: 30_000,
+    show: thousands,
+  },
+  {
+    scenario: 'ingest-25k',
+    what: 'create→COMPLETED ≤ 1 s (warm worker)',
+    value: (f) => f.warmMs,
+    atMost: 1000,
+    show: (n) => `${int(n)} ms`,
+  },
+  {
+    scenario: 'ingest-25k',
+    what: 'create→COMPLETED ≤ 1 s (cold worker)',
+    value: (f) => f.coldMs,
+    atMost: 1000,
+    show: (n) => `${int(n)} ms`,
+  },
+  {
+    scenario: 'job-details-idle',
+    what: '≥ 8,000 req/s',
+    value: (f) => f.reqPerSecond,
+    atLeast: 8000,
+    show: thousands,
+  },
+  {
+    scenario: 'job-details-idle',
+    what: 'p99 ≤ 25 ms',
+    value: (f) => f.p99Ms,
+    atMost: 25,
+    show: (n) => `${int(n)} ms`,
+  },
+  {
+    scenario: 'job-details-busy',
+    what: 'p99 ≤ 100 ms',
+    value: (f) => f.p99Ms,
+    atMost: 100,
+    show: (n) => `${int(n)} ms`,
+  },
+];
+
+function targetLine(t: Target, f: Figures, floor: Figures | undefined): string {
+  const v = t.value(f, floor);
+  if (v === undefined || !Number.isFinite(v)) return `  ${t.scenario} ${t.what}: no figure`;
+  const goal = t.atLeast ?? t.atMost!;
+  const met = t.atLeast !== undefined ? v >= goal : v <= goal;
+  const miss = t.atLeast !== undefined ? `${fixed(goal / v)}× short` : `${fixed(v / goal)}× over`;
+  return `  ${t.scenario} ${t.what}: ${t.show(v)} ${met ? 'MET' : `MISSED (${miss})`}`;
+}
+
+function prefixed(prefix: string, f: Figures): Figures {
+  const out: Figures = {};
+  for (const [k, v] of Object.entries(f)) out[prefix + k[0]!.toUpperCase() + k.slice(1)] = v;
+  return out;
+}
+
+async function main(): Promise<void> {
+  const opts = options(process.argv.slice(2));
+  const env = environment();
+  const tmp = mkdtempSync(join(tmpdir(), 'bulkwrite-bench-data-'));
+  const cleanup = () => rmSync(tmp, { recursive: true, force: true });
+  const nodeArgs: string[] = [];
+  if (opts.profileDir) {
+    mkdirSync(opts.profileDir, { recursive: true });
+    nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${opts.profileDir}`);
+  }
+  const ctx: BenchContext = {
+    rows: opts.rows,
+    batchSize: loadConfig(process.env).batchSize,
+    timeoutMs: opts.timeoutMs,
+    files: new BenchFiles(tmp, opts.rows, log),
+    nodeArgs,
+    live: new Set(),
+    log,
+    run: 0,
+    ...(opts.profileDir
+      ? { phases: (e) => appendFileSync(join(opts.profileDir!, 'phases.jsonl'), `${JSON.stringify(e)}\n`) }
+      : {}),
+  };
+  const abort = () => {
+    for (const kill of ctx.live) kill();
+    cleanup();
+    process.exit(130);
+  };
+  process.once('SIGINT', abort);
+  process.once('SIGTERM', abort);
+
+  const want = (s: Scenario) => opts.scenarios.has(s);
+  const pgReason =
+    want('pg-ingest-insert-1w') || want('pg-ingest-insert-2w') ? await postgresUnavailable() : 'not selected';
+  const needFloor = want('floor') || want('ingest-insert') || want('ingest-upsert') || pgReason === null;
+  const outcomes = new Map<Scenario, Outcome[]>(SCENARIOS.map((s) => [s, []]));
+  const note = (s: Scenario, o: Figures | string | undefined) => {
+    if (o === undefined) return;
+    outcomes.get(s)!.push(typeof o === 'string' ? { ok: false, reason: o } : { ok: true, figures: o });
+  };
+
+  log(describe(env));
+  log(`scenarios: ${[...opts.scenarios].join(', ')}; ${opts.runs} run(s); ${opts.rows.toLocaleString('en-US')} rows`);
+  const runTag = `r${Date.now().toString(36)}`;
+  try {
+    for (let run = 1; run <= opts.runs; run++) {
+      ctx.run = run;
+      if (opts.waitQuietMs > 0) {
+        const q = await waitForQuiet(opts.waitQuietMs);
+        log(
+          `waited ${(q.waitedMs / 1000).toFixed(0)} s for a quiet machine (others now use ${q.busy.toFixed(2)} cores)`,
+        );
+      }
+      log(
+        `— run ${run} of ${opts.runs} (load average ${loadavg()
+          .map((l) => l.toFixed(2))
+          .join(' ')})`,
+      );
+      if (needFloor) {
+        const r = await bounded(ctx, 'floor', () => floorRun(ctx));
+        note('floor', r);
+        log(`floor: ${typeof r === 'string' ? r : line('floor', r, undefined)}`);
+      }
+      if (want('ingest-insert') || want('ingest-upsert')) {
+        const upsert = want('ingest-upsert');
+        const r = await bounded(ctx, 'ingest', () => ingestRun(ctx, { upsert }), upsert ? 2 : 1);
+        if (typeof r === 'string') {
+          note('ingest-insert', r);
+          if (want('ingest-upsert')) note('ingest-upsert', r);
+        } else {
+          note('ingest-insert', r.insert);
+          note('ingest-upsert', r.upsert);
+        }
+        if (typeof r !== 'string') log(`ingest-insert: ${line('ingest-insert', r.insert, undefined)}`);
+        if (typeof r !== 'string' && r.upsert && typeof r.upsert !== 'string')
+          log(`ingest-upsert: ${line('ingest-upsert', r.upsert, undefined)}`);
+      }
+      if (want('ingest-25k') || want('job-details-idle') || want('job-details-busy')) {
+        const r = await bounded(
+          ctx,
+          '25k/job-details',
+          () =>
+            smallAndDetailsRun(ctx, {
+              small: want('ingest-25k'),
+              idle: want('job-details-idle'),
+              busy: want('job-details-busy'),
+            }),
+          2,
+        );
+        if (typeof r === 'string') {
+          (['ingest-25k', 'job-details-idle', 'job-details-busy'] as const).filter(want).forEach((s) => note(s, r));
+        } else {
+          if (r.cold && r.warm) note('ingest-25k', { ...prefixed('cold', r.cold), ...prefixed('warm', r.warm) });
+          note('job-details-idle', r.idle);
+          note('job-details-busy', r.busy);
+          for (const s of ['ingest-25k', 'job-details-idle', 'job-details-busy'] as const) {
+            const last = outcomes.get(s)!.at(-1);
+            if (want(s) && last?.ok) log(`${s}: ${line(s, last.figures, undefined)}`);
+          }
+        }
+      }
+      for (const [s, workers] of [
+        ['pg-ingest-insert-1w', 1],
+        ['pg-ingest-insert-2w', 2],
+      ] as const) {
+        if (!want(s) || pgReason !== null) continue;
+        const r = await bounded(ctx, s, () => postgresRun(ctx, workers, `${runTag}-${run}-${workers}`));
+        note(s, r);
+      }
+    }
+  } finally {
+    for (const kill of ctx.live) kill();
+    cleanup();
+  }
+
+  console.log(`\nbulkwrite benchmarks — ${describe(env)}`);
+  const floorOutcomes = outcomes.get('floor')!.filter((o) => o.ok);
+  const floor = floorOutcomes.length > 0 ? medianFigures(floorOutcomes.map((o) => o.figures)) : undefined;
+  const targetLines: string[] = [];
+  for (const s of SCENARIOS) {
+    if (!want(s)) continue;
+    if (s.startsWith('pg-') && pgReason !== null) {
+      console.log(`${s.padEnd(20)} SKIPPED: ${pgReason} (PostgreSQL support is being built; not faked)`);
+      continue;
+    }
+    const list = outcomes.get(s)!;
+    const good = list.filter((o): o is { ok: true; figures: Figures } => o.ok).map((o) => o.figures);
+    const bad = list.filter((o): o is { ok: false; reason: string } => !o.ok).map((o) => o.reason);
+    const suffix = `[median of ${good.length} run${good.length === 1 ? '' : 's'}${bad.length ? `; ${bad.length} not finished: ${bad.join('; ')}` : ''}]`;
+    const medians = good.length > 0 ? medianFigures(good) : null;
+    if (medians)
+      for (const t of TARGETS.filter((x) => x.scenario === s)) targetLines.push(targetLine(t, medians, floor));
+    const text = medians ? `${line(s, medians, floor)} ${suffix}` : `NO RESULT ${suffix}`;
+    console.log(`${s.padEnd(20)} ${text}`);
+    if (opts.record) {
+      const scaled = opts.rows === 1_000_000 ? '' : ` (${opts.rows.toLocaleString('en-US')}-row files)`;
+      appendResult(env, `${s}${scaled}`, good.length, text);
+    }
+  }
+  if (targetLines.length > 0) console.log(`\ntargets (issue 6):\n${targetLines.join('\n')}`);
+  console.log(`bench driver peak RSS ${mb(process.resourceUsage().maxRSS * 1024)}`);
+}
+
+main().catch((e: unknown) => {
+  console.error(`bench: ${(e as Error).stack ?? String(e)}`);
+  process.exitCode = 1;
+});
