@@ -71,6 +71,7 @@ function categorise(stack: CallFrame[]): string {
       if (f.functionName === 'sqliteTransaction') return 'SQLite: BEGIN/COMMIT (transaction wrapper)';
       return `SQLite: better-sqlite3 ${f.functionName}`;
     }
+    if (u.includes('/src/domain/time')) return 'time-zone offsets (Intl, domain/time.ts)';
     if (u.includes('/src/domain/')) return 'mapRow / validation (domain)';
     if (u.includes('/src/jobs/apply-batch')) return 'applyBatch decisions';
     if (u.includes('/src/jobs/id-allocator')) return 'id allocation';

@@ -43,7 +43,7 @@ const ALIASES: Record<string, Scenario[]> = {
 };
 
 const USAGE = `Usage: node dist/bench/run.js [--scenario NAME]... [--runs N] [--rows N] [--timeout S] [--profile DIR]
-                           [--wait-quiet S] [--no-record]
+                           [--wait-quiet S] [--label TEXT] [--no-record]
 
   --scenario NAME  ${SCENARIOS.join(', ')},
                    job-details (both), pg (both), all (default); repeat or comma-separate
@@ -52,6 +52,7 @@ const USAGE = `Usage: node dist/bench/run.js [--scenario NAME]... [--runs N] [--
   --timeout S      a step that takes longer is aborted and reported (default 300)
   --profile DIR    run servers and the floor with --cpu-prof, writing .cpuprofile files to DIR
   --wait-quiet S   before each run, wait up to S s for the machine to be idle (shared machines)
+  --label TEXT     added to the commit column (e.g. what the build is, when it is not a plain commit)
   --no-record      print only; do not append to bench/RESULTS.md`;
 
 interface Options {
@@ -62,6 +63,7 @@ interface Options {
   profileDir: string | null;
   record: boolean;
   waitQuietMs: number;
+  label: string | null;
 }
 
 function options(argv: string[]): Options {
@@ -75,6 +77,7 @@ function options(argv: string[]): Options {
       profile: { type: 'string' },
       'no-record': { type: 'boolean' },
       'wait-quiet': { type: 'string', default: '0' },
+      label: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -101,6 +104,7 @@ function options(argv: string[]): Options {
     profileDir: values.profile ? resolve(values.profile) : null,
     record: !values['no-record'],
     waitQuietMs: Number(values['wait-quiet']) * 1000,
+    label: values.label ?? null,
   };
 }
 
@@ -180,7 +184,8 @@ function line(s: Scenario, f: Figures, floor: Figures | undefined): string {
     case 'job-details-busy':
       return (
         `${thousands(f.reqPerSecond)} req/s, p50 ${int(f.p50Ms)} ms, p99 ${int(f.p99Ms)} ms, max ${int(f.maxMs)} ms ` +
-        `(${LOAD_CONNECTIONS} connections, ${LOAD_SECONDS} s, ${int(f.non2xx)} non-2xx, ${int(f.errors)} errors); server peak RSS ${mb(f.peakRssBytes)}` +
+        `(${LOAD_CONNECTIONS} connections, ${LOAD_SECONDS} s, ${int(f.non2xx)} non-2xx, ${int(f.errors)} errors); ` +
+        `server HTTP thread ${fixed(f.serverMainCores)} cores, autocannon ${fixed(f.driverCores)} cores; server peak RSS ${mb(f.peakRssBytes)}` +
         (s === 'job-details-busy'
           ? `; the job advanced ${thousands(f.jobRowsPerSecondUnderLoad)} rows/s meanwhile`
           : '') +
@@ -290,6 +295,7 @@ function prefixed(prefix: string, f: Figures): Figures {
 async function main(): Promise<void> {
   const opts = options(process.argv.slice(2));
   const env = environment();
+  if (opts.label) env.commit += ` (${opts.label})`;
   const tmp = mkdtempSync(join(tmpdir(), 'bulkwrite-bench-data-'));
   const cleanup = () => rmSync(tmp, { recursive: true, force: true });
   const nodeArgs: string[] = [];

@@ -1,6 +1,6 @@
 import autocannon from 'autocannon';
 import { execFile, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { TimeoutError, type BulkWriteApi, type JobDetails } from './api.js';
@@ -46,6 +46,7 @@ async function server(ctx: BenchContext, opts: ServerOptions = {}): Promise<Benc
     } catch {
       /* already gone */
     }
+    rmSync(s.dataDir, { recursive: true, force: true });
   };
   ctx.live.add(kill);
   const stop = s.stop.bind(s);
@@ -55,6 +56,8 @@ async function server(ctx: BenchContext, opts: ServerOptions = {}): Promise<Benc
   };
   return s;
 }
+
+const cpuSeconds = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1e6;
 
 /** Adds the server's stderr and exit status to an error, so a crash is reported as one. */
 async function withDiagnostics<T>(s: BenchServer, fn: () => Promise<T>): Promise<T> {
@@ -101,8 +104,7 @@ export async function floorRun(ctx: BenchContext): Promise<Figures> {
   ctx.live.delete(kill);
   if (code !== 0) throw new Error(`floor exited with ${code}: ${err.slice(-2000)}`);
   const r = JSON.parse(out.trim().split('\n').pop()!) as FloorResult;
-  const self = process.cpuUsage(self0);
-  const busy = machineBusySeconds() - busy0 - r.cpuSeconds - (self.user + self.system) / 1e6;
+  const busy = machineBusySeconds() - busy0 - r.cpuSeconds - cpuSeconds(process.cpuUsage(self0));
   return {
     foreignCores: Math.max(0, busy) / ((performance.now() - t0) / 1000),
     rows: r.rows,
@@ -223,15 +225,25 @@ export async function ingestRun(
 // ------------------------------------------------------------------------- 25k and job-details
 
 async function smallJob(
+  ctx: BenchContext,
   s: BenchServer,
   zip: GeneratedZip,
   deadline: number,
+  label: string,
 ): Promise<{ jobId: string; figures: Figures }> {
   const fileId = await s.api.upload(zip.path);
   const foreign = new ForeignCpu([s.pid]);
   const t = performance.now();
+  const created = monoMicros();
   const jobId = await s.api.createJob(fileId, 'insert');
   const tl = await s.api.waitForJob(jobId, zip.rows, t, { intervalMs: 5, deadline });
+  const at = (ms: number) => created + Math.round(ms * 1000);
+  ctx.phases?.({
+    pid: s.pid,
+    scenario: label,
+    run: ctx.run,
+    marks: { created, claimed: at(tl.claimedMs ?? 0), allRows: at(tl.allRowsMs!), done: at(tl.doneMs) },
+  });
   if (tl.details.status !== 'COMPLETED' || countsOf(tl.details).added !== zip.rows)
     throw new Error(`25k job ${jobId} ended ${tl.details.status} ${JSON.stringify(countsOf(tl.details))}`);
   return {
@@ -248,6 +260,9 @@ async function smallJob(
 
 async function load(api: BulkWriteApi, pid: number, url: string, seconds = LOAD_SECONDS): Promise<Figures> {
   const foreign = new ForeignCpu([pid]);
+  const threads0 = threadCpu(pid);
+  const self0 = process.cpuUsage();
+  const t0 = performance.now();
   const r = await autocannon({
     url,
     connections: LOAD_CONNECTIONS,
@@ -263,6 +278,10 @@ async function load(api: BulkWriteApi, pid: number, url: string, seconds = LOAD_
     non2xx: r.non2xx,
     errors: r.errors,
     foreignCores: foreign.cores(),
+    // Is the server's HTTP thread the limit (near 1 core), or the load generator (this process)?
+    serverMainCores: cpuSplit(pid, threads0, threadCpu(pid)).main / ((performance.now() - t0) / 1000),
+    driverCores:
+      (process.cpuUsage(self0).user + process.cpuUsage(self0).system) / 1e6 / ((performance.now() - t0) / 1000),
   };
 }
 
@@ -302,8 +321,8 @@ async function smallAndDetails(
 ): Promise<SmallRun> {
   const out: SmallRun = {};
   const deadline = Date.now() + ctx.timeoutMs;
-  const cold = await smallJob(s, zipA, deadline);
-  const warm = await smallJob(s, zipB, deadline);
+  const cold = await smallJob(ctx, s, zipA, deadline, 'ingest-25k cold');
+  const warm = await smallJob(ctx, s, zipB, deadline, 'ingest-25k warm');
   if (want.small) {
     out.cold = cold.figures;
     out.warm = warm.figures;
@@ -386,6 +405,8 @@ export async function postgresRun(ctx: BenchContext, workers: number, runTag: st
       stdio: ['ignore', 'ignore', 'pipe'],
     }),
   );
+  let workerErr = '';
+  for (const c of children) c.stderr!.on('data', (d: Buffer) => (workerErr = (workerErr + d.toString()).slice(-2000)));
   const kills = children.map((c) => () => c.kill('SIGKILL'));
   kills.forEach((k) => ctx.live.add(k));
   const watches = [s.pid, ...children.map((c) => c.pid!)].map((pid) => new RssWatch(pid));
@@ -402,7 +423,8 @@ export async function postgresRun(ctx: BenchContext, workers: number, runTag: st
     );
     const t2 = performance.now();
     for (const e of ends)
-      if (e.details.status !== 'COMPLETED') throw new Error(`job ${e.details.id} ended ${e.details.status}`);
+      if (e.details.status !== 'COMPLETED')
+        throw new Error(`job ${e.details.id} ended ${e.details.status}; workers' stderr: ${workerErr.trim()}`);
     const peaks = watches.map((w) => w.stop());
     const figures: Figures = {
       rows: ctx.rows,
@@ -415,9 +437,16 @@ export async function postgresRun(ctx: BenchContext, workers: number, runTag: st
     return figures;
   } finally {
     watches.forEach((w) => w.stop());
-    for (const c of children) c.kill('SIGTERM');
+    // Workers finish the chunk in hand on SIGTERM; one that has not exited after 30 s is killed.
     await Promise.all(
-      children.map((c) => (c.exitCode !== null ? null : new Promise((r) => c.once('exit', r)).then(() => undefined))),
+      children.map(async (c) => {
+        if (c.exitCode !== null || c.signalCode !== null) return;
+        const exited = new Promise((r) => c.once('exit', r));
+        c.kill('SIGTERM');
+        const timer = setTimeout(() => c.kill('SIGKILL'), 30_000);
+        await exited;
+        clearTimeout(timer);
+      }),
     );
     kills.forEach((k) => ctx.live.delete(k));
     await s.stop();

@@ -63,6 +63,11 @@ export async function startBenchServer(opts: ServerOptions = {}): Promise<BenchS
   child.stderr!.on('data', (c: Buffer) => {
     errText = (errText + c.toString()).slice(-20_000);
   });
+  // A server that fails to start leaves no process and no folder behind.
+  const cleanUp = () => {
+    child.kill('SIGKILL');
+    if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
+  };
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start in 20 s: ${errText}`)), 20_000);
     const lines = createInterface({ input: child.stdout! });
@@ -77,15 +82,20 @@ export async function startBenchServer(opts: ServerOptions = {}): Promise<BenchS
       clearTimeout(timer);
       reject(new Error(`server exited with ${code} before listening: ${errText}`));
     });
+  }).catch((e: unknown) => {
+    cleanUp();
+    throw e;
   });
 
-  const { stdout } = await promisify(execFile)(
-    process.execPath,
-    [CLI, 'credentials', '--json', '--data-dir', dataDir],
-    {
+  let stdout: string;
+  try {
+    ({ stdout } = await promisify(execFile)(process.execPath, [CLI, 'credentials', '--json', '--data-dir', dataDir], {
       env,
-    },
-  );
+    }));
+  } catch (e) {
+    cleanUp();
+    throw e;
+  }
   const creds = JSON.parse(stdout) as { access_token: string; org_id: string };
 
   return {
