@@ -135,3 +135,11 @@ export function uniqueKey(value: RecordValue): string | null {
   if (value === null || value === undefined || value === '') return null;
   return String(value).trim().toLowerCase();
 }
+
+/**
+ * A copy of `s` that shares no memory with the text it was cut from. Parsed CSV cells are slices of a
+ * whole decoded chunk, so keeping one in a job-long set would keep that whole chunk alive.
+ */
+export function detachedString(s: string): string {
+  return (' ' + s).slice(1);
+}

@@ -7,7 +7,7 @@ import {
   type PlanColumn,
   type RowPlan,
 } from '../domain/row-plan.js';
-import { uniqueKey } from '../domain/field-values.js';
+import { detachedString, uniqueKey } from '../domain/field-values.js';
 import type { ModuleDef } from '../domain/modules.js';
 import type { Org, RecordData, RowResult } from '../domain/types.js';
 import type { ChunkCommit, InsertRecord, Storage, UpdateRecord } from '../storage/storage.js';
@@ -223,7 +223,7 @@ export async function applyBatch(
       updated++;
       results.push({ rowNo: row.rowNo, status: 'UPDATED', recordId, errors: null });
     }
-    if (matched !== null && row.matchKey !== null) matched.add(row.matchKey);
+    if (matched !== null && row.matchKey !== null) matched.add(detachedString(row.matchKey));
     // Move unique-key ownership to this record, freeing the key it held before.
     for (const col of plan.uniqueColumns) {
       const field = col.field.apiName;

@@ -2,6 +2,7 @@ import type { Blobs } from '../blobs/blobs.js';
 import { readZipCsvRows } from '../csv/read-csv.js';
 import { catalogueFor } from '../domain/org-schema.js';
 import { compileRowPlan, mapRow } from '../domain/row-plan.js';
+import { detachedString } from '../domain/field-values.js';
 import { formatOffset, offsetMinutes } from '../domain/time.js';
 import type { Job } from '../domain/types.js';
 import { ChunkConflictError, type Storage } from '../storage/storage.js';
@@ -106,7 +107,7 @@ export async function processBulkWrite(deps: ProcessDeps, job: Job): Promise<voi
       if (rowNo <= checkpoint) {
         if (matched !== null) {
           const key = mapRow(plan, rowNo, cells).matchKey;
-          if (key !== null) replayed.push({ rowNo, key });
+          if (key !== null) replayed.push({ rowNo, key: detachedString(key) });
           if (rowNo === checkpoint) await rememberApplied(storage, job.id, replayed, matched);
         }
         continue;
