@@ -4,31 +4,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { getJob, runJob } from '../helpers/api.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
+import { CLI, cli, type Run } from '../helpers/cli.js';
 
 const ESC = String.fromCharCode(27);
-const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the CLI as a user would: its own HOME, config and state folders, and no BULKWRITE_* of ours. */
-function cli(args: string[], env: Record<string, string>, cwd: string): Promise<Run> {
-  const base = Object.fromEntries(
-    Object.entries(process.env).filter(([k]) => !k.startsWith('BULKWRITE_') && !k.startsWith('XDG_')),
-  );
-  const child = spawn(process.execPath, [CLI, ...args], { cwd, env: { ...base, HOME: cwd, ...env } });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
-}
 
 /** Each leaf of a JSON body as a dotted path, arrays of objects by index: what the seed's sample code reads. */
 function leaves(value: unknown, path = ''): Array<[string, unknown]> {

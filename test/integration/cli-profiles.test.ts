@@ -1,33 +1,11 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { getJob } from '../helpers/api.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-
-const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the CLI as a user would: its own HOME, config and state folders, and no BULKWRITE_* of ours. */
-function cli(args: string[], env: Record<string, string>, cwd: string): Promise<Run> {
-  const base = Object.fromEntries(
-    Object.entries(process.env).filter(([k]) => !k.startsWith('BULKWRITE_') && !k.startsWith('XDG_')),
-  );
-  const child = spawn(process.execPath, [CLI, ...args], { cwd, env: { ...base, HOME: cwd, ...env } });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
-}
+import { cli, type Run } from '../helpers/cli.js';
 
 describe('profiles: switching between servers is one flag', () => {
   let a: TestServer;
