@@ -1,3 +1,4 @@
+import { ZOHO_DATA_TYPE } from '../domain/data-types.js';
 import type { ApiVersion } from '../domain/api-versions.js';
 import { fieldId, type FieldDef, type FieldType, type ModuleDef } from '../domain/modules.js';
 import { toZohoTime } from '../domain/time.js';
@@ -85,34 +86,6 @@ export function toInfo(perPage: number, count: number, page: number, moreRecords
   return { per_page: perPage, count, page, more_records: moreRecords };
 }
 
-/** Zoho's `data_type` names (decimal is `double`). */
-const DATA_TYPE: Record<FieldType, string> = {
-  text: 'text',
-  textarea: 'textarea',
-  email: 'email',
-  phone: 'phone',
-  website: 'website',
-  integer: 'integer',
-  bigint: 'bigint',
-  decimal: 'double',
-  currency: 'currency',
-  percent: 'double',
-  boolean: 'boolean',
-  date: 'date',
-  datetime: 'datetime',
-  picklist: 'picklist',
-  multiselectpicklist: 'multiselectpicklist',
-  lookup: 'lookup',
-  ownerlookup: 'ownerlookup',
-  multiselectlookup: 'multiselectlookup',
-  autonumber: 'autonumber',
-  formula: 'formula',
-  fileupload: 'fileupload',
-  subform: 'subform',
-  layout: 'layout',
-  id: 'bigint',
-};
-
 const JSON_TYPE: Partial<Record<FieldType, string>> = {
   integer: 'integer',
   decimal: 'double',
@@ -148,7 +121,7 @@ export function toFieldMeta(
     id: fieldId(module, field),
     field_label: label(field.apiName),
     display_label: label(field.apiName),
-    data_type: DATA_TYPE[field.type],
+    data_type: ZOHO_DATA_TYPE[field.type],
     json_type: JSON_TYPE[field.type] ?? 'string',
     length: field.length ?? (field.type === 'integer' ? 9 : field.type === 'bigint' ? 18 : 255),
     system_mandatory: field.mandatory === true,

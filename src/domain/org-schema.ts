@@ -1,3 +1,4 @@
+import { SCHEMA_DATA_TYPES } from './data-types.js';
 import { findModule, MODULES, type FieldDef, type FieldType, type ModuleDef } from './modules.js';
 import { SYSTEM_FIELDS } from './modules/define.js';
 
@@ -34,33 +35,6 @@ function makeCatalogue(modules: readonly ModuleDef[], version: number): Catalogu
 
 export const STANDARD_CATALOGUE: Catalogue = makeCatalogue(MODULES, 0);
 
-/** The `data_type` names a schema may use, Zoho's names first, and the field type each means. */
-const DATA_TYPES: Record<string, FieldType> = {
-  text: 'text',
-  textarea: 'textarea',
-  email: 'email',
-  phone: 'phone',
-  website: 'website',
-  integer: 'integer',
-  bigint: 'bigint',
-  double: 'decimal',
-  decimal: 'decimal',
-  currency: 'currency',
-  percent: 'percent',
-  boolean: 'boolean',
-  date: 'date',
-  datetime: 'datetime',
-  picklist: 'picklist',
-  multiselectpicklist: 'multiselectpicklist',
-  lookup: 'lookup',
-  userlookup: 'ownerlookup',
-  ownerlookup: 'ownerlookup',
-  multiselectlookup: 'multiselectlookup',
-  autonumber: 'autonumber',
-  formula: 'formula',
-  fileupload: 'fileupload',
-  subform: 'subform',
-};
 /** Types Zoho fills itself or a CSV cell cannot carry: defined for reading, refused in a mapping. */
 const NOT_WRITABLE: ReadonlySet<FieldType> = new Set(['multiselectlookup', 'autonumber', 'formula', 'fileupload']);
 const DEFAULT_LENGTH: Partial<Record<FieldType, number>> = { text: 255, textarea: 2000, phone: 30, website: 255 };
@@ -104,8 +78,8 @@ function parseField(
   }
   if (known.has(apiName.toLowerCase())) throw new SchemaError(`${at}.api_name ${apiName} is already a field`);
   const typeName = raw.data_type;
-  const type = typeof typeName === 'string' ? DATA_TYPES[typeName.toLowerCase()] : undefined;
-  if (!type) throw new SchemaError(`${at}.data_type must be one of ${Object.keys(DATA_TYPES).join(', ')}`);
+  const type = typeof typeName === 'string' ? SCHEMA_DATA_TYPES[typeName.toLowerCase()] : undefined;
+  if (!type) throw new SchemaError(`${at}.data_type must be one of ${Object.keys(SCHEMA_DATA_TYPES).join(', ')}`);
   const field: FieldDef = { apiName, type, custom: true };
   const length = raw.length ?? DEFAULT_LENGTH[type];
   if (length !== undefined) {

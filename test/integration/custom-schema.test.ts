@@ -5,7 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { SCHEMA_DATA_TYPES, ZOHO_DATA_TYPE } from '../../src/domain/data-types.js';
 import { parseOrgSchema, SchemaError } from '../../src/domain/org-schema.js';
+import { applyOrgSchema } from '../../src/org-schema-file.js';
 import { auth, call, createJob, downloadResult, runJob, uploadCsv, waitForJob } from '../helpers/api.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
@@ -217,6 +219,32 @@ describe('custom modules and fields per org', () => {
     assert.equal(tier.custom_field, true);
     assert.equal(tier.data_type, 'picklist');
     assert.equal(leadFields.find((f) => f.api_name === 'Last_Name')!.custom_field, false);
+  });
+
+  it('reads every schema data_type back from settings/fields under Zoho’s name for it', async () => {
+    const own = await startTestServer({ worker: false });
+    try {
+      const names = Object.keys(SCHEMA_DATA_TYPES).filter((n) => n !== 'subform');
+      const fields = names.map((data_type, i) => ({
+        api_name: `F${i}_${data_type}`,
+        data_type,
+        ...(data_type.includes('lookup') && !data_type.includes('user') && !data_type.includes('owner')
+          ? { lookup_module: 'Accounts' }
+          : {}),
+      }));
+      const document = { modules: [{ api_name: 'Typed', singular_label: 'Typed', display_field: 'F0_text', fields }] };
+      await applyOrgSchema(own.server.storage, own.creds.org_id, JSON.stringify(document), Date.now());
+      const read = await call<Json>(`${own.url}/crm/v2.1/settings/fields?module=Typed`, {
+        headers: auth(own.creds.access_token),
+      });
+      const byName = new Map((read.body.fields as Json[]).map((f) => [f.api_name, f.data_type]));
+      names.forEach((name, i) =>
+        assert.equal(byName.get(`F${i}_${name}`), ZOHO_DATA_TYPE[SCHEMA_DATA_TYPES[name]!], name),
+      );
+      assert.equal(byName.get(`F${names.indexOf('percent')}_percent`), 'percent');
+    } finally {
+      await own.close();
+    }
   });
 
   it('validates custom fields of standard modules: mandatory, type, and not writable ones', async () => {
