@@ -14,7 +14,7 @@ export interface CsvSummary {
 
 export class CsvFileError extends Error {
   constructor(
-    readonly reason: 'not-zip' | 'no-csv' | 'many-csv' | 'empty-csv',
+    readonly reason: 'not-zip' | 'no-csv' | 'many-csv' | 'empty-csv' | 'unreadable',
     message: string,
   ) {
     super(message);
@@ -99,14 +99,10 @@ async function onlyCsv(zipPath: string) {
 export async function summarizeZipCsv(zipPath: string, encoding = 'UTF-8'): Promise<CsvSummary> {
   const { entry, close } = await onlyCsv(zipPath);
   try {
-    const stream = await entry.open();
+    const stream = await openEntry(entry);
     const decode = createDecoder(encoding);
     const counter = new RecordCounter();
-    try {
-      for await (const chunk of stream) counter.push(decode(chunk as Buffer));
-    } catch (e) {
-      throw new CsvFileError('not-zip', `the zip could not be read: ${(e as Error).message}`);
-    }
+    for await (const chunk of readable(stream)) counter.push(decode(chunk));
     counter.push(decode(null));
     counter.end();
     if (counter.firstLine === null) throw new CsvFileError('empty-csv', 'the CSV file is empty');
@@ -147,6 +143,23 @@ export class RecordBoundary {
   }
 }
 
+async function openEntry(entry: { open(): Promise<Readable> }): Promise<Readable> {
+  try {
+    return await entry.open();
+  } catch (e) {
+    throw new CsvFileError('unreadable', `the zip could not be read: ${(e as Error).message}`);
+  }
+}
+
+/** The chunks of a stream; a failure to read them (a corrupt or truncated zip) is a CsvFileError. */
+async function* readable(stream: Readable): AsyncGenerator<Buffer> {
+  try {
+    for await (const chunk of stream) yield chunk as Buffer;
+  } catch (e) {
+    throw new CsvFileError('unreadable', `the zip could not be read: ${(e as Error).message}`);
+  }
+}
+
 /**
  * Streams the rows of the zip's one CSV, header first. Decoded text is cut at record boundaries and
  * each slice is parsed in one synchronous call, which is several times faster than a parser stream.
@@ -156,7 +169,7 @@ export async function* readZipCsvRows(zipPath: string, encoding: string, delimit
   const { entry, close } = await onlyCsv(zipPath);
   let source: Readable | null = null;
   try {
-    source = await entry.open();
+    source = await openEntry(entry);
     // Read ahead: inflating continues while the consumer is busy with a batch.
     const ahead = new PassThrough({ highWaterMark: 4 << 20 });
     source.on('error', (e) => ahead.destroy(e));
@@ -168,8 +181,8 @@ export async function* readZipCsvRows(zipPath: string, encoding: string, delimit
       const parsed = Papa.parse<string[]>(text, { delimiter, skipEmptyLines: true });
       return parsed.data;
     };
-    for await (const chunk of ahead) {
-      const text = decode(chunk as Buffer);
+    for await (const chunk of readable(ahead)) {
+      const text = decode(chunk);
       if (text.length === 0) continue;
       const cut = boundary.scan(text);
       if (cut === 0) {

@@ -1,5 +1,5 @@
 import type { Blobs } from '../blobs/blobs.js';
-import { readZipCsvRows } from '../csv/read-csv.js';
+import { CsvFileError, readZipCsvRows } from '../csv/read-csv.js';
 import { catalogueFor } from '../domain/org-schema.js';
 import { compileRowPlan, mapRow } from '../domain/row-plan.js';
 import { detachedString } from '../domain/field-values.js';
@@ -121,9 +121,7 @@ export async function processBulkWrite(deps: ProcessDeps, job: Job): Promise<voi
     if (batch.length > 0) await commit(batch);
   } catch (e) {
     writer?.abandon();
-    if (e instanceof Error && /zip|inflate|invalid|unexpected/i.test(e.message) && !(e instanceof JobFailure)) {
-      throw new JobFailure('CANNOT_PROCESS', `the file could not be read: ${e.message}`);
-    }
+    if (e instanceof CsvFileError) throw new JobFailure('CANNOT_PROCESS', e.message);
     throw e;
   }
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
+import { rmSync, statSync, truncateSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -144,6 +144,30 @@ describe('the job lifecycle', () => {
     } finally {
       await quiet.close();
       await hook.close();
+    }
+  });
+
+  it('ends FAILED with CANNOT_PROCESS when the stored zip cannot be read', async () => {
+    const quiet = await startTestServer({ worker: false });
+    try {
+      const fileId = await uploadCsv(quiet, leadsCsv(50));
+      const created = await createJob(quiet, {
+        operation: 'insert',
+        resource: [{ type: 'data', module: { api_name: 'Leads' }, file_id: fileId }],
+      });
+      const jobId = (created.body.details as { id: string }).id;
+      const blob = join(quiet.dataDir, 'blobs', 'uploads', quiet.creds.org_id, `${fileId}.zip`);
+      truncateSync(blob, Math.floor(statSync(blob).size / 2));
+      const { worker, close } = openTestWorker(quiet);
+      await worker.drain();
+      await close();
+      const details = await waitForJob(quiet, jobId);
+      assert.equal(details.status, 'FAILED');
+      const resource = (details.resource as Array<Record<string, unknown>>)[0]!;
+      assert.equal(resource.code, 'CANNOT_PROCESS');
+      assert.match(String(resource.message), /could not be read|not a zip/);
+    } finally {
+      await quiet.close();
     }
   });
 

@@ -81,7 +81,7 @@ export function registerUploadRoutes(app: FastifyInstance, deps: AppDeps): void 
         summary = await summarizeZipCsv(tmp);
       } catch (e) {
         if (e instanceof CsvFileError) {
-          if (e.reason === 'not-zip') return fail('INVALID_FILE_FORMAT');
+          if (e.reason === 'not-zip' || e.reason === 'unreadable') return fail('INVALID_FILE_FORMAT');
           return fail('FILE_NOT_SUPPORTED', `File not supported for bulk write: ${e.message}`, { reason: e.reason });
         }
         throw e;
