@@ -29,7 +29,9 @@ function csvField(value: string): string {
 export class ResultZipWriter {
   private readonly csv = new PassThrough({ highWaterMark: 1 << 20 });
   private readonly out;
+  private readonly zipOut: NodeJS.ReadableStream;
   private readonly tmp: string;
+  private abandoned = false;
   private width = 0;
   private pending = '';
 
@@ -41,7 +43,11 @@ export class ResultZipWriter {
     const zip = new yazl.ZipFile();
     zip.addReadStream(this.csv, resultCsvName(job), { compressionLevel: 1, mtime: new Date(job.createdAt) });
     this.out = blobs.write(this.tmp);
-    zip.outputStream.pipe(this.out);
+    this.zipOut = zip.outputStream;
+    this.zipOut.pipe(this.out);
+    // Once abandoned, late writes from the zip into the closed file are expected and ignored; before
+    // that, an error reaches finish() through finished(out).
+    this.out.on('error', () => undefined);
     zip.end();
   }
 
@@ -84,6 +90,9 @@ export class ResultZipWriter {
 
   /** Drops the unfinished zip (the job was handed back or failed). */
   abandon(): void {
+    if (this.abandoned) return;
+    this.abandoned = true;
+    this.zipOut.unpipe(this.out);
     this.csv.destroy();
     this.out.destroy();
     void this.blobs.removeTemp(this.tmp);
