@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Papa from 'papaparse';
-import { unzipEntries } from '../helpers/api.js';
+import { sdkFileBytes, unzipEntries } from '../helpers/api.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { makeZip } from '../helpers/zip.js';
 
@@ -214,14 +214,7 @@ describe('the official @zohocrm/nodejs-sdk-2.0, unmodified, against a real bulkw
     const answer = response.getObject();
     assert.ok(answer instanceof FileBodyWrapper, `expected FileBodyWrapper, got ${String(answer)}`);
     assert.equal(answer.getFile().getName(), `${jobId}.zip`);
-    const stream: unknown = answer.getFile().getStream();
-    let zip: Buffer;
-    if (Buffer.isBuffer(stream)) zip = stream;
-    else {
-      const chunks: Buffer[] = [];
-      for await (const c of stream as AsyncIterable<Buffer>) chunks.push(Buffer.from(c));
-      zip = Buffer.concat(chunks);
-    }
+    const zip = await sdkFileBytes(answer.getFile().getStream());
     const [name, csv] = [...(await unzipEntries(zip))][0]!;
     assert.equal(name, `Leads-${CSV_NAME}`);
     const rows = Papa.parse<Record<string, string>>(csv.toString('utf8'), { header: true, skipEmptyLines: true }).data;

@@ -3,8 +3,6 @@
 // point at the test server. Every step goes through the SDK's own calls and asserts on its parsed objects.
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -29,9 +27,10 @@ import {
   type Environment,
   type OAuthToken,
 } from '@zohocrm/typescript-sdk-2.1';
-import { auth, call, unzipEntries } from '../helpers/api.js';
+import { auth, call, sdkFileBytes, unzipEntries } from '../helpers/api.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { makeZip } from '../helpers/zip.js';
+import { startCallbackReceiver, type CallbackReceiver } from '../helpers/callback-receiver.js';
 
 const CSV_NAME = 'sdk_leads.csv';
 const CSV_ROWS = [
@@ -53,33 +52,6 @@ const MAPPINGS: Array<[string, number]> = [
 interface SdkError {
   code: string | null;
   message: string;
-}
-
-interface CallbackHit {
-  method: string;
-  url: string;
-  contentType: string;
-  body: string;
-}
-
-async function startCallbackServer(): Promise<{ server: Server; url: string; hits: CallbackHit[] }> {
-  const hits: CallbackHit[] = [];
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      hits.push({
-        method: req.method ?? '',
-        url: req.url ?? '',
-        contentType: String(req.headers['content-type'] ?? ''),
-        body: Buffer.concat(chunks).toString('utf8'),
-      });
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return { server, url: `http://127.0.0.1:${port}/bulk-write-callback`, hits };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -127,7 +99,7 @@ describe('the official @zohocrm/typescript-sdk-2.1, unmodified, against a real b
   let dir: string;
   let environment: Environment;
   let token: OAuthToken;
-  let callback: Awaited<ReturnType<typeof startCallbackServer>>;
+  let callback: CallbackReceiver;
   const ops = new BulkWrite.BulkWriteOperations();
   let fileId: bigint;
   let jobId: bigint;
@@ -135,7 +107,7 @@ describe('the official @zohocrm/typescript-sdk-2.1, unmodified, against a real b
 
   before(async () => {
     t = await startTestServer();
-    callback = await startCallbackServer();
+    callback = await startCallbackReceiver();
     dir = mkdtempSync(join(tmpdir(), 'bulkwrite-ts-sdk-'));
     environment = DataCenter.setEnvironment(t.url, t.creds.token_url, t.url, 'bulkwrite-test');
     token = new OAuthBuilder()
@@ -153,7 +125,7 @@ describe('the official @zohocrm/typescript-sdk-2.1, unmodified, against a real b
   });
 
   after(async () => {
-    await new Promise<void>((resolve) => callback.server.close(() => resolve()));
+    await callback.close();
     await t.close();
     rmSync(dir, { recursive: true, force: true });
   });
@@ -347,14 +319,7 @@ describe('the official @zohocrm/typescript-sdk-2.1, unmodified, against a real b
     const wrapper = answer.getFile();
     assert.equal(wrapper.getName(), `${jobId}.zip`);
     // The SDK hands over got's raw body (a Buffer), whatever the declared ReadStream type says.
-    const stream: unknown = wrapper.getStream();
-    let zip: Buffer;
-    if (Buffer.isBuffer(stream)) zip = stream;
-    else {
-      const chunks: Buffer[] = [];
-      for await (const c of stream as AsyncIterable<Buffer>) chunks.push(Buffer.from(c));
-      zip = Buffer.concat(chunks);
-    }
+    const zip = await sdkFileBytes(wrapper.getStream());
     assert.equal(zip.subarray(0, 4).toString('hex'), '504b0304', 'a zip file');
 
     const entries = await unzipEntries(zip);
@@ -383,14 +348,13 @@ describe('the official @zohocrm/typescript-sdk-2.1, unmodified, against a real b
   });
 
   it('posted the finished job details once to the callback URL', async () => {
-    const until = Date.now() + 10_000;
-    while (callback.hits.length === 0 && Date.now() < until) await sleep(20);
+    await callback.waitFor(1, 10_000);
     await sleep(200); // a second (duplicate) POST would show up here
     assert.equal(callback.hits.length, 1, 'exactly one callback POST');
     const hit = callback.hits[0]!;
     assert.equal(hit.method, 'POST');
     assert.equal(hit.url, '/bulk-write-callback');
-    assert.match(hit.contentType, /^application\/json/);
+    assert.match(String(hit.headers['content-type']), /^application\/json/);
     const body = JSON.parse(hit.body) as Record<string, unknown>;
     assert.equal(body.status, 'COMPLETED');
     assert.equal(body.id, jobId.toString());

@@ -25,7 +25,7 @@ import {
   type Environment,
   type OAuthToken,
 } from '@zohocrm/typescript-sdk-8.0';
-import { unzipEntries } from '../helpers/api.js';
+import { sdkFileBytes, unzipEntries } from '../helpers/api.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { makeZip } from '../helpers/zip.js';
 
@@ -212,14 +212,7 @@ describe('the official @zohocrm/typescript-sdk-8.0, unmodified, against a real b
     const answer: unknown = response.getObject();
     assert.ok(answer instanceof BulkWrite.FileBodyWrapper, `expected FileBodyWrapper, got ${String(answer)}`);
     assert.equal(answer.getFile().getName(), `${jobId}.zip`);
-    const stream: unknown = answer.getFile().getStream();
-    let zip: Buffer;
-    if (Buffer.isBuffer(stream)) zip = stream;
-    else {
-      const chunks: Buffer[] = [];
-      for await (const c of stream as AsyncIterable<Buffer>) chunks.push(Buffer.from(c));
-      zip = Buffer.concat(chunks);
-    }
+    const zip = await sdkFileBytes(answer.getFile().getStream());
     const [name, csv] = [...(await unzipEntries(zip))][0]!;
     assert.equal(name, `Leads-${CSV_NAME}`);
     const rows = Papa.parse<Record<string, string>>(csv.toString('utf8'), { header: true, skipEmptyLines: true }).data;

@@ -124,3 +124,11 @@ export async function downloadResult(
   const parsed = Papa.parse<Record<string, string>>(csv.toString('utf8'), { header: true, skipEmptyLines: true });
   return { name, rows: parsed.data, header: parsed.meta.fields ?? [] };
 }
+
+/** The bytes of an official SDK's file body: a Buffer or a stream, depending on the SDK. */
+export async function sdkFileBytes(stream: unknown): Promise<Buffer> {
+  if (Buffer.isBuffer(stream)) return stream;
+  const chunks: Buffer[] = [];
+  for await (const c of stream as AsyncIterable<Buffer>) chunks.push(Buffer.from(c));
+  return Buffer.concat(chunks);
+}

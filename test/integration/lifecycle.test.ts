@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { rmSync, statSync, truncateSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createOrg, issueCredentials } from '../../src/auth/org-setup.js';
@@ -17,46 +16,10 @@ import {
 } from '../helpers/api.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { openTestWorker } from '../helpers/worker.js';
+import { startCallbackReceiver, type CallbackReceiver } from '../helpers/callback-receiver.js';
 
-interface Hook {
-  url: string;
-  bodies: Array<Record<string, unknown>>;
-  requests: IncomingMessage[];
-  close(): Promise<void>;
-}
-
-/** A callback receiver on 127.0.0.1 that answers with the given statuses in turn. */
-async function startHook(statuses: number[]): Promise<Hook> {
-  const bodies: Array<Record<string, unknown>> = [];
-  const requests: IncomingMessage[] = [];
-  let n = 0;
-  const server: Server = createServer((req, res) => {
-    let text = '';
-    req.on('data', (c: Buffer) => (text += c.toString('utf8')));
-    req.on('end', () => {
-      requests.push(req);
-      bodies.push(JSON.parse(text) as Record<string, unknown>);
-      res.statusCode = statuses[Math.min(n++, statuses.length - 1)]!;
-      res.end('ok');
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as { port: number }).port;
-  return {
-    url: `http://127.0.0.1:${port}/hook`,
-    bodies,
-    requests,
-    close: () => new Promise((r) => server.close(() => r())),
-  };
-}
-
-const until = async (check: () => boolean, ms = 10_000) => {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-};
+/** The JSON body of the n-th callback a receiver got. */
+const hookBody = (hook: CallbackReceiver, n: number) => JSON.parse(hook.hits[n]!.body) as Record<string, unknown>;
 
 const leadsCsv = (n: number, prefix = 'row') =>
   [
@@ -118,7 +81,7 @@ describe('the job lifecycle', () => {
   });
 
   it('ends FAILED with the reason when the uploaded file is gone, and still calls back', async () => {
-    const hook = await startHook([200]);
+    const hook = await startCallbackReceiver([200]);
     const quiet = await startTestServer({ worker: false });
     try {
       const fileId = await uploadCsv(quiet, leadsCsv(2));
@@ -139,8 +102,8 @@ describe('the job lifecycle', () => {
       assert.equal(resource.code, 'INVALID_FILE_ID');
       assert.match(String(resource.message), /no longer available/);
       assert.equal(details.result, undefined);
-      assert.equal(hook.bodies.length, 1);
-      assert.equal(hook.bodies[0]!.status, 'FAILED');
+      assert.equal(hook.hits.length, 1);
+      assert.equal(hookBody(hook, 0).status, 'FAILED');
     } finally {
       await quiet.close();
       await hook.close();
@@ -172,7 +135,7 @@ describe('the job lifecycle', () => {
   });
 
   it('POSTs the final job details to the callback URL once, retrying after an error answer', async () => {
-    const hook = await startHook([500, 200]);
+    const hook = await startCallbackReceiver([500, 200]);
     try {
       const { details, jobId } = await runJob(
         t,
@@ -180,22 +143,22 @@ describe('the job lifecycle', () => {
         {},
         { operation: 'insert', callback: { url: hook.url, method: 'post' } },
       );
-      await until(() => hook.bodies.length >= 2);
+      await hook.waitFor(2);
       await new Promise((r) => setTimeout(r, 100));
-      assert.equal(hook.bodies.length, 2);
-      const body = hook.bodies[1]!;
+      assert.equal(hook.hits.length, 2);
+      const body = hookBody(hook, 1);
       assert.equal(body.id, jobId);
       assert.equal(body.status, 'COMPLETED');
       assert.deepEqual(body.result, details.result);
-      assert.match(String(hook.requests[0]!.headers['content-type']), /^application\/json/);
-      assert.equal(hook.requests[0]!.method, 'POST');
+      assert.match(String(hook.hits[0]!.headers['content-type']), /^application\/json/);
+      assert.equal(hook.hits[0]!.method, 'POST');
     } finally {
       await hook.close();
     }
   });
 
   it('completes the job even when every callback attempt fails', async () => {
-    const hook = await startHook([503]);
+    const hook = await startCallbackReceiver([503]);
     try {
       const { details } = await runJob(
         t,
@@ -204,7 +167,7 @@ describe('the job lifecycle', () => {
         { operation: 'insert', callback: { url: hook.url, method: 'post' } },
       );
       assert.equal(details.status, 'COMPLETED');
-      await until(() => hook.bodies.length >= 3);
+      await hook.waitFor(3);
       assert.equal((await getJob(t, String(details.id))).body.status, 'COMPLETED');
     } finally {
       await hook.close();

@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { auth, call, unzipEntries, type HttpAnswer } from '../helpers/api.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { makeZip } from '../helpers/zip.js';
+import { startCallbackReceiver } from '../helpers/callback-receiver.js';
 
 const VERSIONS = ['v2', 'v2.1', 'v3', 'v4', 'v5', 'v6', 'v7', 'v8'] as const;
 type Version = (typeof VERSIONS)[number];
@@ -284,33 +283,22 @@ describe('every API version Zoho has served: v2, v2.1, v3 … v8', () => {
   });
 
   it('posts the callback in the version the job was created with', async () => {
-    const hits: string[] = [];
-    const server: Server = createServer((req, res) => {
-      let body = '';
-      req.on('data', (c: Buffer) => (body += c.toString()));
-      req.on('end', () => {
-        hits.push(body);
-        res.writeHead(200).end();
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const hook = await startCallbackReceiver();
     try {
-      const { port } = server.address() as AddressInfo;
       const fileId = await fileIdAt(t, 'v8');
       const res = await createAt(t, 'v8', {
         operation: 'insert',
-        callback: { url: `http://127.0.0.1:${port}/hook`, method: 'post' },
+        callback: { url: hook.url, method: 'post' },
         resource: [{ type: 'data', module: { api_name: 'Leads' }, file_id: fileId, field_mappings: mappings }],
       });
       assert.equal(res.status, 201, res.text);
-      const until = Date.now() + 15_000;
-      while (hits.length === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 25));
-      const body = JSON.parse(hits[0]!) as Body;
+      await hook.waitFor(1);
+      const body = JSON.parse(hook.hits[0]!.body) as Body;
       assert.equal(body.status, 'COMPLETED');
       assert.equal((body.created_by as Body).email, t.server.org.user.email);
       assert.equal(((body.resource as Resource[])[0]!.field_mappings[0]! as Body).parent_column_index, null);
     } finally {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await hook.close();
     }
   });
 });
