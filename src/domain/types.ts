@@ -44,6 +44,13 @@ export interface JobResource {
   autoMapped: boolean;
   /** v6+: the CSV names inside the zip this resource reads, as requested; absent when not given. */
   fileNames?: string[];
+  /**
+   * The CSV of the zip this resource reads, resolved from `fileNames` when the zip holds several;
+   * absent when the zip holds one CSV (jobs stored before parent/child support never have it).
+   */
+  csvName?: string;
+  /** Parent/child jobs: the rows of this resource's CSV, as counted at upload. Absent in one-resource jobs. */
+  csvRows?: number;
 }
 
 export interface JobCounts {
@@ -63,6 +70,9 @@ export interface JobSpec {
   resources: JobResource[];
 }
 
+/** What one resource of a parent/child job has done so far; one-resource jobs use `Job.counts` alone. */
+export type ResourceCounts = Omit<JobCounts, 'total'>;
+
 export interface Job extends JobSpec {
   id: string;
   orgId: string;
@@ -71,13 +81,30 @@ export interface Job extends JobSpec {
   createdAt: number;
   createdBy: User;
   counts: JobCounts;
-  /** Name of the CSV inside the uploaded zip. */
+  /**
+   * Parent/child jobs: the counts of each resource (in `resources` order); `counts` is their sum.
+   * Null for a one-resource job, whose resource has `counts`.
+   */
+  resourceCounts: ResourceCounts[] | null;
+  /** Name of the CSV inside the uploaded zip (the first resource's CSV in a parent/child job). */
   fileName: string;
-  /** The last input row (1-based, header excluded) whose outcome is committed. */
+  /**
+   * The last input row (1-based, header excluded) whose outcome is committed. In a parent/child job rows
+   * are numbered across the resources' CSVs in `resources` order: the second CSV's first row follows the
+   * first CSV's last.
+   */
   checkpointRow: number;
   failure: { code: string; message: string } | null;
   resultReady: boolean;
   finishedAt: number | null;
+}
+
+/** One CSV of an uploaded zip, as read at upload. */
+export interface CsvEntrySummary {
+  name: string;
+  header: string[];
+  delimiter: string;
+  rowCount: number;
 }
 
 export interface UploadedFile {
@@ -85,7 +112,7 @@ export interface UploadedFile {
   orgId: string;
   /** Name of the uploaded zip. */
   name: string;
-  /** Name of the one CSV inside it. */
+  /** Name of the (first) CSV inside it; `header`, `delimiter` and `rowCount` are that CSV's. */
   csvName: string;
   size: number;
   blobKey: string;
@@ -93,6 +120,11 @@ export interface UploadedFile {
   delimiter: string;
   rowCount: number;
   createdAt: number;
+  /**
+   * Every CSV of the zip, in zip order; the first is the one above. More than one only in zips for
+   * parent/child jobs (uploaded through a v6+ path).
+   */
+  csvs: CsvEntrySummary[];
 }
 
 export type RowStatus = 'ADDED' | 'UPDATED' | 'SKIPPED';

@@ -1,4 +1,13 @@
-import type { Job, Org, RecordData, RowResult, StoredRecord, UploadedFile, User } from '../domain/types.js';
+import type {
+  Job,
+  Org,
+  RecordData,
+  ResourceCounts,
+  RowResult,
+  StoredRecord,
+  UploadedFile,
+  User,
+} from '../domain/types.js';
 
 /** Storage in domain words. Every call that touches an org's objects takes the org id first. */
 
@@ -85,6 +94,8 @@ export interface ChunkCommit {
   skipped: number;
   /** The last input row this chunk covers; the job resumes after it. */
   checkpointRow: number;
+  /** Parent/child jobs: every resource's counts including this chunk (stored as given); absent otherwise. */
+  resourceCounts?: ResourceCounts[];
   /** The lease is renewed with every chunk. */
   leaseUntil: number;
   now: number;

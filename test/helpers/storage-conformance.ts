@@ -62,6 +62,7 @@ export function makeJob(orgId: string, id: string, createdAt = T0): Job {
       },
     ],
     counts: { added: 0, updated: 0, skipped: 0, total: 0 },
+    resourceCounts: null,
     fileName: 'leads.csv',
     checkpointRow: 0,
     failure: null,
@@ -82,6 +83,9 @@ function makeFile(orgId: string, id: string): UploadedFile {
     delimiter: ',',
     rowCount: 25_000,
     createdAt: T0,
+    csvs: [
+      { name: 'leads.csv', header: ['Last_Name', 'Email', 'Ünïcode "quoted", col'], delimiter: ',', rowCount: 25_000 },
+    ],
   };
 }
 
@@ -451,6 +455,23 @@ export function defineStorageConformance(name: string, open: () => Promise<Store
         assert.equal(await storage.files.get('org-b', file.id), undefined);
         assert.equal(await storage.files.get('org-a', '4150868000000300002'), undefined);
       });
+
+      test('stores every CSV of a zip made for a parent/child job', async () => {
+        const file: UploadedFile = {
+          ...makeFile('org-a', '4150868000000300003'),
+          csvs: [
+            {
+              name: 'leads.csv',
+              header: ['Last_Name', 'Email', 'Ünïcode "quoted", col'],
+              delimiter: ',',
+              rowCount: 25_000,
+            },
+            { name: 'Secondary.csv', header: ['Parent', 'Phone'], delimiter: ';', rowCount: 7 },
+          ],
+        };
+        await storage.files.create(file);
+        assert.deepEqual(await storage.files.get('org-a', file.id), file);
+      });
     });
 
     describe('jobs', () => {
@@ -588,6 +609,38 @@ export function defineStorageConformance(name: string, open: () => Promise<Store
     });
 
     describe('committing chunks', () => {
+      test("keeps a parent/child job's counts per resource, as the last chunk gave them", async () => {
+        const job = await claimedJob();
+        await storage.jobs.commitChunk(
+          makeChunk(job, 'worker-a', 2, {
+            results: [added(1, '4150868000000700011'), added(2, '4150868000000700012')],
+            inserts: [
+              insert('4150868000000700011', { Last_Name: 'A' }),
+              insert('4150868000000700012', { Last_Name: 'B' }),
+            ],
+            resourceCounts: [
+              { added: 2, updated: 0, skipped: 0 },
+              { added: 0, updated: 0, skipped: 0 },
+            ],
+          }),
+        );
+        await storage.jobs.commitChunk(
+          makeChunk(job, 'worker-a', 3, {
+            results: [{ rowNo: 3, status: 'SKIPPED', recordId: null, errors: 'RESOURCE_NOT_FOUND-Parent_Id' }],
+            resourceCounts: [
+              { added: 2, updated: 0, skipped: 0 },
+              { added: 0, updated: 0, skipped: 1 },
+            ],
+          }),
+        );
+        const after = await storage.jobs.get('org-a', job.id);
+        assert.deepEqual(after?.counts, { added: 2, updated: 0, skipped: 1, total: 3 });
+        assert.deepEqual(after.resourceCounts, [
+          { added: 2, updated: 0, skipped: 0 },
+          { added: 0, updated: 0, skipped: 1 },
+        ]);
+      });
+
       test('commits records, keys, results, counters and the checkpoint of a chunk together', async () => {
         const job = await claimedJob();
         const skippedRow: RowResult = {
@@ -607,6 +660,7 @@ export function defineStorageConformance(name: string, open: () => Promise<Store
         );
         const after = await storage.jobs.get('org-a', job.id);
         assert.deepEqual(after?.counts, { added: 2, updated: 0, skipped: 1, total: 3 });
+        assert.equal(after.resourceCounts, null);
         assert.equal(after.checkpointRow, 3);
         assert.equal(after.status, 'INPROGRESS');
         assert.deepEqual(await storage.records.get('org-a', MODULE, '4150868000000700001'), {

@@ -123,6 +123,7 @@ describe('PostgreSQL migrations', () => {
           { version: 1, name: '001_initial.sql' },
           { version: 2, name: '002_token_lifecycle.sql' },
           { version: 3, name: '003_org_schemas.sql' },
+          { version: 4, name: '004_parent_child.sql' },
         ]);
       } finally {
         await check.end();

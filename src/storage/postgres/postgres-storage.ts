@@ -1,5 +1,15 @@
 import pg from 'pg';
-import type { Job, JobSpec, Org, RowResult, StoredRecord, UploadedFile, User } from '../../domain/types.js';
+import type {
+  CsvEntrySummary,
+  Job,
+  JobSpec,
+  Org,
+  ResourceCounts,
+  RowResult,
+  StoredRecord,
+  UploadedFile,
+  User,
+} from '../../domain/types.js';
 import {
   ChunkConflictError,
   LeaseLostError,
@@ -65,8 +75,9 @@ const SQL = {
                                      ORDER BY issued_at DESC NULLS LAST, seq DESC OFFSET $3)`,
   refreshOverLimit: `SELECT token_hash FROM refresh_tokens WHERE client_id = $1 AND user_id = $2 AND revoked_at IS NULL
                      ORDER BY created_at DESC, seq DESC OFFSET $3`,
-  fileInsert: `INSERT INTO files (org_id, id, name, csv_name, size, blob_key, header, delimiter, row_count, created_at)
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+  fileInsert: `INSERT INTO files (org_id, id, name, csv_name, size, blob_key, header, delimiter, row_count, created_at,
+                                 csv_entries)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
   fileGet: 'SELECT * FROM files WHERE org_id = $1 AND id = $2',
   jobInsert: `INSERT INTO jobs (id, org_id, api_version, spec, status, created_at, created_by, file_name)
               VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
@@ -82,7 +93,8 @@ const SQL = {
              RETURNING *`,
   jobRenew: "UPDATE jobs SET lease_expires_at = $1 WHERE id = $2 AND lease_owner = $3 AND status = 'INPROGRESS'",
   jobAdvance: `UPDATE jobs SET added = added + $1, updated = updated + $2, skipped = skipped + $3,
-                               checkpoint_row = $4, lease_expires_at = $5
+                               checkpoint_row = $4, lease_expires_at = $5,
+                               resource_counts = COALESCE($8::json, resource_counts)
                WHERE id = $6 AND lease_owner = $7 AND status = 'INPROGRESS' AND checkpoint_row < $4`,
   jobRelease:
     "UPDATE jobs SET lease_owner = NULL, lease_expires_at = 0 WHERE id = $1 AND lease_owner = $2 AND status = 'INPROGRESS'",
@@ -151,6 +163,7 @@ function toJob(r: Row): Job {
     createdAt: num(r.created_at),
     createdBy: r.created_by as User,
     counts: { added, updated, skipped, total: added + updated + skipped },
+    resourceCounts: (r.resource_counts as ResourceCounts[] | null) ?? null,
     fileName: String(r.file_name),
     checkpointRow: num(r.checkpoint_row),
     failure: r.failure_code ? { code: String(r.failure_code), message: String(r.failure_message ?? '') } : null,
@@ -182,17 +195,24 @@ function toClient(r: Row): OAuthClient {
 }
 
 function toFile(r: Row): UploadedFile {
+  const first: CsvEntrySummary = {
+    name: String(r.csv_name),
+    header: r.header as string[],
+    delimiter: String(r.delimiter),
+    rowCount: num(r.row_count),
+  };
   return {
     id: String(r.id),
     orgId: String(r.org_id),
     name: String(r.name),
-    csvName: String(r.csv_name),
+    csvName: first.name,
     size: num(r.size),
     blobKey: String(r.blob_key),
-    header: r.header as string[],
-    delimiter: String(r.delimiter),
-    rowCount: num(r.row_count),
+    header: first.header,
+    delimiter: first.delimiter,
+    rowCount: first.rowCount,
     createdAt: num(r.created_at),
+    csvs: (r.csv_entries as CsvEntrySummary[] | null) ?? [first],
   };
 }
 
@@ -310,6 +330,7 @@ export async function openPostgresStorage(url: string): Promise<Storage> {
       c.leaseUntil,
       c.jobId,
       c.workerId,
+      c.resourceCounts ? JSON.stringify(c.resourceCounts) : null,
     ]);
     if (advanced.rowCount !== 1) throw new LeaseLostError(c.jobId);
 
@@ -494,6 +515,7 @@ export async function openPostgresStorage(url: string): Promise<Storage> {
           f.delimiter,
           f.rowCount,
           f.createdAt,
+          f.csvs.length > 1 ? JSON.stringify(f.csvs) : null,
         ]);
       },
       async get(orgId, fileId) {

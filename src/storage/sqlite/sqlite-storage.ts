@@ -1,7 +1,17 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { Job, JobSpec, Org, RowResult, StoredRecord, UploadedFile, User } from '../../domain/types.js';
+import type {
+  CsvEntrySummary,
+  Job,
+  JobSpec,
+  Org,
+  ResourceCounts,
+  RowResult,
+  StoredRecord,
+  UploadedFile,
+  User,
+} from '../../domain/types.js';
 import {
   ChunkConflictError,
   LeaseLostError,
@@ -66,6 +76,7 @@ function toJob(r: Row): Job {
     createdAt: Number(r.created_at),
     createdBy,
     counts: { added, updated, skipped, total: added + updated + skipped },
+    resourceCounts: r.resource_counts ? (JSON.parse(String(r.resource_counts)) as ResourceCounts[]) : null,
     fileName: String(r.file_name),
     checkpointRow: Number(r.checkpoint_row),
     failure: r.failure_code ? { code: String(r.failure_code), message: String(r.failure_message ?? '') } : null,
@@ -75,17 +86,24 @@ function toJob(r: Row): Job {
 }
 
 function toFile(r: Row): UploadedFile {
+  const first: CsvEntrySummary = {
+    name: String(r.csv_name),
+    header: JSON.parse(String(r.header)) as string[],
+    delimiter: String(r.delimiter),
+    rowCount: Number(r.row_count),
+  };
   return {
     id: String(r.id),
     orgId: String(r.org_id),
     name: String(r.name),
-    csvName: String(r.csv_name),
+    csvName: first.name,
     size: Number(r.size),
     blobKey: String(r.blob_key),
-    header: JSON.parse(String(r.header)) as string[],
-    delimiter: String(r.delimiter),
-    rowCount: Number(r.row_count),
+    header: first.header,
+    delimiter: first.delimiter,
+    rowCount: first.rowCount,
     createdAt: Number(r.created_at),
+    csvs: r.csv_entries ? (JSON.parse(String(r.csv_entries)) as CsvEntrySummary[]) : [first],
   };
 }
 
@@ -158,7 +176,7 @@ export function openSqliteStorage(file: string): Storage {
        ORDER BY created_at DESC, rowid DESC LIMIT -1 OFFSET ?`,
     ),
     fileInsert: db.prepare(
-      'INSERT INTO files (org_id, id, name, csv_name, size, blob_key, header, delimiter, row_count, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      'INSERT INTO files (org_id, id, name, csv_name, size, blob_key, header, delimiter, row_count, created_at, csv_entries) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
     ),
     fileGet: db.prepare('SELECT * FROM files WHERE org_id = ? AND id = ?'),
     jobInsert: db.prepare(
@@ -176,7 +194,8 @@ export function openSqliteStorage(file: string): Storage {
       "UPDATE jobs SET lease_expires_at = ? WHERE id = ? AND lease_owner = ? AND status = 'INPROGRESS'",
     ),
     jobAdvance: db.prepare(
-      `UPDATE jobs SET added = added + ?, updated = updated + ?, skipped = skipped + ?, checkpoint_row = ?, lease_expires_at = ?
+      `UPDATE jobs SET added = added + ?, updated = updated + ?, skipped = skipped + ?, checkpoint_row = ?, lease_expires_at = ?,
+                       resource_counts = COALESCE(?, resource_counts)
        WHERE id = ? AND lease_owner = ? AND status = 'INPROGRESS' AND checkpoint_row < ?`,
     ),
     jobRelease: db.prepare(
@@ -306,6 +325,7 @@ export function openSqliteStorage(file: string): Storage {
       c.skipped,
       c.checkpointRow,
       c.leaseUntil,
+      c.resourceCounts ? JSON.stringify(c.resourceCounts) : null,
       c.jobId,
       c.workerId,
       c.checkpointRow,
@@ -463,6 +483,7 @@ export function openSqliteStorage(file: string): Storage {
           f.delimiter,
           f.rowCount,
           f.createdAt,
+          f.csvs.length > 1 ? JSON.stringify(f.csvs) : null,
         );
       },
       async get(orgId, fileId) {
