@@ -57,15 +57,56 @@ export function toCreateSuccess(job: Job, version: ApiVersion = apiVersionOf(job
   };
 }
 
-function fileStatus(job: Job) {
-  const counts = {
-    added_count: job.counts.added,
-    skipped_count: job.counts.skipped,
-    updated_count: job.counts.updated,
-    total_count: job.counts.total,
+type FileCounts = { added: number; updated: number; skipped: number; total: number };
+
+function fileStatus(status: string, name: string, counts: FileCounts) {
+  if (status === 'ADDED') return { status: 'ADDED', name };
+  return {
+    status,
+    name,
+    added_count: counts.added,
+    skipped_count: counts.skipped,
+    updated_count: counts.updated,
+    total_count: counts.total,
   };
-  if (job.status === 'ADDED') return { status: 'ADDED', name: job.fileName };
-  return { status: job.status, name: job.fileName, ...counts };
+}
+
+/**
+ * Each resource's status, counts and file name. A one-resource job's resource is the job. In a
+ * parent/child job the resources run in order: those before the one at work are COMPLETED, those after
+ * it ADDED; when the job fails, the failing one is FAILED and the rest SKIPPED.
+ */
+function resourceStates(
+  job: Job,
+): Array<{ status: string; code: string; name: string; counts: FileCounts; failed: boolean }> {
+  const jobCode = job.status === 'FAILED' ? (job.failure?.code ?? 'FAILED') : job.status;
+  if (job.resources.length === 1) {
+    return [
+      { status: job.status, code: jobCode, name: job.fileName, counts: job.counts, failed: job.status === 'FAILED' },
+    ];
+  }
+  // The resource at work: the first whose rows are not all behind the checkpoint.
+  let current = job.resources.length;
+  let end = 0;
+  for (let i = 0; i < job.resources.length; i++) {
+    end += job.resources[i]!.csvRows ?? 0;
+    if (job.checkpointRow < end) {
+      current = i;
+      break;
+    }
+  }
+  if (job.status === 'FAILED') current = Math.min(current, job.resources.length - 1);
+  return job.resources.map((r, i) => {
+    const c = job.resourceCounts?.[i] ?? { added: 0, updated: 0, skipped: 0 };
+    const counts = { ...c, total: c.added + c.updated + c.skipped };
+    let status: string;
+    if (job.status === 'ADDED' || job.status === 'COMPLETED') status = job.status;
+    else if (i < current) status = 'COMPLETED';
+    else if (job.status === 'FAILED') status = i === current ? 'FAILED' : 'SKIPPED';
+    else status = i === current ? 'INPROGRESS' : 'ADDED';
+    const failed = status === 'FAILED';
+    return { status, code: failed ? jobCode : status, name: r.csvName ?? job.fileName, counts, failed };
+  });
 }
 
 /**
@@ -79,21 +120,21 @@ export function toJobDetails(
   downloadBase: string,
   version: ApiVersion = apiVersionOf(job.apiVersion),
 ) {
-  const resourceCode = job.status === 'FAILED' ? (job.failure?.code ?? 'FAILED') : job.status;
+  const states = resourceStates(job);
   return {
     status: job.status,
     character_encoding: job.characterEncoding,
-    resource: job.resources.map((r) => ({
-      status: job.status,
+    resource: job.resources.map((r, i) => ({
+      status: states[i]!.status,
       type: r.type,
       module: toModule(r, version),
       ...(version.parentChild && r.fileNames ? { file_names: r.fileNames } : {}),
       ...(r.findBy !== null ? { find_by: r.findBy } : {}),
       ...(r.ignoreEmpty !== null ? { ignore_empty: r.ignoreEmpty } : {}),
       field_mappings: r.fieldMappings.map((m) => toFieldMapping(m, version)),
-      file: fileStatus(job),
-      code: resourceCode,
-      ...(job.status === 'FAILED' && job.failure ? { message: job.failure.message } : {}),
+      file: fileStatus(states[i]!.status, states[i]!.name, states[i]!.counts),
+      code: states[i]!.code,
+      ...(states[i]!.failed && job.failure ? { message: job.failure.message } : {}),
     })),
     id: job.id,
     ...(job.callback ? { callback: { url: job.callback.url, method: job.callback.method } } : {}),

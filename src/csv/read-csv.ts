@@ -2,7 +2,7 @@ import Papa from 'papaparse';
 import { PassThrough, type Readable } from 'node:stream';
 import { detectDelimiter } from '../client/csv-delimiter.js';
 import { createDecoder } from './decode.js';
-import { NotAZipError, openZipCsvEntries } from './zip-entries.js';
+import { NotAZipError, openZipCsvEntries, type ZipCsvEntry } from './zip-entries.js';
 
 export interface CsvSummary {
   csvName: string;
@@ -75,16 +75,25 @@ class RecordCounter {
   }
 }
 
-async function onlyCsv(zipPath: string) {
-  let entries;
+async function openCsvEntries(zipPath: string) {
   try {
-    entries = await openZipCsvEntries(zipPath);
+    return await openZipCsvEntries(zipPath);
   } catch (e) {
     if (e instanceof NotAZipError) throw new CsvFileError('not-zip', 'the file is not a zip archive');
     throw e;
   }
-  if (entries.csv.length !== 1) {
+}
+
+/**
+ * The CSV entry to read: the one named `csvName`, or without a name the zip's only CSV. The name
+ * matches an entry's file name (folders inside the zip are not part of it).
+ */
+async function pickCsv(zipPath: string, csvName?: string) {
+  const entries = await openCsvEntries(zipPath);
+  const entry = csvName === undefined ? entries.csv[0] : entries.csv.find((e) => e.name === csvName);
+  if (entry === undefined || (csvName === undefined && entries.csv.length !== 1)) {
     entries.close();
+    if (csvName !== undefined) throw new CsvFileError('no-csv', `the zip holds no CSV file named ${csvName}`);
     throw new CsvFileError(
       entries.csv.length === 0 ? 'no-csv' : 'many-csv',
       entries.csv.length === 0
@@ -92,26 +101,57 @@ async function onlyCsv(zipPath: string) {
         : `the zip holds ${entries.csv.length} CSV files; one is allowed`,
     );
   }
-  return { entry: entries.csv[0]!, close: entries.close };
+  return { entry, close: entries.close };
+}
+
+async function summarizeEntry(entry: ZipCsvEntry, encoding: string): Promise<CsvSummary> {
+  const stream = await openEntry(entry);
+  const decode = createDecoder(encoding);
+  const counter = new RecordCounter();
+  for await (const chunk of readable(stream)) counter.push(decode(chunk));
+  counter.push(decode(null));
+  counter.end();
+  if (counter.firstLine === null) throw new CsvFileError('empty-csv', `the CSV file ${entry.name} is empty`);
+  const delimiter = detectDelimiter(counter.firstLine);
+  const parsed = Papa.parse<string[]>(counter.firstLine, { delimiter });
+  const header = (parsed.data[0] ?? []).map((h) => h.trim());
+  return { csvName: entry.name, header, delimiter, rowCount: counter.records - 1 };
 }
 
 /** Reads the zip's one CSV once: its header, delimiter and record count. Validates that it is a usable zip. */
 export async function summarizeZipCsv(zipPath: string, encoding = 'UTF-8'): Promise<CsvSummary> {
-  const { entry, close } = await onlyCsv(zipPath);
+  const { entry, close } = await pickCsv(zipPath);
   try {
-    const stream = await openEntry(entry);
-    const decode = createDecoder(encoding);
-    const counter = new RecordCounter();
-    for await (const chunk of readable(stream)) counter.push(decode(chunk));
-    counter.push(decode(null));
-    counter.end();
-    if (counter.firstLine === null) throw new CsvFileError('empty-csv', 'the CSV file is empty');
-    const delimiter = detectDelimiter(counter.firstLine);
-    const parsed = Papa.parse<string[]>(counter.firstLine, { delimiter });
-    const header = (parsed.data[0] ?? []).map((h) => h.trim());
-    return { csvName: entry.name, header, delimiter, rowCount: counter.records - 1 };
+    return await summarizeEntry(entry, encoding);
   } finally {
     close();
+  }
+}
+
+/**
+ * Reads every CSV of a zip made for a parent/child job (one CSV per module): each one's header, delimiter
+ * and record count, in zip order. At most `maxCsvs` CSVs, and no two with the same name.
+ */
+export async function summarizeZipCsvs(zipPath: string, maxCsvs: number, encoding = 'UTF-8'): Promise<CsvSummary[]> {
+  const entries = await openCsvEntries(zipPath);
+  try {
+    if (entries.csv.length === 0) throw new CsvFileError('no-csv', 'the zip holds no CSV file');
+    if (entries.csv.length > maxCsvs) {
+      throw new CsvFileError(
+        'many-csv',
+        `the zip holds ${entries.csv.length} CSV files; at most ${maxCsvs} are allowed`,
+      );
+    }
+    const names = new Set<string>();
+    const out: CsvSummary[] = [];
+    for (const entry of entries.csv) {
+      if (names.has(entry.name)) throw new CsvFileError('many-csv', `the zip holds two CSV files named ${entry.name}`);
+      names.add(entry.name);
+      out.push(await summarizeEntry(entry, encoding));
+    }
+    return out;
+  } finally {
+    entries.close();
   }
 }
 
@@ -161,12 +201,18 @@ async function* readable(stream: Readable): AsyncGenerator<Buffer> {
 }
 
 /**
- * Streams the rows of the zip's one CSV, header first. Decoded text is cut at record boundaries and
+ * Streams the rows of one CSV of the zip, header first. Decoded text is cut at record boundaries and
  * each slice is parsed in one synchronous call, which is several times faster than a parser stream.
  * Memory is bounded by the zip reader's chunk size, not by the file.
  */
-export async function* readZipCsvRows(zipPath: string, encoding: string, delimiter: string): AsyncGenerator<string[]> {
-  const { entry, close } = await onlyCsv(zipPath);
+export async function* readZipCsvRows(
+  zipPath: string,
+  encoding: string,
+  delimiter: string,
+  /** The CSV to read in a zip that holds several; without it the zip must hold exactly one. */
+  csvName?: string,
+): AsyncGenerator<string[]> {
+  const { entry, close } = await pickCsv(zipPath, csvName);
   let source: Readable | null = null;
   try {
     source = await openEntry(entry);

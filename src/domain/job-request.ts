@@ -3,8 +3,10 @@ import { V2_1, type ApiVersion } from './api-versions.js';
 import { compileDatePattern } from './date-pattern.js';
 import { mandatoryFields, type FieldDef, type ModuleDef } from './modules.js';
 import { STANDARD_CATALOGUE, type Catalogue } from './org-schema.js';
+import { linksToParent, MAX_CSVS_PER_ZIP } from './parent-child.js';
 import {
   OPERATIONS,
+  type CsvEntrySummary,
   type FieldMapping,
   type JobResource,
   type JobSpec,
@@ -157,7 +159,7 @@ function parseMappings(
   raw: unknown,
   module: ModuleDef,
   operation: Operation,
-  file: UploadedFile,
+  header: readonly string[],
   path: string,
   limits: JobRequestContext['limits'],
   version: ApiVersion,
@@ -166,7 +168,7 @@ function parseMappings(
   const autoMapped = raw === undefined || raw === null;
   let mappings: FieldMapping[];
   if (autoMapped) {
-    mappings = file.header.map((h, i) => headerToMapping(h, i));
+    mappings = header.map((h, i) => headerToMapping(h, i));
   } else {
     if (!Array.isArray(raw)) throw invalid('field_mappings', path, 'field_mappings must be an array');
     if (raw.length > limits.maxColumns) {
@@ -190,7 +192,7 @@ function parseMappings(
             `${at}.index`,
             `required key index for field ${apiName} is not found in request body.`,
           );
-      } else if (typeof index !== 'number' || !Number.isInteger(index) || index < 0 || index >= file.header.length) {
+      } else if (typeof index !== 'number' || !Number.isInteger(index) || index < 0 || index >= header.length) {
         throw new ZohoError('COLUMN_INDEX_NOT_FOUND', {
           message: `column index ${String(index)} for field ${apiName} is not found in the file`,
           details: { api_name: apiName, json_path: `${at}.index`, index },
@@ -252,22 +254,124 @@ function parentColumnIndex(m: Json, path: string): number | null {
   return v;
 }
 
-/** v6+: `file_names` names the CSVs of the zip a resource reads; the zip of a one-resource job holds one CSV. */
-function parseFileNames(r: Json, file: UploadedFile, path: string): string[] | undefined {
+/** v6+: `file_names` names the CSV of the zip a resource reads (one CSV per module). */
+function parseFileNames(r: Json, path: string): string[] | undefined {
   const v = key(r, 'file_names');
   if (v === undefined || v === null) return undefined;
   if (!Array.isArray(v) || v.length === 0 || v.some((n) => typeof n !== 'string' || n.trim() === '')) {
     throw invalid('file_names', path, 'file_names must be a non-empty array of CSV file names');
   }
-  const names = v as string[];
-  const inZip = new Set([file.csvName, file.csvName.split('/').pop()!]);
-  const stranger = names.find((n) => !inZip.has(n.trim()));
-  if (stranger !== undefined) {
-    throw invalid('file_names', path, `the uploaded zip holds no file named ${stranger}; it holds ${file.csvName}`, {
-      file_names_in_zip: [file.csvName],
+  if (v.length > 1) {
+    throw invalid('file_names', path, 'each resource reads one CSV: file_names must name exactly one file', {
+      limit: 1,
     });
   }
-  return names;
+  return v as string[];
+}
+
+/** The CSV of the zip a resource reads: the one `file_names` names, or the zip's only CSV. */
+function resourceCsv(
+  file: UploadedFile,
+  fileNames: string[] | undefined,
+  at: string,
+  version: ApiVersion,
+): CsvEntrySummary {
+  const inZip = file.csvs.map((c) => c.name);
+  if (fileNames !== undefined) {
+    // The zip's entries are known by their file names; a path inside the zip is accepted too.
+    const wanted = fileNames[0]!.trim().split('/').pop()!;
+    const csv = file.csvs.find((c) => c.name === wanted);
+    if (!csv) {
+      throw invalid('file_names', `${at}.file_names`, `the uploaded zip holds no file named ${fileNames[0]}`, {
+        file_names_in_zip: inZip,
+      });
+    }
+    return csv;
+  }
+  if (file.csvs.length === 1) return file.csvs[0]!;
+  if (!version.parentChild) {
+    throw invalid(
+      'file_id',
+      `${at}.file_id`,
+      `the zip holds ${file.csvs.length} CSV files; this API version reads one`,
+      {
+        file_names_in_zip: inZip,
+      },
+    );
+  }
+  throw missing(
+    'file_names',
+    `${at}.file_names`,
+    `required key file_names is not found in request body: the zip holds ${file.csvs.length} CSV files (${inZip.join(', ')})`,
+  );
+}
+
+/** The rules that tie the resources of a parent/child job together; the parent is the first resource. */
+function checkParentChild(parsed: Array<{ resource: JobResource; module: ModuleDef; csv: CsvEntrySummary }>): void {
+  const parent = parsed[0]!;
+  const seen = new Set<string>();
+  parsed.forEach(({ resource, module, csv }, i) => {
+    const at = `$.resource[${i}]`;
+    const csvKey = `${resource.fileId}/${csv.name}`;
+    if (seen.has(csvKey)) {
+      throw invalid(
+        'file_names',
+        `${at}.file_names`,
+        `${csv.name} is read by another resource; each module has its own CSV`,
+      );
+    }
+    seen.add(csvKey);
+    const links = resource.fieldMappings
+      .map((m, j) => ({ m, j }))
+      .filter(({ m }) => m.parentColumnIndex !== undefined && m.parentColumnIndex !== null);
+    if (i === 0) {
+      if (links.length > 0) {
+        const { m, j } = links[0]!;
+        throw invalid(
+          'parent_column_index',
+          `${at}.field_mappings[${j}].parent_column_index`,
+          `the first resource is the parent: ${m.apiName} cannot take parent_column_index`,
+        );
+      }
+      return;
+    }
+    if (links.length === 0) {
+      throw missing(
+        'parent_column_index',
+        `${at}.field_mappings`,
+        `required key parent_column_index is not found in request body: a child resource links its rows to ${parent.module.apiName} through it`,
+      );
+    }
+    if (links.length > 1) {
+      throw invalid(
+        'parent_column_index',
+        `${at}.field_mappings[${links[1]!.j}].parent_column_index`,
+        'a child resource has one field with parent_column_index',
+      );
+    }
+    const { m, j } = links[0]!;
+    const path = `${at}.field_mappings[${j}]`;
+    const field = module.fields.get(m.apiName)!;
+    if (!linksToParent(module, field, parent.module)) {
+      throw invalid(
+        'parent_column_index',
+        `${path}.parent_column_index`,
+        `${module.apiName}.${m.apiName} does not point at ${parent.module.apiName}, the parent module`,
+      );
+    }
+    if (m.index === null)
+      throw missing(
+        'index',
+        `${path}.index`,
+        `required key index for field ${m.apiName} is not found in request body.`,
+      );
+    if (m.parentColumnIndex! >= parent.csv.header.length) {
+      throw new ZohoError('COLUMN_INDEX_NOT_FOUND', {
+        message: `parent_column_index ${m.parentColumnIndex} for field ${m.apiName} is not a column of ${parent.csv.name}`,
+        details: { api_name: m.apiName, json_path: `${path}.parent_column_index`, index: m.parentColumnIndex },
+      });
+    }
+  });
 }
 
 /** Validates a create-job request body completely; throws the Zoho error for the first problem found. */
@@ -300,19 +404,22 @@ export function validateJobRequest(body: unknown, ctx: JobRequestContext): JobSp
   if (resources === undefined || resources === null) throw missing('resource', '$.resource');
   if (!Array.isArray(resources) || resources.length === 0)
     throw invalid('resource', '$.resource', 'resource must be a non-empty array');
-  if (resources.length > 1) {
-    // Multi-resource (parent/child) jobs exist from v6 on, but bulkwrite's worker runs one resource per job.
+  if (resources.length > 1 && !version.parentChild) {
+    // Multi-resource (parent/child) jobs exist from v6 on.
+    throw invalid('resource', '$.resource', 'this API version takes one resource per job', { supported_resources: 1 });
+  }
+  if (resources.length > MAX_CSVS_PER_ZIP) {
     throw invalid(
       'resource',
       '$.resource',
-      version.parentChild
-        ? 'parent/child jobs (more than one resource) are not supported yet by bulkwrite; send one resource per job'
-        : 'this API version takes one resource per job',
-      { supported_resources: 1 },
+      `a job has at most ${MAX_CSVS_PER_ZIP} resources: a parent and its children`,
+      {
+        limit: MAX_CSVS_PER_ZIP,
+      },
     );
   }
 
-  const parsed: JobResource[] = resources.map((r, i) => {
+  const parsed = resources.map((r, i) => {
     const at = `$.resource[${i}]`;
     if (!isObject(r)) throw invalid('resource', at, 'each resource must be an object');
     const type = key(r, 'type');
@@ -340,6 +447,14 @@ export function validateJobRequest(body: unknown, ctx: JobRequestContext): JobSp
       });
     }
 
+    if (module.linkingOf !== undefined && (i === 0 || resources.length === 1)) {
+      throw invalid(
+        'module',
+        `${at}.module`,
+        `${module.apiName} is a linking module: import it as a child resource, after a ${module.linkingOf} resource`,
+      );
+    }
+
     const rawFileId = key(r, 'file_id');
     if (rawFileId === undefined || rawFileId === null || rawFileId === '') throw missing('file_id', `${at}.file_id`);
     const fileId = idString(rawFileId);
@@ -347,15 +462,17 @@ export function validateJobRequest(body: unknown, ctx: JobRequestContext): JobSp
     if (!fileId || !file) {
       throw new ZohoError('INVALID_FILE_ID', { details: { api_name: 'file_id', json_path: `${at}.file_id` } });
     }
-    if (file.header.length > ctx.limits.maxColumns) {
+    const fileNames = version.parentChild ? parseFileNames(r, `${at}.file_names`) : undefined;
+    const csv = resourceCsv(file, fileNames, at, version);
+    if (csv.header.length > ctx.limits.maxColumns) {
       throw new ZohoError('HEADER_LIMIT_EXCEEDED', {
-        message: `the file has ${file.header.length} columns; at most ${ctx.limits.maxColumns} are allowed`,
+        message: `the file has ${csv.header.length} columns; at most ${ctx.limits.maxColumns} are allowed`,
         details: { api_name: 'file_id', json_path: `${at}.file_id`, limit: ctx.limits.maxColumns },
       });
     }
-    if (file.rowCount > ctx.limits.maxRows) {
+    if (csv.rowCount > ctx.limits.maxRows) {
       throw new ZohoError('LIMIT_EXCEEDED', {
-        message: `the file has ${file.rowCount} records; at most ${ctx.limits.maxRows} are allowed in one job`,
+        message: `the file has ${csv.rowCount} records; at most ${ctx.limits.maxRows} are allowed in one job`,
         details: { api_name: 'file_id', json_path: `${at}.file_id`, limit: ctx.limits.maxRows },
       });
     }
@@ -381,13 +498,20 @@ export function validateJobRequest(body: unknown, ctx: JobRequestContext): JobSp
       }
     }
 
-    const fileNames = version.parentChild ? parseFileNames(r, file, `${at}.file_names`) : undefined;
     const resIgnoreEmpty = optionalBoolean(r, 'ignore_empty', `${at}.ignore_empty`);
+    const rawMappings = key(r, 'field_mappings');
+    if (resources.length > 1 && (rawMappings === undefined || rawMappings === null)) {
+      throw missing(
+        'field_mappings',
+        `${at}.field_mappings`,
+        'required key field_mappings is not found in request body: a parent/child job maps every resource',
+      );
+    }
     const { mappings, autoMapped } = parseMappings(
-      key(r, 'field_mappings'),
+      rawMappings,
       module,
       op,
-      file,
+      csv.header,
       `${at}.field_mappings`,
       ctx.limits,
       version,
@@ -431,8 +555,21 @@ export function validateJobRequest(body: unknown, ctx: JobRequestContext): JobSp
       autoMapped,
     };
     if (fileNames) resource.fileNames = fileNames;
-    return resource;
+    if (file.csvs.length > 1) resource.csvName = csv.name;
+    if (resources.length > 1) resource.csvRows = csv.rowCount;
+    return { resource, module, csv };
   });
+  if (parsed.length > 1) checkParentChild(parsed);
+  else {
+    const link = parsed[0]!.resource.fieldMappings.findIndex((m) => m.parentColumnIndex != null);
+    if (link >= 0) {
+      throw invalid(
+        'parent_column_index',
+        `$.resource[0].field_mappings[${link}].parent_column_index`,
+        'parent_column_index links a child resource to its parent: it needs a job with a parent and a child resource',
+      );
+    }
+  }
 
   return {
     operation: op,
@@ -440,6 +577,6 @@ export function validateJobRequest(body: unknown, ctx: JobRequestContext): JobSp
     ignoreEmpty: topIgnoreEmpty ?? false,
     ignoreEmptyGiven: topIgnoreEmpty !== null,
     callback,
-    resources: parsed,
+    resources: parsed.map((p) => p.resource),
   };
 }

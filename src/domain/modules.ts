@@ -74,6 +74,11 @@ export interface ModuleDef {
   bulkWritable: boolean;
   /** A subform module (its rows are written by a bulk write job of their own): the parent module's API name. */
   subformOf?: string;
+  /**
+   * A linking module (the pairs of a multi-select lookup): the module whose field it serves. Its rows are
+   * written only as the child resource of a parent/child job whose parent is that module.
+   */
+  linkingOf?: string;
   fields: Map<string, FieldDef>;
 }
 

@@ -120,6 +120,15 @@ function parseField(
     if (typeof raw.lookup_module !== 'string') throw new SchemaError(`${at}.lookup_module is required`);
     field.lookupModule = raw.lookup_module;
   }
+  if (type === 'multiselectlookup') {
+    const linking = raw.linking_module ?? `${parent}X${raw.lookup_module}`;
+    if (typeof linking !== 'string' || !API_NAME.test(linking) || linking.length > 50) {
+      throw new SchemaError(`${at}.linking_module must be letters, digits and _ (at most 50), starting with a letter`);
+    }
+    if (raw.lookup_module === parent)
+      throw new SchemaError(`${at}: a multi-select lookup to its own module is not supported`);
+    field.linkingModule = linking;
+  }
   return field;
 }
 
@@ -223,6 +232,38 @@ export function parseOrgSchema(document: unknown, orgId: string): { normalised: 
         ].map((f) => [f.apiName, f]),
       ),
     });
+  }
+  // Each multi-select lookup keeps its pairs in a linking module with a lookup to either side, named
+  // after the two modules (LeadsXProducts: Leads, Products). Its rows are written as the child resource
+  // of a parent/child job.
+  for (const m of [...extended.values(), ...custom]) {
+    for (const f of m.fields.values()) {
+      if (f.type !== 'multiselectlookup' || !f.linkingModule) continue;
+      const name = f.linkingModule;
+      if (names.has(name.toLowerCase())) {
+        throw new SchemaError(`${m.apiName}.${f.apiName}: linking module ${name} is already a module`);
+      }
+      names.add(name.toLowerCase());
+      custom.push({
+        apiName: name,
+        id: customModuleId(orgId, name),
+        scopeName: m.scopeName,
+        displayField: 'id',
+        singularLabel: name.replace(/_/g, ' '),
+        custom: true,
+        bulkWritable: true,
+        linkingOf: m.apiName,
+        fields: new Map(
+          [
+            { apiName: 'id', type: 'id' } as FieldDef,
+            { apiName: m.apiName, type: 'lookup', lookupModule: m.apiName, mandatory: true, idOnly: true } as FieldDef,
+            { apiName: f.lookupModule!, type: 'lookup', lookupModule: f.lookupModule, mandatory: true } as FieldDef,
+            { apiName: 'Created_Time', type: 'datetime', readOnly: true } as FieldDef,
+            { apiName: 'Modified_Time', type: 'datetime', readOnly: true } as FieldDef,
+          ].map((x) => [x.apiName, x]),
+        ),
+      });
+    }
   }
   if (fieldCount > MAX_CUSTOM_FIELDS) throw new SchemaError(`at most ${MAX_CUSTOM_FIELDS} custom fields in all`);
 

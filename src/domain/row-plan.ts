@@ -1,6 +1,7 @@
 import { compileDatePattern } from './date-pattern.js';
 import { normaliseValue, uniqueKey, type ValueContext } from './field-values.js';
 import type { FieldDef, ModuleDef } from './modules.js';
+import { parentKey } from './parent-child.js';
 import { STANDARD_CATALOGUE, type Catalogue } from './org-schema.js';
 import type { JobResource, JobSpec, Operation, RecordData, RecordValue } from './types.js';
 
@@ -13,6 +14,11 @@ export interface PlanColumn {
   findBy: string | null;
   /** The lookup's target module; null for a multi-module lookup (What_Id), whose row names it in `$se_module`. */
   targetModule: ModuleDef | null;
+  /**
+   * The child's link to its parent in a parent/child job: the parent rows' key values → the records they
+   * became. The cell is looked up here instead of among stored records.
+   */
+  parentIds: ReadonlyMap<string, string> | null;
 }
 
 export interface RowPlan {
@@ -53,6 +59,8 @@ export function compileRowPlan(
   resource: JobResource,
   offset: string,
   catalogue: Catalogue = STANDARD_CATALOGUE,
+  /** A child resource of a parent/child job: its parent rows' key values → their record ids. */
+  parentIds: ReadonlyMap<string, string> | null = null,
 ): RowPlan {
   const findModule = catalogue.find;
   const module = findModule({ apiName: resource.module.apiName });
@@ -68,6 +76,7 @@ export function compileRowPlan(
       ctx: { dateParser: m.format ? compileDatePattern(m.format) : null, offset },
       findBy: m.findBy,
       targetModule: field.lookupModule ? (findModule({ apiName: field.lookupModule }) ?? null) : null,
+      parentIds: m.parentColumnIndex != null ? parentIds : null,
     };
   });
   const multi = columns.find((c) => c.field.lookupModules !== undefined) ?? null;
@@ -129,6 +138,14 @@ export function mapRow(plan: RowPlan, rowNo: number, cells: readonly string[]): 
       } else if (!plan.ignoreEmpty) {
         values[name] = null;
       }
+      continue;
+    }
+
+    if (col.parentIds !== null) {
+      // No parent row with this key became a record (none has it, or it was skipped).
+      const id = col.parentIds.get(parentKey(raw));
+      if (id === undefined) addError(errors, 'RESOURCE_NOT_FOUND', name);
+      else values[name] = id;
       continue;
     }
 

@@ -1,14 +1,15 @@
 import type { Blobs } from '../blobs/blobs.js';
 import { CsvFileError, readZipCsvRows } from '../csv/read-csv.js';
 import { catalogueFor } from '../domain/org-schema.js';
-import { compileRowPlan, mapRow } from '../domain/row-plan.js';
+import { csvOf, parentKey, parentLink } from '../domain/parent-child.js';
+import { compileRowPlan, mapRow, type RowPlan } from '../domain/row-plan.js';
 import { detachedString } from '../domain/field-values.js';
 import { formatOffset, offsetMinutes } from '../domain/time.js';
-import type { Job } from '../domain/types.js';
+import type { Job, JobResource, Org, ResourceCounts, RowResult } from '../domain/types.js';
 import { ChunkConflictError, type Storage } from '../storage/storage.js';
 import { applyBatch, type BatchRow, type UserCache } from './apply-batch.js';
 import { IdAllocator } from './id-allocator.js';
-import { rebuildResultFile, ResultZipWriter } from './result-file.js';
+import { rebuildResultFile, ResultZipWriter, type ResourceInput } from './result-file.js';
 
 export interface ProcessDeps {
   storage: Storage;
@@ -32,93 +33,84 @@ export class JobFailure extends Error {
   }
 }
 
+/** One resource of the job, ready to run. */
+interface ResourceRun {
+  index: number;
+  resource: JobResource;
+  input: ResourceInput;
+  /** Rows of its CSV, as counted at upload. */
+  rows: number;
+}
+
+/**
+ * Parent/child jobs: for each parent CSV column a child links through, the parent rows' values in it →
+ * the records those rows became. Filled while the parent resource runs (or, after a resume, from its
+ * stored outcomes).
+ */
+type ParentKeys = Map<number, Map<string, string>>;
+
 /**
  * Runs one claimed job to its end: streams zip → CSV → batches of rows, commits each batch with its
  * outcomes and checkpoint in one transaction, then writes the result zip and marks the job COMPLETED.
  * A job that was interrupted resumes after its checkpoint, so no row is applied twice.
+ *
+ * A parent/child job (several resources) runs its resources in order, the parent first. Rows are
+ * numbered across the resources' CSVs, so one checkpoint covers the whole job.
  */
 export async function processBulkWrite(deps: ProcessDeps, job: Job): Promise<void> {
   const { storage, blobs } = deps;
   const org = await storage.orgs.get(job.orgId);
   if (!org) throw new JobFailure('CANNOT_PROCESS', `org ${job.orgId} no longer exists`);
-  const resource = job.resources[0];
-  if (!resource) throw new JobFailure('CANNOT_PROCESS', 'the job has no resource');
-  const file = await storage.files.get(job.orgId, resource.fileId);
-  if (!file || (await blobs.size(file.blobKey)) === null)
-    throw new JobFailure('INVALID_FILE_ID', 'the uploaded file is no longer available');
+  if (job.resources.length === 0) throw new JobFailure('CANNOT_PROCESS', 'the job has no resource');
+
+  const runs: ResourceRun[] = [];
+  let rowsBefore = 0;
+  for (const [index, resource] of job.resources.entries()) {
+    const file = await storage.files.get(job.orgId, resource.fileId);
+    if (!file || (await blobs.size(file.blobKey)) === null)
+      throw new JobFailure('INVALID_FILE_ID', 'the uploaded file is no longer available');
+    const csv = csvOf(file, resource);
+    if (!csv) throw new JobFailure('CANNOT_PROCESS', `the uploaded zip holds no CSV named ${resource.csvName}`);
+    runs.push({
+      index,
+      resource,
+      input: { zipPath: blobs.pathOf(file.blobKey), csvName: resource.csvName, delimiter: csv.delimiter, rowsBefore },
+      rows: csv.rowCount,
+    });
+    rowsBefore += csv.rowCount;
+  }
 
   const offset = formatOffset(offsetMinutes(org.timeZone, job.createdAt));
   const catalogue = catalogueFor(org.id, await storage.schemas.get(org.id));
-  let plan;
-  try {
-    plan = compileRowPlan(job, resource, offset, catalogue);
-  } catch (e) {
-    // The org's schema changed after the job was created and no longer has its module or a mapped field.
-    throw new JobFailure('CANNOT_PROCESS', `the job no longer fits the org's schema: ${(e as Error).message}`);
+  const multi = runs.length > 1;
+  const counts: ResourceCounts[] | null = multi
+    ? runs.map((_, i) => ({ ...(job.resourceCounts?.[i] ?? { added: 0, updated: 0, skipped: 0 }) }))
+    : null;
+  // The parent CSV columns the children link through.
+  const parentKeys: ParentKeys = new Map();
+  for (const run of runs.slice(1)) {
+    const link = parentLink(run.resource);
+    if (link?.parentColumnIndex != null) parentKeys.set(link.parentColumnIndex, new Map());
   }
-  const users: UserCache = new Map();
-  let checkpoint = job.checkpointRow;
-  // Update/upsert: find_by values already applied in this file (first row wins; see applyBatch).
-  const matched = plan.operation !== 'insert' && plan.findBy !== null ? new Set<string>() : null;
-  // After a resume, the rows before the checkpoint are read again only to learn their find_by values.
-  const replayed: Array<{ rowNo: number; key: string }> = [];
 
   // A job that starts from its first row writes its result zip as it goes; one that resumed after an
   // interruption rebuilds it from the stored outcomes at the end.
-  const writer = checkpoint === 0 ? new ResultZipWriter(blobs, job) : null;
-
-  const commit = async (batch: BatchRow[]) => {
-    let outcome;
-    for (let attempt = 1; ; attempt++) {
-      outcome = await applyBatch(storage, org, plan, batch, deps.ids, users, matched);
-      try {
-        await storage.jobs.commitChunk({
-          orgId: job.orgId,
-          jobId: job.id,
-          workerId: deps.workerId,
-          module: plan.module.apiName,
-          ...outcome,
-          checkpointRow: batch[batch.length - 1]!.rowNo,
-          leaseUntil: deps.now() + deps.leaseMs,
-          now: deps.now(),
-        });
-        break;
-      } catch (e) {
-        // Another writer took a unique key this batch wanted: decide the batch again against what is stored now.
-        if (!(e instanceof ChunkConflictError) || attempt >= 3) throw e;
-      }
-    }
-    if (writer) for (let i = 0; i < batch.length; i++) await writer.row(batch[i]!.cells, outcome.results[i]!);
-    checkpoint = batch[batch.length - 1]!.rowNo;
-    await deps.onChunk?.(job, checkpoint);
-  };
-
-  let header = true;
-  let rowNo = 0;
-  let batch: BatchRow[] = [];
+  const writer = job.checkpointRow === 0 ? new ResultZipWriter(blobs, job) : null;
+  const state: RunState = { checkpoint: job.checkpointRow, users: new Map(), counts, writer };
   try {
-    for await (const cells of readZipCsvRows(blobs.pathOf(file.blobKey), job.characterEncoding, file.delimiter)) {
-      if (header) {
-        header = false;
-        writer?.header(cells);
-        continue;
+    for (const run of runs) {
+      if (run.index > 0) await writer?.nextCsv();
+      let plan: RowPlan;
+      try {
+        const link = parentLink(run.resource);
+        const ids = run.index > 0 && link?.parentColumnIndex != null ? parentKeys.get(link.parentColumnIndex)! : null;
+        plan = compileRowPlan(job, run.resource, offset, catalogue, ids);
+      } catch (e) {
+        // The org's schema changed after the job was created and no longer has its module or a mapped field.
+        throw new JobFailure('CANNOT_PROCESS', `the job no longer fits the org's schema: ${(e as Error).message}`);
       }
-      rowNo++;
-      if (rowNo <= checkpoint) {
-        if (matched !== null) {
-          const key = mapRow(plan, rowNo, cells).matchKey;
-          if (key !== null) replayed.push({ rowNo, key: detachedString(key) });
-          if (rowNo === checkpoint) await rememberApplied(storage, job.id, replayed, matched);
-        }
-        continue;
-      }
-      batch.push({ rowNo, cells });
-      if (batch.length >= deps.batchSize) {
-        await commit(batch);
-        batch = [];
-      }
+      await runResource(deps, job, org, run, plan, state, run.index === 0 ? parentKeys : null);
     }
-    if (batch.length > 0) await commit(batch);
   } catch (e) {
     writer?.abandon();
     if (e instanceof CsvFileError) throw new JobFailure('CANNOT_PROCESS', e.message);
@@ -130,28 +122,181 @@ export async function processBulkWrite(deps: ProcessDeps, job: Job): Promise<voi
     await rebuildResultFile(
       { storage, blobs },
       (await storage.jobs.get(job.orgId, job.id)) ?? job,
-      file,
+      runs.map((r) => r.input),
       deps.batchSize,
     );
   await storage.jobs.complete(job.id, deps.workerId, deps.now());
 }
 
-/** Rebuilds the find_by values the job applied before it was interrupted, from its stored row outcomes. */
+interface RunState {
+  /** The job's checkpoint: rows up to it are committed. */
+  checkpoint: number;
+  users: UserCache;
+  /** Parent/child jobs: each resource's counts so far. */
+  counts: ResourceCounts[] | null;
+  writer: ResultZipWriter | null;
+}
+
+/** A row read again after a resume (it is before the checkpoint): what the rest of the job must know of it. */
+interface Replayed {
+  rowNo: number;
+  /** Its find_by value (first-row-wins), when the resource matches on one. */
+  matchKey: string | null;
+  /** The parent: its values in the columns children link through. */
+  keys: Array<[number, string]> | null;
+}
+
+/** Runs one resource's rows: those after the checkpoint are applied, those before it only remembered. */
+async function runResource(
+  deps: ProcessDeps,
+  job: Job,
+  org: Org,
+  run: ResourceRun,
+  plan: RowPlan,
+  state: RunState,
+  /** The parent of a parent/child job: the key maps to fill from its rows. */
+  parentKeys: ParentKeys | null,
+): Promise<void> {
+  const { storage } = deps;
+  const last = run.input.rowsBefore + run.rows;
+  // A resource that was done before a resume is read again only if the children need its keys.
+  const needKeys = parentKeys !== null && parentKeys.size > 0;
+  if (state.writer === null && state.checkpoint >= last && !needKeys) return;
+  // Rows are numbered across the CSVs, so one may not run into the next one's numbers.
+  const isLast = run.index === job.resources.length - 1;
+
+  // Update/upsert: find_by values already applied in this file (first row wins; see applyBatch).
+  const matched = plan.operation !== 'insert' && plan.findBy !== null ? new Set<string>() : null;
+  const keyColumns = needKeys ? [...parentKeys.keys()] : [];
+  const keysOf = (cells: readonly string[]): Array<[number, string]> =>
+    keyColumns.map((c) => [c, detachedString(parentKey(cells[c] ?? ''))]);
+  const remember = (results: readonly RowResult[], keys: ReadonlyArray<Array<[number, string]> | null>) => {
+    results.forEach((r, i) => {
+      if (r.status === 'SKIPPED' || r.recordId === null) return;
+      for (const [column, key] of keys[i] ?? []) {
+        const map = parentKeys!.get(column)!;
+        if (key !== '' && !map.has(key)) map.set(key, r.recordId);
+      }
+    });
+  };
+  // After a resume, the rows before the checkpoint are read again only to learn their find_by values
+  // and (in a parent) their keys.
+  const replayed: Replayed[] = [];
+  const replay = async () => {
+    if (replayed.length === 0) return;
+    await rememberApplied(storage, job.id, replayed, matched, remember);
+    replayed.length = 0;
+  };
+
+  const commit = async (batch: BatchRow[]) => {
+    let outcome;
+    for (let attempt = 1; ; attempt++) {
+      outcome = await applyBatch(storage, org, plan, batch, deps.ids, state.users, matched);
+      const counts = state.counts?.map((c, i) =>
+        i === run.index
+          ? {
+              added: c.added + outcome!.added,
+              updated: c.updated + outcome!.updated,
+              skipped: c.skipped + outcome!.skipped,
+            }
+          : c,
+      );
+      try {
+        await storage.jobs.commitChunk({
+          orgId: job.orgId,
+          jobId: job.id,
+          workerId: deps.workerId,
+          module: plan.module.apiName,
+          ...outcome,
+          checkpointRow: batch[batch.length - 1]!.rowNo,
+          ...(counts ? { resourceCounts: counts } : {}),
+          leaseUntil: deps.now() + deps.leaseMs,
+          now: deps.now(),
+        });
+        if (counts) state.counts = counts;
+        break;
+      } catch (e) {
+        // Another writer took a unique key this batch wanted: decide the batch again against what is stored now.
+        if (!(e instanceof ChunkConflictError) || attempt >= 3) throw e;
+      }
+    }
+    if (needKeys)
+      remember(
+        outcome.results,
+        batch.map((r) => keysOf(r.cells)),
+      );
+    if (state.writer)
+      for (let i = 0; i < batch.length; i++) await state.writer.row(batch[i]!.cells, outcome.results[i]!);
+    state.checkpoint = batch[batch.length - 1]!.rowNo;
+    await deps.onChunk?.(job, state.checkpoint);
+  };
+
+  let header = true;
+  let rowNo = run.input.rowsBefore;
+  let batch: BatchRow[] = [];
+  for await (const cells of readZipCsvRows(
+    run.input.zipPath,
+    job.characterEncoding,
+    run.input.delimiter,
+    run.input.csvName,
+  )) {
+    if (header) {
+      header = false;
+      state.writer?.header(cells);
+      continue;
+    }
+    rowNo++;
+    if (rowNo > last && !isLast) {
+      throw new JobFailure('CANNOT_PROCESS', `the CSV holds more rows than the ${run.rows} counted at upload`);
+    }
+    if (rowNo <= state.checkpoint) {
+      if (matched !== null || needKeys) {
+        const key = matched !== null ? mapRow(plan, rowNo, cells).matchKey : null;
+        replayed.push({
+          rowNo,
+          matchKey: key === null ? null : detachedString(key),
+          keys: needKeys ? keysOf(cells) : null,
+        });
+        if (rowNo === state.checkpoint) await replay();
+      }
+      continue;
+    }
+    batch.push({ rowNo, cells });
+    if (batch.length >= deps.batchSize) {
+      await commit(batch);
+      batch = [];
+    }
+  }
+  await replay();
+  if (batch.length > 0) await commit(batch);
+}
+
+/**
+ * Rebuilds what a resumed resource must know of the rows it applied before the interruption, from their
+ * stored outcomes: the find_by values (first-row-wins) and, in a parent, the records its keys became.
+ */
 async function rememberApplied(
   storage: Storage,
   jobId: string,
-  replayed: Array<{ rowNo: number; key: string }>,
-  matched: Set<string>,
+  replayed: Replayed[],
+  matched: Set<string> | null,
+  remember: (results: readonly RowResult[], keys: ReadonlyArray<Array<[number, string]> | null>) => void,
 ): Promise<void> {
-  const keyOf = new Map(replayed.map((r) => [r.rowNo, r.key]));
+  const byRow = new Map(replayed.map((r) => [r.rowNo, r]));
+  const lastRow = replayed[replayed.length - 1]!.rowNo;
   const PAGE = 5000;
-  for (let from = 1; ;) {
-    const results = await storage.jobs.results(jobId, from, PAGE);
+  for (let from = replayed[0]!.rowNo; ;) {
+    const page = await storage.jobs.results(jobId, from, PAGE);
+    const results = page.filter((r) => byRow.has(r.rowNo));
     for (const r of results) {
-      const key = keyOf.get(r.rowNo);
-      if (key !== undefined && r.status !== 'SKIPPED') matched.add(key);
+      const row = byRow.get(r.rowNo)!;
+      if (matched !== null && row.matchKey !== null && r.status !== 'SKIPPED') matched.add(row.matchKey);
     }
-    if (results.length < PAGE) return;
-    from = results[results.length - 1]!.rowNo + 1;
+    remember(
+      results,
+      results.map((r) => byRow.get(r.rowNo)!.keys),
+    );
+    if (page.length < PAGE || page[page.length - 1]!.rowNo >= lastRow) return;
+    from = page[page.length - 1]!.rowNo + 1;
   }
 }

@@ -3,7 +3,7 @@ import { PassThrough } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import type { Blobs } from '../blobs/blobs.js';
 import { readZipCsvRows } from '../csv/read-csv.js';
-import type { Job, RowResult, UploadedFile } from '../domain/types.js';
+import type { Job, RowResult } from '../domain/types.js';
 import type { Storage } from '../storage/storage.js';
 
 export const RESULT_COLUMNS = ['STATUS', 'RECORD_ID', 'ERRORS'];
@@ -12,9 +12,12 @@ export function resultBlobKey(orgId: string, jobId: string): string {
   return `results/${orgId}/${jobId}.zip`;
 }
 
-/** Name of the CSV inside the result zip: "<Module>-<uploaded csv name>", as Zoho names it. */
-export function resultCsvName(job: Job): string {
-  return `${job.resources[0]!.module.apiName}-${job.fileName.replace(/\.csv$/i, '')}.csv`;
+/**
+ * Names of the CSVs inside the result zip, one per resource: "<Module>-<uploaded csv name>", as Zoho
+ * names them.
+ */
+export function resultCsvNames(job: Job): string[] {
+  return job.resources.map((r) => `${r.module.apiName}-${(r.csvName ?? job.fileName).replace(/\.csv$/i, '')}.csv`);
 }
 
 const NEEDS_QUOTES = /[",\r\n]/;
@@ -23,11 +26,14 @@ function csvField(value: string): string {
 }
 
 /**
- * Writes a result zip: the input header plus STATUS, RECORD_ID, ERRORS, then one line per input row.
- * It deflates as it goes into a temporary file, and moves the zip into place only when whole.
+ * Writes a result zip: for each resource's CSV, the input header plus STATUS, RECORD_ID, ERRORS, then
+ * one line per input row. It deflates as it goes into a temporary file, and moves the zip into place only
+ * when whole. The CSVs are written one after another: `nextCsv()` closes one and opens the next.
  */
 export class ResultZipWriter {
-  private readonly csv = new PassThrough({ highWaterMark: 1 << 20 });
+  private readonly csvs: PassThrough[];
+  private csv: PassThrough;
+  private at = 0;
   private readonly out;
   private readonly zipOut: NodeJS.ReadableStream;
   private readonly tmp: string;
@@ -41,7 +47,13 @@ export class ResultZipWriter {
   ) {
     this.tmp = blobs.tempPath(`${job.id}.zip`);
     const zip = new yazl.ZipFile();
-    zip.addReadStream(this.csv, resultCsvName(job), { compressionLevel: 1, mtime: new Date(job.createdAt) });
+    // yazl reads the entries in order, so a CSV is only read once the one before it has ended.
+    this.csvs = resultCsvNames(job).map((name) => {
+      const csv = new PassThrough({ highWaterMark: 1 << 20 });
+      zip.addReadStream(csv, name, { compressionLevel: 1, mtime: new Date(job.createdAt) });
+      return csv;
+    });
+    this.csv = this.csvs[0]!;
     this.out = blobs.write(this.tmp);
     this.zipOut = zip.outputStream;
     this.zipOut.pipe(this.out);
@@ -71,6 +83,14 @@ export class ResultZipWriter {
     this.pending += line;
   }
 
+  /** Ends the current resource's CSV; what follows goes to the next resource's. */
+  async nextCsv(): Promise<void> {
+    await this.flush();
+    this.csv.end();
+    this.csv = this.csvs[++this.at]!;
+    this.width = 0;
+  }
+
   private async flush(): Promise<void> {
     if (this.pending.length === 0) return;
     const ok = this.csv.write(this.pending);
@@ -81,7 +101,7 @@ export class ResultZipWriter {
   /** Finishes the zip and stores it as the job's result; returns the blob key. */
   async finish(): Promise<string> {
     await this.flush();
-    this.csv.end();
+    for (let i = this.at; i < this.csvs.length; i++) this.csvs[i]!.end();
     await finished(this.out);
     const key = resultBlobKey(this.job.orgId, this.job.id);
     await this.blobs.adopt(key, this.tmp);
@@ -93,10 +113,19 @@ export class ResultZipWriter {
     if (this.abandoned) return;
     this.abandoned = true;
     this.zipOut.unpipe(this.out);
-    this.csv.destroy();
+    for (const csv of this.csvs) csv.destroy();
     this.out.destroy();
     void this.blobs.removeTemp(this.tmp);
   }
+}
+
+/** A resource's CSV and where its rows sit in the job's row numbering. */
+export interface ResourceInput {
+  zipPath: string;
+  csvName: string | undefined;
+  delimiter: string;
+  /** Rows of the job before this resource's first row. */
+  rowsBefore: number;
 }
 
 /**
@@ -106,7 +135,7 @@ export class ResultZipWriter {
 export async function rebuildResultFile(
   deps: { storage: Storage; blobs: Blobs },
   job: Job,
-  file: UploadedFile,
+  inputs: ResourceInput[],
   pageSize: number,
 ): Promise<string> {
   const writer = new ResultZipWriter(deps.blobs, job);
@@ -114,24 +143,27 @@ export async function rebuildResultFile(
     let page: RowResult[] = [];
     let pageAt = 0;
     let nextFrom = 1;
-    let rowNo = 0;
-    let header = true;
-    for await (const cells of readZipCsvRows(deps.blobs.pathOf(file.blobKey), job.characterEncoding, file.delimiter)) {
-      if (header) {
-        header = false;
-        writer.header(cells);
-        continue;
+    for (const [i, input] of inputs.entries()) {
+      if (i > 0) await writer.nextCsv();
+      let rowNo = input.rowsBefore;
+      let header = true;
+      for await (const cells of readZipCsvRows(input.zipPath, job.characterEncoding, input.delimiter, input.csvName)) {
+        if (header) {
+          header = false;
+          writer.header(cells);
+          continue;
+        }
+        rowNo++;
+        if (pageAt >= page.length) {
+          page = await deps.storage.jobs.results(job.id, nextFrom, pageSize);
+          pageAt = 0;
+          nextFrom = (page.at(-1)?.rowNo ?? nextFrom) + 1;
+        }
+        const result = page[pageAt];
+        if (!result || result.rowNo !== rowNo) throw new Error(`job ${job.id}: no stored outcome for row ${rowNo}`);
+        pageAt++;
+        await writer.row(cells, result);
       }
-      rowNo++;
-      if (pageAt >= page.length) {
-        page = await deps.storage.jobs.results(job.id, nextFrom, pageSize);
-        pageAt = 0;
-        nextFrom = (page.at(-1)?.rowNo ?? nextFrom) + 1;
-      }
-      const result = page[pageAt];
-      if (!result || result.rowNo !== rowNo) throw new Error(`job ${job.id}: no stored outcome for row ${rowNo}`);
-      pageAt++;
-      await writer.row(cells, result);
     }
     return await writer.finish();
   } catch (e) {

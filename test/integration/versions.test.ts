@@ -174,7 +174,7 @@ describe('every API version Zoho has served: v2, v2.1, v3 … v8', () => {
     }
   });
 
-  it('accepts v6+ file_names and parent_column_index and echoes them in the job details', async () => {
+  it("accepts v6+ file_names and echoes them, with every mapping's parent_column_index, in the job details", async () => {
     const fileId = await fileIdAt(t, 'v6', CSV, 'Leads.csv');
     for (const version of ['v6', 'v7', 'v8'] as const) {
       const res = await createAt(t, version, {
@@ -185,7 +185,7 @@ describe('every API version Zoho has served: v2, v2.1, v3 … v8', () => {
             module: { api_name: 'Leads' },
             file_id: fileId,
             file_names: ['Leads.csv'],
-            field_mappings: [{ api_name: 'Last_Name', index: 0, parent_column_index: 2 }, mappings[1], mappings[2]],
+            field_mappings: [{ api_name: 'Last_Name', index: 0, parent_column_index: null }, mappings[1], mappings[2]],
           },
         ],
       });
@@ -197,7 +197,7 @@ describe('every API version Zoho has served: v2, v2.1, v3 … v8', () => {
       assert.deepEqual(
         resource.field_mappings.map((m) => [m.api_name, m.parent_column_index]),
         [
-          ['Last_Name', 2],
+          ['Last_Name', null],
           ['Email', null],
           ['Company', null],
         ],
@@ -231,9 +231,15 @@ describe('every API version Zoho has served: v2, v2.1, v3 … v8', () => {
     const bad: Array<[string, Body]> = [
       ['$.resource[0].file_names', { file_names: ['Contacts.csv'] }],
       ['$.resource[0].file_names', { file_names: 'leads.csv' }],
+      ['$.resource[0].file_names', { file_names: ['leads.csv', 'leads.csv'] }],
       [
         '$.resource[0].field_mappings[0].parent_column_index',
         { field_mappings: [{ ...mappings[0], parent_column_index: -1 }, mappings[1], mappings[2]] },
+      ],
+      // A job with one resource has no parent to link to.
+      [
+        '$.resource[0].field_mappings[0].parent_column_index',
+        { field_mappings: [{ ...mappings[0], parent_column_index: 0 }, mappings[1], mappings[2]] },
       ],
     ];
     for (const [path, change] of bad) {
@@ -249,18 +255,16 @@ describe('every API version Zoho has served: v2, v2.1, v3 … v8', () => {
     }
   });
 
-  it('refuses more than one resource with INVALID_DATA: parent/child jobs are not supported yet', async () => {
-    const fileId = await fileIdAt(t, 'v8');
+  it('refuses more than one resource before v6 with INVALID_DATA: parent/child jobs came with v6', async () => {
+    const fileId = await fileIdAt(t, 'v2.1');
     const resource = { type: 'data', module: { api_name: 'Leads' }, file_id: fileId, field_mappings: mappings };
-    const child = { ...resource, module: { api_name: 'Contacts' }, file_names: ['contacts.csv'] };
-    const v8 = await createAt(t, 'v8', { operation: 'insert', resource: [resource, child] });
-    assert.equal(v8.status, 400);
-    assert.equal(v8.body.code, 'INVALID_DATA');
-    assert.match(String(v8.body.message), /parent\/child jobs .* not supported yet/);
-    assert.deepEqual(v8.body.details, { api_name: 'resource', json_path: '$.resource', supported_resources: 1 });
-    const v21 = await createAt(t, 'v2.1', { operation: 'insert', resource: [resource, resource] });
-    assert.equal(v21.body.code, 'INVALID_DATA');
-    assert.match(String(v21.body.message), /one resource per job/);
+    for (const version of ['v2.1', 'v5'] as const) {
+      const res = await createAt(t, version, { operation: 'insert', resource: [resource, resource] });
+      assert.equal(res.status, 400);
+      assert.equal(res.body.code, 'INVALID_DATA');
+      assert.match(String(res.body.message), /one resource per job/);
+      assert.deepEqual(res.body.details, { api_name: 'resource', json_path: '$.resource', supported_resources: 1 });
+    }
   });
 
   it('answers INVALID_URL_PATTERN with HTTP 404 for a version Zoho never served, on every endpoint', async () => {

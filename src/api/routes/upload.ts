@@ -3,7 +3,8 @@ import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { canUploadFiles } from '../../auth/scopes.js';
-import { CsvFileError, summarizeZipCsv } from '../../csv/read-csv.js';
+import { CsvFileError, summarizeZipCsv, summarizeZipCsvs } from '../../csv/read-csv.js';
+import { MAX_CSVS_PER_ZIP } from '../../domain/parent-child.js';
 import { toZohoTime } from '../../domain/time.js';
 import type { UploadedFile } from '../../domain/types.js';
 import { ZohoError } from '../../errors/zoho-error.js';
@@ -16,7 +17,7 @@ export function registerUploadRoutes(app: FastifyInstance, deps: AppDeps): void 
   const now = deps.now ?? Date.now;
 
   app.post<{ Params: { version: string } }>('/crm/:version/upload', async (req, reply) => {
-    requireVersion(req.params.version);
+    const version = requireVersion(req.params.version);
     const auth = await requireAuth(deps.storage, req, now(), canUploadFiles);
     const org = await deps.storage.orgs.get(auth.orgId);
     if (!org) throw new ZohoError('INVALID_TOKEN');
@@ -76,9 +77,10 @@ export function registerUploadRoutes(app: FastifyInstance, deps: AppDeps): void 
       }
       if (part.file.truncated) return fail('FILE_TOO_LARGE', undefined, { max_size_bytes: limit });
 
-      let summary;
+      // A zip for a parent/child job holds one CSV per module; those jobs exist from v6 on.
+      let csvs;
       try {
-        summary = await summarizeZipCsv(tmp);
+        csvs = version.parentChild ? await summarizeZipCsvs(tmp, MAX_CSVS_PER_ZIP) : [await summarizeZipCsv(tmp)];
       } catch (e) {
         if (e instanceof CsvFileError) {
           if (e.reason === 'not-zip' || e.reason === 'unreadable') return fail('INVALID_FILE_FORMAT');
@@ -87,6 +89,7 @@ export function registerUploadRoutes(app: FastifyInstance, deps: AppDeps): void 
         throw e;
       }
 
+      const first = csvs[0]!;
       const id = (await deps.storage.reserveIds(1)).toString();
       const blobKey = `uploads/${org.id}/${id}.zip`;
       await deps.blobs.adopt(blobKey, tmp);
@@ -94,13 +97,14 @@ export function registerUploadRoutes(app: FastifyInstance, deps: AppDeps): void 
         id,
         orgId: org.id,
         name: part.filename || `${id}.zip`,
-        csvName: summary.csvName,
+        csvName: first.csvName,
         size: (await deps.blobs.size(blobKey)) ?? 0,
         blobKey,
-        header: summary.header,
-        delimiter: summary.delimiter,
-        rowCount: summary.rowCount,
+        header: first.header,
+        delimiter: first.delimiter,
+        rowCount: first.rowCount,
         createdAt: now(),
+        csvs: csvs.map((c) => ({ name: c.csvName, header: c.header, delimiter: c.delimiter, rowCount: c.rowCount })),
       };
       await deps.storage.files.create(file);
       return reply
