@@ -46,6 +46,19 @@ interface SdkError {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Leads with a subform, for a parent/child job: its rows live in the module Secondary. */
+const SCHEMA = {
+  fields: {
+    Leads: [
+      {
+        api_name: 'Secondary',
+        data_type: 'subform',
+        fields: [{ api_name: 'Secondary_Email', data_type: 'email', mandatory: true }],
+      },
+    ],
+  },
+};
+
 /** The v8 SDK's initialize() awaits the token exchange, so a refused token rejects here. */
 async function initializeSdk(environment: Environment, token: OAuthToken, dir: string, store: string): Promise<void> {
   await new InitializeBuilder()
@@ -69,8 +82,9 @@ describe('the official @zohocrm/typescript-sdk-8.0, unmodified, against a real b
   let details: BulkWrite.BulkWriteResponse;
 
   before(async () => {
-    t = await startTestServer();
     dir = mkdtempSync(join(tmpdir(), 'bulkwrite-ts8-sdk-'));
+    writeFileSync(join(dir, 'schema.json'), JSON.stringify(SCHEMA));
+    t = await startTestServer({ schemaFile: join(dir, 'schema.json') });
     environment = DataCenter.setEnvironment(t.url, t.creds.token_url, t.url);
     // findUser(false): otherwise the SDK asks /crm/v8/users?type=CurrentUser for a user name, which is not bulk write.
     token = new OAuthBuilder()
@@ -220,6 +234,84 @@ describe('the official @zohocrm/typescript-sdk-8.0, unmodified, against a real b
       rows.map((row) => row.STATUS),
       ['ADDED', 'ADDED', 'SKIPPED'],
     );
+  });
+
+  it('runs a parent/child job built with setFileNames and setParentColumnIndex, and reads each resource', async () => {
+    const zipPath = join(dir, 'parent_child.zip');
+    writeFileSync(
+      zipPath,
+      await makeZip({
+        'Leads.csv': 'Ref,Last_Name,Email\nP1,Parent One,p1.v8@example.com\nP2,Parent Two,p2.v8@example.com\n',
+        'Secondary.csv': 'Secondary_Email,Lead\ns1.v8@example.com,P1\ns2.v8@example.com,P2\ns3.v8@example.com,P9\n',
+      }),
+    );
+    const body = new BulkWrite.FileBodyWrapper();
+    body.setFile(new StreamWrapper(undefined, undefined, zipPath));
+    const headers = new HeaderMap();
+    await headers.add(BulkWrite.UploadFileHeader.FEATURE, 'bulk-write');
+    await headers.add(BulkWrite.UploadFileHeader.X_CRM_ORG, t.creds.org_id);
+    const uploaded: unknown = (await ops.uploadFile(body, headers)).getObject();
+    assert.ok(uploaded instanceof BulkWrite.SuccessResponse);
+    const zipId = String(uploaded.getDetails().get('file_id'));
+
+    const mapping = (apiName: string, index: number, parentColumnIndex?: number) => {
+      const m = new BulkWrite.FieldMapping();
+      m.setAPIName(apiName);
+      m.setIndex(index);
+      if (parentColumnIndex !== undefined) m.setParentColumnIndex(parentColumnIndex);
+      return m;
+    };
+    const resource = (moduleName: string, csv: string, mappings: BulkWrite.FieldMapping[]) => {
+      const module = new Modules.MinifiedModule();
+      module.setAPIName(moduleName);
+      const r = new BulkWrite.Resource();
+      r.setType(new Choice('data'));
+      r.setModule(module);
+      r.setFileId(zipId);
+      r.setFileNames([csv]);
+      r.setFieldMappings(mappings);
+      return r;
+    };
+    const request = new BulkWrite.RequestWrapper();
+    request.setOperation(new Choice('insert'));
+    request.setResource([
+      resource('Leads', 'Leads.csv', [mapping('Last_Name', 1), mapping('Email', 2)]),
+      resource('Secondary', 'Secondary.csv', [mapping('Secondary_Email', 0), mapping('Parent_Id', 1, 0)]),
+    ]);
+    const created: unknown = (await ops.createBulkWriteJob(request)).getObject();
+    assert.ok(created instanceof BulkWrite.SuccessResponse, `expected SuccessResponse, got ${String(created)}`);
+    const id = created.getDetails().get('id') as string;
+
+    let done: BulkWrite.BulkWriteResponse | undefined;
+    for (const until = Date.now() + 30_000; !done; await sleep(50)) {
+      const answer: unknown = (await ops.getBulkWriteJobDetails(id)).getObject();
+      assert.ok(answer instanceof BulkWrite.BulkWriteResponse);
+      if (answer.getStatus() === 'COMPLETED') done = answer;
+      assert.ok(Date.now() < until, 'job still running after 30 s');
+    }
+    assert.deepEqual(
+      done
+        .getResource()
+        .map((r) => [
+          r.getModule().getAPIName(),
+          r.getStatus().getValue(),
+          r.getFileNames(),
+          r.getFile().getName(),
+          r.getFile().getAddedCount(),
+          r.getFile().getSkippedCount(),
+          r.getFile().getTotalCount(),
+        ]),
+      [
+        ['Leads', 'COMPLETED', ['Leads.csv'], 'Leads.csv', 2, 0, 2],
+        ['Secondary', 'COMPLETED', ['Secondary.csv'], 'Secondary.csv', 2, 1, 3],
+      ],
+    );
+    assert.equal(done.getResource()[1]!.getFieldMappings()[1]!.getParentColumnIndex(), 0);
+    const file: unknown = (await ops.downloadBulkWriteResult(done.getResult().getDownloadUrl())).getObject();
+    assert.ok(file instanceof BulkWrite.FileBodyWrapper);
+    const entries = await unzipEntries(await sdkFileBytes(file.getFile().getStream()));
+    assert.deepEqual([...entries.keys()], ['Leads-Leads.csv', 'Secondary-Secondary.csv']);
+    assert.match(entries.get('Secondary-Secondary.csv')!.toString('utf8'), /P9,SKIPPED,,RESOURCE_NOT_FOUND-Parent_Id/);
   });
 
   it('reads an unknown job id as an APIException RESOURCE_NOT_FOUND', async () => {
