@@ -1,5 +1,6 @@
 import { SCHEMA_DATA_TYPES } from './data-types.js';
 import { findModule, MODULES, type FieldDef, type FieldType, type ModuleDef } from './modules.js';
+import { LINE_ITEM_MODULES } from './modules/inventory.js';
 import { SYSTEM_FIELDS } from './modules/define.js';
 
 /**
@@ -33,7 +34,10 @@ function makeCatalogue(modules: readonly ModuleDef[], version: number): Catalogu
   };
 }
 
-export const STANDARD_CATALOGUE: Catalogue = makeCatalogue(MODULES, 0);
+/** Zoho's modules for bulk write and the line-item modules of its inventory modules. */
+const STANDARD_MODULES: readonly ModuleDef[] = [...MODULES, ...LINE_ITEM_MODULES];
+
+export const STANDARD_CATALOGUE: Catalogue = makeCatalogue(STANDARD_MODULES, 0);
 
 /** Types Zoho fills itself or a CSV cell cannot carry: defined for reading, refused in a mapping. */
 const NOT_WRITABLE: ReadonlySet<FieldType> = new Set(['multiselectlookup', 'autonumber', 'formula', 'fileupload']);
@@ -146,7 +150,7 @@ export function parseOrgSchema(document: unknown, orgId: string): { normalised: 
 
   const custom: ModuleDef[] = [];
   const subforms: PendingSubform[] = [];
-  const names = new Set(MODULES.map((m) => m.apiName.toLowerCase()));
+  const names = new Set(STANDARD_MODULES.map((m) => m.apiName.toLowerCase()));
   let fieldCount = 0;
   rawModules.forEach((raw, i) => {
     const at = `$.modules[${i}]`;
@@ -267,7 +271,7 @@ export function parseOrgSchema(document: unknown, orgId: string): { normalised: 
   }
   if (fieldCount > MAX_CUSTOM_FIELDS) throw new SchemaError(`at most ${MAX_CUSTOM_FIELDS} custom fields in all`);
 
-  const modules = [...MODULES.map((m) => extended.get(m.apiName) ?? m), ...custom];
+  const modules = [...MODULES.map((m) => extended.get(m.apiName) ?? m), ...LINE_ITEM_MODULES, ...custom];
   for (const m of modules) {
     for (const f of m.fields.values()) {
       if (f.custom && f.lookupModule && !modules.some((x) => x.apiName === f.lookupModule)) {

@@ -260,6 +260,63 @@ describe('parent/child jobs (v6+): one zip, a CSV per module, the parent first',
     assert.deepEqual(await pair(links[2]!.RECORD_ID!), { Products: productIds[1], Leads: leads[1]!.RECORD_ID });
   });
 
+  it('writes a quote with its line items (Quoted_Items), each item keyed on Parent_Id', async () => {
+    const { details: accounts } = await runJob(t, 'Account_Name\nLine Items Ltd\n', {
+      module: { api_name: 'Accounts' },
+    });
+    const accountId = (await downloadResult(t, accounts)).rows[0]!.RECORD_ID!;
+    const fileId = await fileIdOf({
+      'Quotes.csv': `Quote_Ref;Subject;Account_Name\nQ-1;First quote;${accountId}\n`,
+      'Quoted_Items.csv': `Quote_Ref;Product;Qty;Price\nQ-1;${productIds[0]};2;9.5\nQ-1;${productIds[1]};1;100\nQ-1;${productIds[1]};many;1\n`,
+    });
+    const res = await create({
+      operation: 'insert',
+      resource: [
+        {
+          type: 'data',
+          module: { api_name: 'Quotes' },
+          file_id: fileId,
+          file_names: ['Quotes.csv'],
+          field_mappings: [
+            { api_name: 'Subject', index: 1 },
+            { api_name: 'Account_Name', index: 2, find_by: 'id' },
+          ],
+        },
+        {
+          type: 'data',
+          module: { api_name: 'Quoted_Items' },
+          file_id: fileId,
+          file_names: ['Quoted_Items.csv'],
+          field_mappings: [
+            { api_name: 'Parent_Id', index: 0, parent_column_index: 0 },
+            { api_name: 'Product_Name', index: 1, find_by: 'id' },
+            { api_name: 'Quantity', index: 2 },
+            { api_name: 'List_Price', index: 3 },
+          ],
+        },
+      ],
+    });
+    assert.equal(res.status, 201, res.text);
+    const job = await waitFor((res.body.details as { id: string }).id);
+    const csvs = await resultCsvs(job);
+    const quoteId = csvs.get('Quotes-Quotes.csv')![0]!.RECORD_ID!;
+    const items = csvs.get('Quoted_Items-Quoted_Items.csv')!;
+    assert.deepEqual(
+      items.map((r) => [r.STATUS, r.ERRORS]),
+      [
+        ['ADDED', ''],
+        ['ADDED', ''],
+        ['SKIPPED', 'INVALID_DATA-Quantity'],
+      ],
+    );
+    assert.deepEqual((await t.server.storage.records.get(t.creds.org_id, 'Quoted_Items', items[0]!.RECORD_ID!))?.data, {
+      Parent_Id: quoteId,
+      Product_Name: productIds[0],
+      Quantity: 2,
+      List_Price: 9.5,
+    });
+  });
+
   it('shows each resource in turn as the job runs, and counts each on its own', async () => {
     const quiet = await startTestServer({ worker: false, schemaFile: join(dir, 'schema.json') });
     try {

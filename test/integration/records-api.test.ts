@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { API_VERSION_NAMES } from '../../src/domain/api-versions.js';
 import { MODULES } from '../../src/domain/modules.js';
+import { LINE_ITEM_MODULES } from '../../src/domain/modules/inventory.js';
 import { auth, call, downloadResult, runJob } from '../helpers/api.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
@@ -110,8 +111,11 @@ describe('reading imported data back through the records and metadata APIs', () 
       const modules = await get(`/crm/${version}/settings/modules`);
       assert.deepEqual(
         (modules.body.modules as Json[]).map((m) => m.api_name),
-        MODULES.map((m) => m.apiName),
+        [...MODULES, ...LINE_ITEM_MODULES].map((m) => m.apiName),
       );
+      // The line items are subform modules: listed, but not served by the records API.
+      const quoted = (modules.body.modules as Json[]).find((m) => m.api_name === 'Quoted_Items')!;
+      assert.deepEqual([quoted.generated_type, quoted.api_supported], ['subform', false]);
       const meta = await get(`/crm/${version}/settings/fields?module=Contacts`);
       const account = (meta.body.fields as Json[]).find((f) => f.api_name === 'Account_Name')!;
       assert.equal(account.data_type, 'lookup');
