@@ -93,6 +93,22 @@ describe('custom modules and fields per org', () => {
       { fields: { Leads: [{ api_name: 'X', data_type: 'autonumber', mandatory: true }] } },
       /cannot be mandatory/,
     ],
+    [
+      'a multi-select lookup to its own module',
+      { fields: { Leads: [{ api_name: 'X', data_type: 'multiselectlookup', lookup_module: 'Leads' }] } },
+      /its own module is not supported/,
+    ],
+    [
+      'a linking module named as a module that exists',
+      {
+        fields: {
+          Leads: [
+            { api_name: 'X', data_type: 'multiselectlookup', lookup_module: 'Products', linking_module: 'Deals' },
+          ],
+        },
+      },
+      /linking module Deals is already a module/,
+    ],
   ] as const) {
     it(`refuses a schema with ${why}, naming the problem`, () => {
       assert.throws(
