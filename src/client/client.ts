@@ -8,7 +8,7 @@ import { InputError, ZohoApiError } from './errors.js';
 import { exchange, requestJson, type Transport } from './http.js';
 import { buildFieldMappings, type MappingOptions } from './mapping.js';
 import { DATA_CENTRES, preset, type Endpoints } from './presets.js';
-import { parseResultCsv, unzipResult, type ResultFile } from './result.js';
+import { parseResultCsv, unzipResults, type ResultFile } from './result.js';
 import {
   CreateJobRequestSchema,
   CreateJobResponseSchema,
@@ -339,15 +339,23 @@ export class BulkWriteClient {
     };
   }
 
-  /** Downloads the result and parses its CSV: every row with STATUS, RECORD_ID and its errors. */
+  /**
+   * Downloads the result and parses its CSV: every row with STATUS, RECORD_ID and its errors. A parent/child
+   * job's result has a CSV per resource: this is the parent's; `downloadResultFiles` gives them all.
+   */
   async downloadResultRows(target: JobDetails | string, opts: RequestOptions = {}): Promise<ResultFile> {
+    return (await this.downloadResultFiles(target, opts))[0]!;
+  }
+
+  /** Downloads the result and parses every CSV in it, one per resource of the job, in `resource` order. */
+  async downloadResultFiles(target: JobDetails | string, opts: RequestOptions = {}): Promise<ResultFile[]> {
     const { url, job } = await this.downloadUrl(target, opts);
     const download = await this.downloadResult(url, opts);
     const chunks: Buffer[] = [];
     for await (const chunk of download.body) chunks.push(chunk as Buffer);
-    let entry;
+    let entries;
     try {
-      entry = await unzipResult(Buffer.concat(chunks));
+      entries = await unzipResults(Buffer.concat(chunks));
     } catch (e) {
       throw new ZohoApiError({
         code: 'UNEXPECTED_RESPONSE',
@@ -359,7 +367,7 @@ export class BulkWriteClient {
         url,
       });
     }
-    return parseResultCsv(entry.csvName, entry.csv, job?.character_encoding ?? 'utf-8');
+    return entries.map((e) => parseResultCsv(e.csvName, e.csv, job?.character_encoding ?? 'utf-8'));
   }
 
   /**

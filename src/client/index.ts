@@ -29,6 +29,7 @@ export {
   parseResultCsv,
   parseRowErrors,
   unzipResult,
+  unzipResults,
   type ResultFile,
   type ResultRow,
   type RowError,

@@ -47,33 +47,38 @@ export function parseRowErrors(text: string): RowError[] {
   });
 }
 
-/** The one CSV of a result zip. */
-export function unzipResult(zip: Buffer): Promise<{ csvName: string; csv: Buffer }> {
+/** Every CSV of a result zip, in zip order: one per resource (the parent first in a parent/child job). */
+export function unzipResults(zip: Buffer): Promise<Array<{ csvName: string; csv: Buffer }>> {
   return new Promise((resolve, reject) => {
     yauzl.fromBuffer(zip, { lazyEntries: true }, (err, file) => {
       if (err || !file) return reject(err ?? new Error('not a zip'));
-      let found = false;
+      const found: Array<{ csvName: string; csv: Buffer }> = [];
       file.on('error', reject);
       file.on('entry', (entry: yauzl.Entry) => {
-        if (found || entry.fileName.endsWith('/') || !/\.csv$/i.test(entry.fileName)) return file.readEntry();
-        found = true;
+        if (entry.fileName.endsWith('/') || !/\.csv$/i.test(entry.fileName)) return file.readEntry();
         file.openReadStream(entry, (e, stream) => {
           if (e || !stream) return reject(e ?? new Error('unreadable zip entry'));
           const chunks: Buffer[] = [];
           stream.on('data', (c: Buffer) => chunks.push(c));
           stream.on('error', reject);
           stream.on('end', () => {
-            file.close();
-            resolve({ csvName: entry.fileName, csv: Buffer.concat(chunks) });
+            found.push({ csvName: entry.fileName, csv: Buffer.concat(chunks) });
+            file.readEntry();
           });
         });
       });
       file.on('end', () => {
-        if (!found) reject(new Error('the result zip holds no CSV'));
+        if (found.length === 0) reject(new Error('the result zip holds no CSV'));
+        else resolve(found);
       });
       file.readEntry();
     });
   });
+}
+
+/** The first CSV of a result zip (a one-resource job's only one; a parent/child job's parent). */
+export async function unzipResult(zip: Buffer): Promise<{ csvName: string; csv: Buffer }> {
+  return (await unzipResults(zip))[0]!;
 }
 
 /** Parses a result CSV: the uploaded columns, then STATUS, RECORD_ID and ERRORS. */

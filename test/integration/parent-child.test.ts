@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Papa from 'papaparse';
 import { auth, call, runJob, downloadResult, unzipEntries, type HttpAnswer } from '../helpers/api.js';
+import { createClient } from '../../src/client/index.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { openTestWorker } from '../helpers/worker.js';
 import { makeZip } from '../helpers/zip.js';
@@ -204,6 +205,23 @@ describe('parent/child jobs (v6+): one zip, a CSV per module, the parent first',
         ['', 'SKIPPED', 'MANDATORY_NOT_FOUND-Secondary_Email'],
       ],
     );
+    // The typed client reads every CSV of the result, the parent's first.
+    const client = createClient({
+      apiDomain: t.url,
+      accountsUrl: t.url,
+      uploadUrl: t.url,
+      credentials: t.creds.access_token,
+    });
+    const files = await client.downloadResultFiles(String(job.id));
+    assert.deepEqual(
+      files.map((f) => [f.csvName, f.rows.map((r) => r.status)]),
+      [
+        ['Leads-Leads.csv', ['ADDED', 'SKIPPED', 'ADDED', 'ADDED']],
+        ['Secondary-Secondary.csv', ['ADDED', 'ADDED', 'SKIPPED', 'ADDED', 'SKIPPED', 'SKIPPED']],
+      ],
+    );
+    assert.deepEqual(files[1]!.rows[2]!.errors, [{ code: 'RESOURCE_NOT_FOUND', columns: ['Parent_Id'] }]);
+    assert.equal((await client.downloadResultRows(String(job.id))).csvName, 'Leads-Leads.csv');
     // Each subform row points at the first lead of its Ref, as stored.
     const parentOf = async (id: string) =>
       (await t.server.storage.records.get(t.creds.org_id, 'Secondary', id))?.data.Parent_Id;
