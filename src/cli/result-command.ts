@@ -12,7 +12,8 @@ import { exitCodeFor, notWritten, printSkipped, printSummary } from './summary.j
 export const RESULT_HELP = `Usage: bulkwrite result <job id> [--out FILE] [--json] [--max-skipped N]
 
 Downloads a completed job's result and prints its summary and the rows that were not written, with
-their errors. With --out, also writes the result CSV (every row with STATUS, RECORD_ID and ERRORS).
+their errors. With --out, also writes the result CSV (every row with STATUS, RECORD_ID and ERRORS); for a
+parent/child job that is the parent's CSV, and FILE.zip keeps every CSV.
 
 Options:
   --out FILE       write the result CSV to FILE; FILE.zip keeps the zip as downloaded; "-" writes the
@@ -110,7 +111,15 @@ export async function resultCommand(argv: string[], ctx: CommandContext): Promis
     return exitCodeFor(job, result);
   }
   printSummary(out, job);
-  printSkipped(out, result, maxSkipped);
+  // A parent/child job's result has a CSV per resource: the rows each one did not write.
+  const files = job.resource.length > 1 ? await client.downloadResultFiles(job) : [result];
+  for (const file of files) {
+    if (files.length > 1 && notWritten(file.rows).length > 0) {
+      out.line();
+      out.line(out.style('bold', file.csvName));
+    }
+    printSkipped(out, file, maxSkipped);
+  }
   if (outFile) {
     out.line();
     out.line(`Result CSV written to ${outFile}`);

@@ -47,9 +47,11 @@ export function printSummary(out: Output, job: JobDetails, opts: { elapsedMs?: n
         : job.status;
   const took = opts.elapsedMs !== undefined ? ` in ${(opts.elapsedMs / 1000).toFixed(1)} s` : '';
   out.line(`Job ${out.style('bold', job.id)} ${mark}${took}`);
-  const resource = job.resource[0];
-  const module = resource?.module?.api_name ?? '?';
-  out.line(`  ${job.operation} into ${module}${resource?.file?.name ? ` from ${resource.file.name}` : ''}`);
+  // A parent/child job names every module and CSV, the parent first.
+  const into = job.resource
+    .map((r) => `${r.module?.api_name ?? '?'}${r.file?.name ? ` from ${r.file.name}` : ''}`)
+    .join(', ');
+  out.line(`  ${job.operation} into ${into || '?'}`);
   const pad = (label: string) => `  ${label.padEnd(9)}`;
   out.line(`${pad('added')}${formatCount(p.added)}`);
   out.line(`${pad('updated')}${formatCount(p.updated)}`);
