@@ -217,11 +217,13 @@ describe('the exit codes and messages of the client commands', () => {
   });
 
   it('8: --timeout gives up waiting, and says the job goes on', async () => {
-    const r = await cli(['import', 'leads.csv', '--module', 'Leads', '--timeout', '0.5'], envFor(idle), dir);
+    // The server has no worker, so the job never finishes; the timeout leaves time to upload and create
+    // it on a busy machine.
+    const r = await cli(['import', 'leads.csv', '--module', 'Leads', '--timeout', '3'], envFor(idle), dir);
     assert.equal(r.code, 8, r.stderr);
     assert.match(
       r.stderr,
-      /job (\d+) has not finished within --timeout 0\.5 s\. The job goes on on the server: bulkwrite job \1 --wait/,
+      /job (\d+) has not finished within --timeout 3 s\. The job goes on on the server: bulkwrite job \1 --wait/,
     );
     const w = await cli(
       ['job', /job (\d+) has not/.exec(r.stderr)![1]!, '--wait', '--timeout', '0.3'],

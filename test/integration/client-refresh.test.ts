@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createClient, ZohoApiError, type ClientOptions } from '../../src/client/index.js';
-import { runJob } from '../helpers/api.js';
+import { createJob, uploadCsv } from '../helpers/api.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -24,7 +24,18 @@ describe('the client refreshes access tokens once, even under concurrent calls',
   before(async () => {
     // Tokens live 2 s, so the test sees them expire.
     t = await startTestServer({ tokenTtlSeconds: 2 });
-    ({ jobId } = await runJob(t, 'Last_Name\nOne\n', {}));
+    // The job's one row is written by the server's own worker: wait for it in the store, not over HTTP,
+    // where the 2 s token could run out first on a busy machine.
+    const fileId = await uploadCsv(t, 'Last_Name\nOne\n');
+    const res = await createJob(t, {
+      operation: 'insert',
+      resource: [{ type: 'data', module: { api_name: 'Leads' }, file_id: fileId }],
+    });
+    jobId = (res.body.details as { id: string }).id;
+    for (let i = 0; (await t.server.storage.jobs.get(t.creds.org_id, jobId))?.status !== 'COMPLETED'; i++) {
+      assert.ok(i < 600, 'the job did not complete in 30 s');
+      await sleep(50);
+    }
   });
   after(() => t.close());
 
