@@ -414,6 +414,7 @@ export async function postgresRun(ctx: BenchContext, workers: number, runTag: st
   try {
     const activity = await PgActivity.start(process.env.BULKWRITE_DATABASE_URL!);
     const procCpu0 = [s.pid, ...children.map((c) => c.pid!)].map(processCpuSeconds);
+    const threads0 = children.map((c) => threadCpu(c.pid!));
     const busy0 = machineBusySeconds();
     const self0 = process.cpuUsage();
     const t0 = performance.now();
@@ -428,6 +429,8 @@ export async function postgresRun(ctx: BenchContext, workers: number, runTag: st
     );
     const t2 = performance.now();
     const procCpu = [s.pid, ...children.map((c) => c.pid!)].map((pid, i) => processCpuSeconds(pid) - procCpu0[i]!);
+    // The busiest thread of a worker process is its job thread: with the backend it serves, the critical path.
+    const jobThreads = children.map((c, i) => cpuSplit(c.pid!, threads0[i]!, threadCpu(c.pid!)).busiest);
     const pgCpu = await activity.stop();
     const seconds = (t2 - t0) / 1000;
     const own =
@@ -450,6 +453,7 @@ export async function postgresRun(ctx: BenchContext, workers: number, runTag: st
     peaks.slice(1).forEach((p, i) => (figures[`worker${i + 1}PeakRssBytes`] = p));
     figures.serverCpu = procCpu[0]!;
     procCpu.slice(1).forEach((c, i) => (figures[`worker${i + 1}Cpu`] = c));
+    jobThreads.forEach((c, i) => (figures[`worker${i + 1}JobThreadCpu`] = c));
     figures.pgBackendCpu = pgCpu.backendCpu;
     figures.pgBackgroundCpu = pgCpu.backgroundCpu;
     figures.foreignCores = Math.max(0, machineBusySeconds() - busy0 - own) / seconds;
