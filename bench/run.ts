@@ -196,7 +196,23 @@ function line(s: Scenario, f: Figures, floor: Figures | undefined): string {
         .filter((k) => /^worker\d+PeakRssBytes$/.test(k))
         .map((k) => mb(f[k]))
         .join(', ');
-      return `${thousands(f.rows)} rows in two jobs: ${thousands(f.rowsPerSecond)} rows/s (${ratio(f.rowsPerSecond, floor?.rowsPerSecond)}); upload ${secs(f.uploadMs)}; peak RSS server ${mb(f.serverPeakRssBytes)}, workers ${workers}`;
+      const perRow = (cpu: number | undefined) => `${fixed((cpu! * 1e6) / f.rows!, 1)} µs`;
+      const workerCpu = Object.keys(f)
+        .filter((k) => /^worker\d+Cpu$/.test(k))
+        .map((k) => perRow(f[k]))
+        .join(' + ');
+      const jobThreads = Object.keys(f)
+        .filter((k) => /^worker\d+JobThreadCpu$/.test(k))
+        .map((k) => perRow(f[k]))
+        .join(' + ');
+      const total = Object.keys(f)
+        .filter((k) => /^worker\d+Cpu$|^serverCpu$|^pg(Backend|Background)Cpu$/.test(k))
+        .reduce((a, k) => a + f[k]!, 0);
+      return (
+        `${thousands(f.rows)} rows in two jobs: ${thousands(f.rowsPerSecond)} rows/s (${ratio(f.rowsPerSecond, floor?.rowsPerSecond)}); upload ${secs(f.uploadMs)}; peak RSS server ${mb(f.serverPeakRssBytes)}, workers ${workers}; ` +
+        `CPU per row: workers ${workerCpu} (job threads ${jobThreads}), PostgreSQL backends ${perRow(f.pgBackendCpu)}, its background processes ${perRow(f.pgBackgroundCpu)}, server ${perRow(f.serverCpu)}; ` +
+        `total ${perRow(total)} (≤ ${thousands((2 * f.rows!) / total)} rows/s on 2 cores)${noise(f)}`
+      );
     }
   }
 }

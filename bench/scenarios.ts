@@ -8,7 +8,8 @@ import type { GeneratedZip } from './data.js';
 import type { BenchFiles } from './files.js';
 import type { FloorResult } from './floor.js';
 import type { PhaseMarks } from './profile-summary.js';
-import { ForeignCpu, RssWatch, cpuSplit, machineBusySeconds, threadCpu } from './proc.js';
+import { PgActivity } from './pg-activity.js';
+import { ForeignCpu, RssWatch, cpuSplit, machineBusySeconds, processCpuSeconds, threadCpu } from './proc.js';
 import { CLI, SERVER_ENV, startBenchServer, type BenchServer, type ServerOptions } from './server-process.js';
 import type { Figures } from './stats.js';
 
@@ -411,6 +412,11 @@ export async function postgresRun(ctx: BenchContext, workers: number, runTag: st
   kills.forEach((k) => ctx.live.add(k));
   const watches = [s.pid, ...children.map((c) => c.pid!)].map((pid) => new RssWatch(pid));
   try {
+    const activity = await PgActivity.start(process.env.BULKWRITE_DATABASE_URL!);
+    const procCpu0 = [s.pid, ...children.map((c) => c.pid!)].map(processCpuSeconds);
+    const threads0 = children.map((c) => threadCpu(c.pid!));
+    const busy0 = machineBusySeconds();
+    const self0 = process.cpuUsage();
     const t0 = performance.now();
     const fileIds = [];
     for (const z of zips) fileIds.push(await s.api.upload(z.path));
@@ -422,6 +428,17 @@ export async function postgresRun(ctx: BenchContext, workers: number, runTag: st
       jobs.map((id, i) => s.api.waitForJob(id, zips[i]!.rows, t1, { intervalMs: 100, deadline })),
     );
     const t2 = performance.now();
+    const procCpu = [s.pid, ...children.map((c) => c.pid!)].map((pid, i) => processCpuSeconds(pid) - procCpu0[i]!);
+    // The busiest thread of a worker process is its job thread: with the backend it serves, the critical path.
+    const jobThreads = children.map((c, i) => cpuSplit(c.pid!, threads0[i]!, threadCpu(c.pid!)).busiest);
+    const pgCpu = await activity.stop();
+    const seconds = (t2 - t0) / 1000;
+    const own =
+      procCpu.reduce((a, b) => a + b, 0) + pgCpu.backendCpu + pgCpu.backgroundCpu + cpuSeconds(process.cpuUsage(self0));
+    ctx.log(
+      `${workers}w: wait events of the ${pgCpu.backends} bulkwrite backends (share of samples): ` +
+        pgCpu.waits.map(([k, v]) => `${k} ${(v * 100).toFixed(1)}%`).join(', '),
+    );
     for (const e of ends)
       if (e.details.status !== 'COMPLETED')
         throw new Error(`job ${e.details.id} ended ${e.details.status}; workers' stderr: ${workerErr.trim()}`);
@@ -434,6 +451,12 @@ export async function postgresRun(ctx: BenchContext, workers: number, runTag: st
       serverPeakRssBytes: peaks[0]!,
     };
     peaks.slice(1).forEach((p, i) => (figures[`worker${i + 1}PeakRssBytes`] = p));
+    figures.serverCpu = procCpu[0]!;
+    procCpu.slice(1).forEach((c, i) => (figures[`worker${i + 1}Cpu`] = c));
+    jobThreads.forEach((c, i) => (figures[`worker${i + 1}JobThreadCpu`] = c));
+    figures.pgBackendCpu = pgCpu.backendCpu;
+    figures.pgBackgroundCpu = pgCpu.backgroundCpu;
+    figures.foreignCores = Math.max(0, machineBusySeconds() - busy0 - own) / seconds;
     return figures;
   } finally {
     watches.forEach((w) => w.stop());

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -8,6 +8,7 @@ import pg from 'pg';
 import { openStorage } from '../../src/storage/open-storage.js';
 import { openPostgresStorage } from '../../src/storage/postgres/postgres-storage.js';
 import { openSqliteStorage } from '../../src/storage/sqlite/sqlite-storage.js';
+import type { RowResult } from '../../src/domain/types.js';
 import type { Storage } from '../../src/storage/storage.js';
 import { defineStorageConformance, FIRST_ID, makeOrg, type StoreUnderTest } from '../helpers/storage-conformance.js';
 
@@ -124,12 +125,58 @@ describe('PostgreSQL migrations', () => {
           { version: 2, name: '002_token_lifecycle.sql' },
           { version: 3, name: '003_org_schemas.sql' },
           { version: 4, name: '004_parent_child.sql' },
+          { version: 5, name: '005_packed_results.sql' },
         ]);
       } finally {
         await check.end();
       }
     } finally {
       await Promise.all(stores.map((s) => s.close()));
+      await drop();
+    }
+  });
+
+  test('keep the row outcomes of a job interrupted by the upgrade to packed outcomes (005)', async () => {
+    const { url, drop } = await freshSchema();
+    const db = new pg.Client(url);
+    await db.connect();
+    try {
+      // The schema as 003 left it, with outcomes of a job stored one row each: rows 1–6 and, after a gap, 9.
+      await db.query(
+        'CREATE TABLE schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at bigint NOT NULL)',
+      );
+      for (const [version, name] of [
+        [1, '001_initial.sql'],
+        [2, '002_token_lifecycle.sql'],
+        [3, '003_org_schemas.sql'],
+      ] as const) {
+        await db.query(readFileSync(new URL(`../../src/storage/postgres/migrations/${name}`, import.meta.url), 'utf8'));
+        await db.query('INSERT INTO schema_migrations VALUES ($1, $2, 0)', [version, name]);
+      }
+      const old: RowResult[] = [
+        { rowNo: 1, status: 'ADDED', recordId: '4150868000000100001', errors: null },
+        { rowNo: 2, status: 'SKIPPED', recordId: null, errors: 'DUPLICATE_DATA-Email' },
+        { rowNo: 3, status: 'UPDATED', recordId: '4150868000000100002', errors: null },
+        { rowNo: 4, status: 'SKIPPED', recordId: null, errors: 'INVALID_DATA-A\tb\\c\nd' },
+        { rowNo: 5, status: 'SKIPPED', recordId: null, errors: 'MANDATORY_NOT_FOUND-Last_Name' },
+        { rowNo: 6, status: 'ADDED', recordId: '4150868000000100003', errors: null },
+        { rowNo: 9, status: 'ADDED', recordId: '4150868000000100004', errors: null },
+      ];
+      for (const r of old)
+        await db.query(
+          'INSERT INTO job_results (job_id, row_no, status, record_id, errors) VALUES ($1, $2, $3, $4, $5)',
+          ['job-1', r.rowNo, r.status, r.recordId, r.errors],
+        );
+      const storage = await openPostgresStorage(url);
+      try {
+        assert.deepEqual(await storage.jobs.results('job-1', 1, 100), old);
+        assert.deepEqual(await storage.jobs.results('job-1', 4, 2), old.slice(3, 5));
+        assert.deepEqual(await storage.jobs.results('job-1', 7, 100), old.slice(6));
+      } finally {
+        await storage.close();
+      }
+    } finally {
+      await db.end();
       await drop();
     }
   });
