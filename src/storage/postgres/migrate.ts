@@ -1,3 +1,4 @@
+import { migrationMismatch } from '../sqlite/migrate.js';
 import type pg from 'pg';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -25,11 +26,17 @@ export async function migrate(pool: pg.Pool): Promise<void> {
       await client.query(
         'CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at bigint NOT NULL)',
       );
-      const applied = await client.query<{ version: number }>('SELECT version FROM schema_migrations');
-      const done = new Set(applied.rows.map((r) => r.version));
+      const applied = await client.query<{ version: number; name: string }>(
+        'SELECT version, name FROM schema_migrations',
+      );
+      const done = new Map(applied.rows.map((r) => [r.version, r.name]));
       for (const file of files) {
         const version = Number(file.split('_')[0]);
-        if (done.has(version)) continue;
+        const name = done.get(version);
+        if (name !== undefined) {
+          if (name !== file) throw migrationMismatch(version, name, file);
+          continue;
+        }
         await client.query(readFileSync(MIGRATIONS_DIR + file, 'utf8'));
         await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [
           version,

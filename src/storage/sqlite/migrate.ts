@@ -4,6 +4,17 @@ import { fileURLToPath } from 'node:url';
 
 const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations/', import.meta.url));
 
+/**
+ * The database was migrated by another build, whose migration of this number was a different one: going
+ * on would skip this build's migration and leave the schema half right.
+ */
+export function migrationMismatch(version: number, applied: string, file: string): Error {
+  return new Error(
+    `the database has migration ${version} as ${applied}, but this build's migration ${version} is ${file}: ` +
+      'it was made by another build of bulkwrite; use a database made by this one',
+  );
+}
+
 /** Applies the numbered migrations not yet applied, each in its own immediate transaction (safe when processes start together). */
 export function migrate(db: Database.Database): void {
   db.exec(
@@ -15,8 +26,13 @@ export function migrate(db: Database.Database): void {
   for (const file of files) {
     const version = Number(file.split('_')[0]);
     const apply = db.transaction(() => {
-      const done = db.prepare('SELECT 1 FROM schema_migrations WHERE version = ?').get(version);
-      if (done) return;
+      const done = db.prepare('SELECT name FROM schema_migrations WHERE version = ?').get(version) as
+        | { name: string }
+        | undefined;
+      if (done) {
+        if (done.name !== file) throw migrationMismatch(version, done.name, file);
+        return;
+      }
       db.exec(readFileSync(MIGRATIONS_DIR + file, 'utf8'));
       db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
         version,
