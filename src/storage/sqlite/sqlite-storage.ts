@@ -100,14 +100,22 @@ function toRecord(r: Row): StoredRecord {
 }
 
 /** The default store: one SQLite file (WAL) in the data folder. Each thread or process opens its own. */
-export function openSqliteStorage(file: string): Storage {
+export interface SqliteOptions {
+  /**
+   * The connection's page cache, in KiB (default 64 MiB, for the job worker's writes). The HTTP thread
+   * reads single rows and needs far less; each connection's cache counts in the process's memory.
+   */
+  cacheSizeKiB?: number;
+}
+
+export function openSqliteStorage(file: string, options: SqliteOptions = {}): Storage {
   mkdirSync(dirname(file), { recursive: true });
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('busy_timeout = 10000');
   db.pragma('foreign_keys = ON');
-  db.pragma('cache_size = -65536');
+  db.pragma(`cache_size = ${-Math.trunc(options.cacheSizeKiB ?? 65536)}`);
   migrate(db);
 
   const stmt = {
