@@ -30,6 +30,11 @@ export interface Config {
   pollIntervalMs: number;
   /** How long a claimed job stays leased to a worker without renewal. */
   leaseMs: number;
+  /**
+   * How long the API serves an access token or an org from memory once read (storage/read-cache.ts): a
+   * token revoked or an org changed by another process is seen within this time. 0 turns it off.
+   */
+  cacheTtlMs: number;
   logLevel: string;
   /** A custom modules and fields document applied to the default org at start (docs/modules.md). Empty: none. */
   schemaFile: string;
@@ -51,6 +56,7 @@ export const DEFAULTS: Config = {
   uploadErrorStatus: 'documented',
   pollIntervalMs: 500,
   leaseMs: 30_000,
+  cacheTtlMs: 5_000,
   logLevel: 'info',
   schemaFile: '',
 };
@@ -106,6 +112,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     uploadErrorStatus,
     pollIntervalMs: int(env, 'BULKWRITE_POLL_INTERVAL_MS', DEFAULTS.pollIntervalMs, 10),
     leaseMs: int(env, 'BULKWRITE_LEASE_MS', DEFAULTS.leaseMs, 1000),
+    cacheTtlMs: int(env, 'BULKWRITE_CACHE_TTL_MS', DEFAULTS.cacheTtlMs, 0),
     logLevel: env.BULKWRITE_LOG_LEVEL || DEFAULTS.logLevel,
     schemaFile: env.BULKWRITE_SCHEMA_FILE || DEFAULTS.schemaFile,
     ...overrides,

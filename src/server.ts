@@ -11,6 +11,7 @@ import { publicBaseUrl, type Config } from './config.js';
 import { presentation, type Presentation } from './data-centres.js';
 import type { Org } from './domain/types.js';
 import { openStorage, sqlitePath } from './storage/open-storage.js';
+import { withReadCache } from './storage/read-cache.js';
 import type { Storage } from './storage/storage.js';
 
 export interface RunningServer {
@@ -25,6 +26,8 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+const HTTP_PAGE_CACHE_KIB = 8 * 1024;
+
 export function databasePath(config: Config): string {
   return sqlitePath(config);
 }
@@ -37,7 +40,10 @@ export function serverInfoPath(config: Config): string {
 /** The composition root: storage → app → listen → worker thread. */
 export async function startServer(config: Config): Promise<RunningServer> {
   mkdirSync(config.dataDir, { recursive: true });
-  const storage = await openStorage(config);
+  // The HTTP thread reads single rows: a small page cache is plenty (the worker thread's is 64 MiB).
+  const storage = withReadCache(await openStorage(config, { cacheSizeKiB: HTTP_PAGE_CACHE_KIB }), {
+    ttlMs: config.cacheTtlMs,
+  });
   const blobs = openFsBlobs(join(config.dataDir, 'blobs'));
   const { org, created } = await ensureDefaultOrg(storage, Date.now());
   if (config.schemaFile) {

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { Config } from '../config.js';
 import { openPostgresStorage } from './postgres/postgres-storage.js';
-import { openSqliteStorage } from './sqlite/sqlite-storage.js';
+import { openSqliteStorage, type SqliteOptions } from './sqlite/sqlite-storage.js';
 import type { Storage } from './storage.js';
 
 const POSTGRES_URL = /^postgres(ql)?:\/\//i;
@@ -16,9 +16,12 @@ export function sqlitePath(config: Pick<Config, 'dataDir'>): string {
  * postgres:// or postgresql:// URL, else SQLite in the data folder. Any other non-empty URL is a
  * mistake, reported rather than quietly replaced by a local file that other processes would not share.
  */
-export async function openStorage(config: Pick<Config, 'dataDir' | 'databaseUrl'>): Promise<Storage> {
+export async function openStorage(
+  config: Pick<Config, 'dataDir' | 'databaseUrl'>,
+  sqlite: SqliteOptions = {},
+): Promise<Storage> {
   const url = config.databaseUrl.trim();
-  if (url === '') return openSqliteStorage(sqlitePath(config));
+  if (url === '') return openSqliteStorage(sqlitePath(config), sqlite);
   if (POSTGRES_URL.test(url)) return openPostgresStorage(url);
   const scheme = /^[a-z][a-z0-9+.-]*:/i.exec(url)?.[0] ?? url.slice(0, 20);
   throw new Error(

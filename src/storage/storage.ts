@@ -171,6 +171,7 @@ export interface Storage {
     get(orgId: string, fileId: string): Promise<UploadedFile | undefined>;
   };
 
+  /** A job that is COMPLETED or FAILED never changes again: every write below requires ADDED or INPROGRESS. */
   jobs: {
     create(job: Job): Promise<void>;
     get(orgId: string, jobId: string): Promise<Job | undefined>;

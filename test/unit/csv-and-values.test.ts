@@ -6,7 +6,7 @@ import { compileDatePattern } from '../../src/domain/date-pattern.js';
 import { normaliseValue, uniqueKey } from '../../src/domain/field-values.js';
 import type { FieldDef } from '../../src/domain/modules.js';
 import { formatErrors } from '../../src/domain/row-plan.js';
-import { toZohoTime } from '../../src/domain/time.js';
+import { offsetMinutes, toZohoTime } from '../../src/domain/time.js';
 
 describe('createDecoder', () => {
   it('never splits a UTF-8 character across chunks, whatever the chunk boundaries', () => {
@@ -121,5 +121,47 @@ describe('formatErrors and toZohoTime', () => {
     assert.equal(toZohoTime(ms, 'UTC'), '2021-05-11T07:08:29+00:00');
     assert.equal(toZohoTime(ms, 'Asia/Kolkata'), '2021-05-11T12:38:29+05:30');
     assert.equal(toZohoTime(ms, 'America/New_York'), '2021-05-11T03:08:29-04:00');
+  });
+  it('gives Intl’s offset at every minute around transitions, however the offsets were cached before', () => {
+    const formats = new Map<string, Intl.DateTimeFormat>();
+    const format = (zone: string) =>
+      formats.get(zone) ??
+      formats
+        .set(
+          zone,
+          new Intl.DateTimeFormat('en-US', {
+            timeZone: zone,
+            hourCycle: 'h23',
+            year: 'numeric',
+            month: '2-digit',
+            day: '2-digit',
+            hour: '2-digit',
+            minute: '2-digit',
+            second: '2-digit',
+          }),
+        )
+        .get(zone)!;
+    const reference = (zone: string, ms: number) => {
+      const parts = format(zone).formatToParts(new Date(ms));
+      const n = (type: string) => Number(parts.find((p) => p.type === type)!.value);
+      const asUtc = Date.UTC(n('year'), n('month') - 1, n('day'), n('hour'), n('minute'), n('second'));
+      return Math.round((asUtc - Math.floor(ms / 1000) * 1000) / 60000);
+    };
+    // Transitions on the hour, at :30 and :15 UTC, 30-minute DST, and a local mean time with seconds.
+    const transitions: Array<[string, number]> = [
+      ['America/New_York', Date.UTC(2021, 2, 14, 7)],
+      ['Australia/Lord_Howe', Date.UTC(2021, 3, 3, 15)],
+      ['Australia/Lord_Howe', Date.UTC(2021, 9, 2, 15, 30)],
+      ['Asia/Kathmandu', Date.UTC(1985, 11, 31, 18, 30)],
+      ['America/St_Johns', Date.UTC(2021, 2, 14, 5, 30)],
+      ['Europe/Amsterdam', Date.UTC(1937, 6, 1)],
+      ['Asia/Kolkata', Date.UTC(1941, 9, 1)],
+    ];
+    for (const [zone, at] of transitions) {
+      const minutes = Array.from({ length: 4 * 60 + 1 }, (_, i) => at - 2 * 3_600_000 + i * 60_000 + 999);
+      for (const order of [minutes, [...minutes].reverse()]) {
+        for (const ms of order) assert.equal(offsetMinutes(zone, ms), reference(zone, ms), `${zone} at ${ms}`);
+      }
+    }
   });
 });

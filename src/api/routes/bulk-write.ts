@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { canUseBulkWrite, canWriteModule } from '../../auth/scopes.js';
+import type { ApiVersion } from '../../domain/api-versions.js';
 import { requestedFileIds, validateJobRequest } from '../../domain/job-request.js';
 import { catalogueFor } from '../../domain/org-schema.js';
 import type { Job, UploadedFile } from '../../domain/types.js';
@@ -19,8 +20,19 @@ function parseBody(body: unknown): unknown {
   }
 }
 
+/** A rendered job-details body and what it was rendered for, besides the job. */
+interface RenderedDetails {
+  version: ApiVersion;
+  timeZone: string;
+  downloadBase: string;
+  body: string;
+}
+
 export function registerBulkWriteRoutes(app: FastifyInstance, deps: AppDeps): void {
   const now = deps.now ?? Date.now;
+  // A frozen job cannot change (the store hands out one frozen object per finished job, read-cache.ts),
+  // so its answer is rendered once per version, time zone and download origin, not on every poll.
+  const rendered = new WeakMap<Job, RenderedDetails>();
 
   app.post<{ Params: { version: string } }>('/crm/bulk/:version/write', async (req, reply) => {
     const version = requireVersion(req.params.version);
@@ -73,9 +85,18 @@ export function registerBulkWriteRoutes(app: FastifyInstance, deps: AppDeps): vo
     const job = /^\d{1,19}$/.test(jobId) ? await deps.storage.jobs.get(auth.orgId, jobId) : undefined;
     const org = job && (await deps.storage.orgs.get(auth.orgId));
     if (!job || !org) throw new ZohoError('RESOURCE_NOT_FOUND');
-    return reply
-      .code(200)
-      .header('content-type', JSON_TYPE)
-      .send(JSON.stringify(toJobDetails(job, org, presentationOf(deps).downloadBase, version)));
+    const { downloadBase } = presentationOf(deps);
+    let details = rendered.get(job);
+    if (
+      details === undefined ||
+      details.version !== version ||
+      details.timeZone !== org.timeZone ||
+      details.downloadBase !== downloadBase
+    ) {
+      const body = JSON.stringify(toJobDetails(job, org, downloadBase, version));
+      details = { version, timeZone: org.timeZone, downloadBase, body };
+      if (Object.isFrozen(job)) rendered.set(job, details);
+    }
+    return reply.code(200).header('content-type', JSON_TYPE).send(details.body);
   });
 }
