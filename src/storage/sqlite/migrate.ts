@@ -27,8 +27,7 @@ export function migrate(db: Database.Database): void {
     const version = Number(file.split('_')[0]);
     const apply = db.transaction(() => {
       const done = db.prepare('SELECT name FROM schema_migrations WHERE version = ?').get(version) as
-        | { name: string }
-        | undefined;
+        { name: string } | undefined;
       if (done) {
         if (done.name !== file) throw migrationMismatch(version, done.name, file);
         return;
