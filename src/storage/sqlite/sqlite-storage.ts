@@ -270,33 +270,15 @@ export function openSqliteStorage(file: string): Storage {
     return old.length;
   });
 
-  // Inserts go in multi-row statements: one call per ROWS_PER_INSERT records instead of one per record.
-  const ROWS_PER_INSERT = 64;
-  const multiInsert = (table: string, columns: string[], rows: number) =>
-    db.prepare(
-      `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${`(${columns.map(() => '?').join(', ')})`.repeat(rows).replace(/\)\(/g, '), (')}`,
-    );
-  const RECORD_INSERT_COLUMNS = ['id', 'org_id', 'module', 'data', 'created_at', 'modified_at'];
-  const KEY_INSERT_COLUMNS = ['org_id', 'module', 'field', 'value', 'record_id'];
-  const recordsInsertMany = multiInsert('records', RECORD_INSERT_COLUMNS, ROWS_PER_INSERT);
-  const keysInsertMany = multiInsert('record_keys', KEY_INSERT_COLUMNS, ROWS_PER_INSERT);
-  /** Runs `params` (rows of `width` values, flattened) in full multi-row blocks, the rest row by row. */
-  const runInBlocks = (many: Database.Statement, one: Database.Statement, width: number, params: unknown[]) => {
-    const block = ROWS_PER_INSERT * width;
-    let i = 0;
-    for (; i + block <= params.length; i += block) many.run(params.slice(i, i + block));
-    for (; i < params.length; i += width) one.run(params.slice(i, i + width));
-  };
+  // One prepared single-row statement per table: cheaper per row than multi-row VALUES lists, which
+  // cost a flattened parameter array and its slices (bench/README.md, proposal 3).
   const insertRecords = (c: ChunkCommit) => {
-    const records: unknown[] = [];
-    const keys: unknown[] = [];
+    const { recordInsert, keyInsert } = stmt;
     for (const rec of c.inserts) {
       const id = rowid(rec.id);
-      records.push(id, c.orgId, c.module, JSON.stringify(rec.data), c.now, c.now);
-      for (const [field, value] of rec.keys) keys.push(c.orgId, c.module, field, value, id);
+      recordInsert.run(id, c.orgId, c.module, JSON.stringify(rec.data), c.now, c.now);
+      for (const [field, value] of rec.keys) keyInsert.run(c.orgId, c.module, field, value, id);
     }
-    runInBlocks(recordsInsertMany, stmt.recordInsert, RECORD_INSERT_COLUMNS.length, records);
-    runInBlocks(keysInsertMany, stmt.keyInsert, KEY_INSERT_COLUMNS.length, keys);
   };
 
   const commitChunk = db.transaction((c: ChunkCommit) => {
