@@ -16,9 +16,13 @@ export function sqlitePath(config: Pick<Config, 'dataDir'>): string {
  * postgres:// or postgresql:// URL, else SQLite in the data folder. Any other non-empty URL is a
  * mistake, reported rather than quietly replaced by a local file that other processes would not share.
  */
-export async function openStorage(config: Pick<Config, 'dataDir' | 'databaseUrl'>): Promise<Storage> {
+export async function openStorage(
+  config: Pick<Config, 'dataDir' | 'databaseUrl'>,
+  /** `jobWriter`: this store will commit jobs' chunks (SQLite then checkpoints on a thread of its own). */
+  opts: { jobWriter?: boolean } = {},
+): Promise<Storage> {
   const url = config.databaseUrl.trim();
-  if (url === '') return openSqliteStorage(sqlitePath(config));
+  if (url === '') return openSqliteStorage(sqlitePath(config), { backgroundCheckpoints: opts.jobWriter === true });
   if (POSTGRES_URL.test(url)) return openPostgresStorage(url);
   const scheme = /^[a-z][a-z0-9+.-]*:/i.exec(url)?.[0] ?? url.slice(0, 20);
   throw new Error(

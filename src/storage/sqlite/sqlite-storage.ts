@@ -13,6 +13,7 @@ import {
   type Storage,
   type StoredOrgSchema,
 } from '../storage.js';
+import { BackgroundCheckpoints, type BackgroundCheckpointOptions } from './background-checkpoints.js';
 import { migrate } from './migrate.js';
 
 type Row = Record<string, unknown>;
@@ -99,8 +100,16 @@ function toRecord(r: Row): StoredRecord {
   };
 }
 
+export interface SqliteStorageOptions {
+  /**
+   * For the connection that writes jobs' chunks: WAL checkpoints run on a thread of their own instead
+   * of inside this connection's commits (see background-checkpoints.ts).
+   */
+  backgroundCheckpoints?: boolean | BackgroundCheckpointOptions;
+}
+
 /** The default store: one SQLite file (WAL) in the data folder. Each thread or process opens its own. */
-export function openSqliteStorage(file: string): Storage {
+export function openSqliteStorage(file: string, opts: SqliteStorageOptions = {}): Storage {
   mkdirSync(dirname(file), { recursive: true });
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
@@ -109,6 +118,9 @@ export function openSqliteStorage(file: string): Storage {
   db.pragma('foreign_keys = ON');
   db.pragma('cache_size = -65536');
   migrate(db);
+  const checkpoints = opts.backgroundCheckpoints
+    ? new BackgroundCheckpoints(db, file, opts.backgroundCheckpoints === true ? {} : opts.backgroundCheckpoints)
+    : null;
 
   const stmt = {
     reserve: db.prepare('UPDATE id_sequence SET next = next + ? WHERE name = ? RETURNING next - ? AS first'),
@@ -494,6 +506,7 @@ export function openSqliteStorage(file: string): Storage {
       async commitChunk(chunk) {
         try {
           commitChunk.immediate(chunk);
+          checkpoints?.afterCommit();
         } catch (e) {
           // A unique key taken by another record (another writer got there first): nothing was written.
           if (e instanceof Database.SqliteError && /record_keys\./.test(e.message))
@@ -572,6 +585,7 @@ export function openSqliteStorage(file: string): Storage {
     },
 
     async close() {
+      await checkpoints?.stop();
       db.close();
     },
   };
