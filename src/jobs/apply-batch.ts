@@ -104,8 +104,10 @@ export async function applyBatch(
   ids: IdAllocator,
   users: UserCache,
   /**
-   * Update/upsert: the find_by values of rows already applied by this job (earlier batches included).
-   * The first row with a value wins; a later one is DUPLICATE_DATA-<find_by field>.
+   * Update/upsert: what rows already applied by this job (earlier batches included) matched. The first
+   * row with a find_by value wins; a later one is DUPLICATE_DATA-<find_by field>. For find_by id these
+   * are the id cells; for a unique field, the ids of the records the rows wrote: a value always leads
+   * to the record holding it, and ids are far smaller to keep for a million rows than the values.
    */
   matched: Set<string> | null = null,
 ): Promise<BatchOutcome> {
@@ -173,16 +175,17 @@ export async function applyBatch(
       skip(row);
       continue;
     }
-    if (matched !== null && row.matchKey !== null && matched.has(row.matchKey)) {
-      addRowError(row, 'DUPLICATE_DATA', plan.findBy!);
-      skip(row);
-      continue;
-    }
     let matchId: string | null = null;
     if (plan.findBy && row.matchKey) {
       if (plan.findBy === 'id') {
         matchId = touched.has(row.matchKey) || stored.has(row.matchKey) ? row.matchKey : null;
       } else matchId = ownerOf(plan.findBy, row.matchKey);
+    }
+    const seen = plan.findBy === 'id' ? row.matchKey : matchId;
+    if (matched !== null && seen !== null && matched.has(seen)) {
+      addRowError(row, 'DUPLICATE_DATA', plan.findBy!);
+      skip(row);
+      continue;
     }
 
     let target: Touched | null = null;
@@ -248,7 +251,8 @@ export async function applyBatch(
       updated++;
       results.push({ rowNo: row.rowNo, status: 'UPDATED', recordId, errors: null });
     }
-    if (matched !== null && row.matchKey !== null) matched.add(detachedString(row.matchKey));
+    if (matched !== null && row.matchKey !== null)
+      matched.add(plan.findBy === 'id' ? detachedString(row.matchKey) : recordId);
     // Move unique-key ownership to this record, freeing the key it held before.
     for (const col of plan.uniqueColumns) {
       const field = col.field.apiName;

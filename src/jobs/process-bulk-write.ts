@@ -58,10 +58,10 @@ export async function processBulkWrite(deps: ProcessDeps, job: Job): Promise<voi
   }
   const users: UserCache = new Map();
   let checkpoint = job.checkpointRow;
-  // Update/upsert: find_by values already applied in this file (first row wins; see applyBatch).
+  // Update/upsert: what the rows applied so far matched (first row wins; see applyBatch).
   const matched = plan.operation !== 'insert' && plan.findBy !== null ? new Set<string>() : null;
-  // After a resume, the rows before the checkpoint are read again only to learn their find_by values.
-  const replayed: Array<{ rowNo: number; key: string }> = [];
+  // After a resume with find_by id, the rows before the checkpoint are read again to learn their ids.
+  const replayed: Array<{ rowNo: number; key: string }> | null = plan.findBy === 'id' ? [] : null;
 
   // A job that starts from its first row writes its result zip as it goes; one that resumed after an
   // interruption rebuilds it from the stored outcomes at the end.
@@ -106,8 +106,8 @@ export async function processBulkWrite(deps: ProcessDeps, job: Job): Promise<voi
       rowNo++;
       if (rowNo <= checkpoint) {
         if (matched !== null) {
-          const key = mapRow(plan, rowNo, cells).matchKey;
-          if (key !== null) replayed.push({ rowNo, key: detachedString(key) });
+          const key = replayed && mapRow(plan, rowNo, cells).matchKey;
+          if (key) replayed!.push({ rowNo, key: detachedString(key) });
           if (rowNo === checkpoint) await rememberApplied(storage, job.id, replayed, matched);
         }
         continue;
@@ -136,20 +136,24 @@ export async function processBulkWrite(deps: ProcessDeps, job: Job): Promise<voi
   await storage.jobs.complete(job.id, deps.workerId, deps.now());
 }
 
-/** Rebuilds the find_by values the job applied before it was interrupted, from its stored row outcomes. */
+/**
+ * Rebuilds what the job matched before it was interrupted from its stored row outcomes: the record ids
+ * of the applied rows, or with find_by id (`replayed`) their id cells.
+ */
 async function rememberApplied(
   storage: Storage,
   jobId: string,
-  replayed: Array<{ rowNo: number; key: string }>,
+  replayed: Array<{ rowNo: number; key: string }> | null,
   matched: Set<string>,
 ): Promise<void> {
-  const keyOf = new Map(replayed.map((r) => [r.rowNo, r.key]));
+  const keyOf = replayed && new Map(replayed.map((r) => [r.rowNo, r.key]));
   const PAGE = 5000;
   for (let from = 1; ;) {
     const results = await storage.jobs.results(jobId, from, PAGE);
     for (const r of results) {
-      const key = keyOf.get(r.rowNo);
-      if (key !== undefined && r.status !== 'SKIPPED') matched.add(key);
+      // Detached: a stored outcome's id is a slice of its whole chunk's text.
+      const key = keyOf ? keyOf.get(r.rowNo) : r.recordId && detachedString(r.recordId);
+      if (key !== undefined && key !== null && r.status !== 'SKIPPED') matched.add(key);
     }
     if (results.length < PAGE) return;
     from = results[results.length - 1]!.rowNo + 1;
