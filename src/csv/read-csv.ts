@@ -1,6 +1,7 @@
 import Papa from 'papaparse';
 import { PassThrough, type Readable } from 'node:stream';
 import { detectDelimiter } from '../client/csv-delimiter.js';
+import { ByteRecordCounter, TextRecordCounter } from './count-records.js';
 import { createDecoder } from './decode.js';
 import { NotAZipError, openZipCsvEntries, type ZipCsvEntry } from './zip-entries.js';
 
@@ -22,58 +23,6 @@ export class CsvFileError extends Error {
 }
 
 export { detectDelimiter };
-
-/**
- * Counts CSV records in text chunks without building them: line ends outside quotes, for lines that
- * hold anything. Doubled quotes inside a quoted field toggle twice, so they need no special case.
- */
-class RecordCounter {
-  records = 0;
-  private quoted = false;
-  private lineHasContent = false;
-  private prevCR = false;
-  firstLine: string | null = null;
-  private firstLineParts: string[] = [];
-
-  push(text: string): void {
-    let lineStart = 0;
-    for (let i = 0; i < text.length; i++) {
-      const c = text.charCodeAt(i);
-      if (c === 34) {
-        this.quoted = !this.quoted;
-        this.lineHasContent = true;
-        this.prevCR = false;
-      } else if ((c === 10 || c === 13) && !this.quoted) {
-        const isCRLFTail = c === 10 && this.prevCR;
-        this.prevCR = c === 13;
-        if (isCRLFTail) {
-          lineStart = i + 1;
-          continue;
-        }
-        if (this.lineHasContent) {
-          this.records++;
-          if (this.firstLine === null) {
-            this.firstLineParts.push(text.slice(lineStart, i));
-            this.firstLine = this.firstLineParts.join('');
-          }
-        }
-        this.lineHasContent = false;
-        lineStart = i + 1;
-      } else {
-        this.prevCR = false;
-        this.lineHasContent = true;
-      }
-    }
-    if (this.firstLine === null && text.length > lineStart) this.firstLineParts.push(text.slice(lineStart));
-  }
-
-  end(): void {
-    if (this.lineHasContent) {
-      this.records++;
-      if (this.firstLine === null) this.firstLine = this.firstLineParts.join('');
-    }
-  }
-}
 
 async function openCsvEntries(zipPath: string) {
   try {
@@ -106,10 +55,10 @@ async function pickCsv(zipPath: string, csvName?: string) {
 
 async function summarizeEntry(entry: ZipCsvEntry, encoding: string): Promise<CsvSummary> {
   const stream = await openEntry(entry);
-  const decode = createDecoder(encoding);
-  const counter = new RecordCounter();
-  for await (const chunk of readable(stream)) counter.push(decode(chunk));
-  counter.push(decode(null));
+  // UTF-8 is counted on the bytes (quotes and line breaks are single bytes there), without decoding.
+  const utf8 = encoding.toLowerCase().replace(/[^a-z0-9]/g, '') === 'utf8';
+  const counter = utf8 ? new ByteRecordCounter() : new TextRecordCounter(createDecoder(encoding));
+  for await (const chunk of readable(stream)) counter.push(chunk);
   counter.end();
   if (counter.firstLine === null) throw new CsvFileError('empty-csv', `the CSV file ${entry.name} is empty`);
   const delimiter = detectDelimiter(counter.firstLine);

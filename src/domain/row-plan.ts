@@ -98,34 +98,45 @@ export function compileRowPlan(
   };
 }
 
-function addError(errors: Map<string, string[]>, code: string, field: string): void {
+function addErrorTo(errors: Map<string, string[]>, code: string, field: string): void {
   const list = errors.get(code);
   if (list) {
     if (!list.includes(field)) list.push(field);
   } else errors.set(code, [field]);
 }
 
+// Most rows have no errors and no lookups: they share these empty containers, replaced on first use.
+const NO_ERRORS: Map<string, string[]> = new Map();
+const NO_LOOKUPS: LookupRef[] = [];
+
 /** Maps one CSV row to field values, validating each; errors are collected, never thrown. */
 export function mapRow(plan: RowPlan, rowNo: number, cells: readonly string[]): MappedRow {
   const values: RecordData = {};
-  const errors = new Map<string, string[]>();
-  const lookups: LookupRef[] = [];
+  let errors = NO_ERRORS;
+  let lookups = NO_LOOKUPS;
+  const addError = (code: string, field: string) => {
+    if (errors === NO_ERRORS) errors = new Map();
+    addErrorTo(errors, code, field);
+  };
   let matchKey: string | null = null;
   const inserting = plan.operation === 'insert';
 
   for (const col of plan.columns) {
     const name = col.field.apiName;
     let raw = col.index === null ? '' : (cells[col.index] ?? '');
-    if (raw.trim() === '' && col.defaultValue !== null) raw = col.defaultValue;
-    const empty = raw.trim() === '';
+    let empty = raw.trim() === '';
+    if (empty && col.defaultValue !== null) {
+      raw = col.defaultValue;
+      empty = raw.trim() === '';
+    }
 
     if (col === plan.findByColumn) {
       if (empty) {
-        if (!inserting) addError(errors, 'MANDATORY_NOT_FOUND', name);
+        if (!inserting) addError('MANDATORY_NOT_FOUND', name);
         continue;
       }
       if (col.field.type === 'id') {
-        if (!/^\d{1,19}$/.test(raw.trim())) addError(errors, 'INVALID_DATA', name);
+        if (!/^\d{1,19}$/.test(raw.trim())) addError('INVALID_DATA', name);
         else matchKey = raw.trim();
         continue;
       }
@@ -134,7 +145,7 @@ export function mapRow(plan: RowPlan, rowNo: number, cells: readonly string[]): 
     if (empty) {
       if (col.field.mandatory && (inserting || !plan.ignoreEmpty)) {
         // On update a mandatory field may be left alone (ignore_empty) but never cleared.
-        addError(errors, 'MANDATORY_NOT_FOUND', name);
+        addError('MANDATORY_NOT_FOUND', name);
       } else if (!plan.ignoreEmpty) {
         values[name] = null;
       }
@@ -144,7 +155,7 @@ export function mapRow(plan: RowPlan, rowNo: number, cells: readonly string[]): 
     if (col.parentIds !== null) {
       // No parent row with this key became a record (none has it, or it was skipped).
       const id = col.parentIds.get(parentKey(raw));
-      if (id === undefined) addError(errors, 'RESOURCE_NOT_FOUND', name);
+      if (id === undefined) addError('RESOURCE_NOT_FOUND', name);
       else values[name] = id;
       continue;
     }
@@ -153,32 +164,34 @@ export function mapRow(plan: RowPlan, rowNo: number, cells: readonly string[]): 
     const byOtherField = col.field.type === 'lookup' && col.findBy !== null && col.findBy !== 'id';
     const result = byOtherField ? { ok: true as const, value: raw.trim() } : normaliseValue(col.field, raw, col.ctx);
     if (!result.ok) {
-      addError(errors, 'INVALID_DATA', name);
+      addError('INVALID_DATA', name);
       continue;
     }
     if (col.field.type === 'lookup' || col.field.type === 'ownerlookup') {
+      if (lookups === NO_LOOKUPS) lookups = [];
       lookups.push({ column: col, value: String(result.value), target: col.targetModule });
     }
     values[name] = result.value;
     if (col === plan.findByColumn) matchKey = uniqueKey(result.value);
   }
 
-  if (plan.multiModuleColumn !== null) resolveSeModule(plan, values, errors, lookups);
+  const row: MappedRow = { rowNo, values, errors, matchKey, lookups };
+  if (plan.multiModuleColumn !== null) resolveSeModule(plan, row);
   // A mandatory field that is not mapped at all (allowed on update) is never touched, so it cannot be missing.
-  return { rowNo, values, errors, matchKey, lookups };
+  return row;
 }
 
 /** What_Id points into the module its row's `$se_module` names; without one it cannot be resolved. */
-function resolveSeModule(plan: RowPlan, values: RecordData, errors: Map<string, string[]>, lookups: LookupRef[]) {
-  const ref = lookups.find((l) => l.column === plan.multiModuleColumn);
+function resolveSeModule(plan: RowPlan, row: MappedRow) {
+  const ref = row.lookups.find((l) => l.column === plan.multiModuleColumn);
   if (!ref) return;
   // A bad $se_module cell is already reported as such.
-  if (errors.get('INVALID_DATA')?.includes('$se_module')) return;
-  const se = values.$se_module;
+  if (row.errors.get('INVALID_DATA')?.includes('$se_module')) return;
+  const se = row.values.$se_module;
   const target = typeof se === 'string' ? plan.seModules.get(se) : undefined;
   if (target) ref.target = target;
-  else if (se === undefined || se === null) addError(errors, 'MANDATORY_NOT_FOUND', '$se_module');
-  else addError(errors, 'INVALID_DATA', '$se_module');
+  else if (se === undefined || se === null) addRowError(row, 'MANDATORY_NOT_FOUND', '$se_module');
+  else addRowError(row, 'INVALID_DATA', '$se_module');
 }
 
 /** Zoho's ERRORS cell: one `CODE-field,field` group per code, groups joined with `:`. */
@@ -187,7 +200,8 @@ export function formatErrors(errors: Map<string, string[]>): string {
 }
 
 export function addRowError(row: MappedRow, code: string, field: string): void {
-  addError(row.errors, code, field);
+  if (row.errors === NO_ERRORS) row.errors = new Map();
+  addErrorTo(row.errors, code, field);
 }
 
 export function uniqueValuesOf(plan: RowPlan, values: RecordData): Array<[string, string]> {

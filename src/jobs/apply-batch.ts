@@ -13,6 +13,8 @@ import type { Org, RecordData, RowResult } from '../domain/types.js';
 import type { ChunkCommit, InsertRecord, Storage, UpdateRecord } from '../storage/storage.js';
 import type { IdAllocator } from './id-allocator.js';
 
+const NO_KEYS: Array<[string, string]> = [];
+
 export interface BatchRow {
   rowNo: number;
   cells: string[];
@@ -23,8 +25,6 @@ export type BatchOutcome = Pick<ChunkCommit, 'inserts' | 'updates' | 'results' |
 
 /** Per-job memory of resolved users, so a file full of the same Owner asks once. */
 export type UserCache = Map<string, string | null>;
-
-const keyOf = (field: string, key: string) => `${field}\u0000${key}`;
 
 async function resolveLookups(storage: Storage, org: Org, rows: MappedRow[], users: UserCache): Promise<void> {
   // Rows grouped by lookup column and target module, so each group is one batched storage call.
@@ -88,6 +88,8 @@ interface Touched {
   isNew: boolean;
   original: RecordData;
   current: RecordData;
+  /** The unique keys of `current` when they are known without recomputing (a record one row created). */
+  keys: Array<[string, string]> | null;
 }
 
 /**
@@ -102,8 +104,10 @@ export async function applyBatch(
   ids: IdAllocator,
   users: UserCache,
   /**
-   * Update/upsert: the find_by values of rows already applied by this job (earlier batches included).
-   * The first row with a value wins; a later one is DUPLICATE_DATA-<find_by field>.
+   * Update/upsert: what rows already applied by this job (earlier batches included) matched. The first
+   * row with a find_by value wins; a later one is DUPLICATE_DATA-<find_by field>. For find_by id these
+   * are the id cells; for a unique field, the ids of the records the rows wrote: a value always leads
+   * to the record holding it, and ids are far smaller to keep for a million rows than the values.
    */
   matched: Set<string> | null = null,
 ): Promise<BatchOutcome> {
@@ -112,6 +116,8 @@ export async function applyBatch(
   const hasOwner = plan.module.fields.has('Owner');
   const rows = batch.map((r) => mapRow(plan, r.rowNo, r.cells));
   await resolveLookups(storage, org, rows, users);
+  // Each row's unique keys, computed once (after lookups, which may fill values in).
+  const rowKeys = rows.map((row) => (row.errors.size > 0 ? NO_KEYS : uniqueValuesOf(plan, row.values)));
 
   // Who holds each unique key now: stored owners, then changes made by earlier rows of this batch.
   const wanted = new Map<string, string[]>();
@@ -121,17 +127,26 @@ export async function applyBatch(
     else wanted.set(field, [key]);
   };
   const findByField = plan.findBy && plan.findBy !== 'id' ? plan.findBy : null;
-  for (const row of rows) {
+  const uniqueFields = [...plan.module.fields.values()].filter((f) => f.unique).map((f) => f.apiName);
+  // A created record's keys are its row's keys when every unique field of the module is a mapped column.
+  const keysKnown = uniqueFields.every((f) => plan.uniqueColumns.some((c) => c.field.apiName === f));
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i]!;
     if (row.errors.size > 0) continue;
-    for (const [field, key] of uniqueValuesOf(plan, row.values)) want(field, key);
+    for (const [field, key] of rowKeys[i]!) want(field, key);
     if (findByField && row.matchKey) want(findByField, row.matchKey);
   }
-  const owners = new Map<string, string | null>();
+  // Owners by field, then by key: null once a record of this batch let the key go.
+  const owners = new Map<string, Map<string, string | null>>();
   for (const [field, keys] of wanted) {
-    const found = await storage.records.idsByKey(org.id, moduleName, field, keys);
-    for (const [key, id] of found) owners.set(keyOf(field, key), id);
+    owners.set(field, (await storage.records.idsByKey(org.id, moduleName, field, keys)) as Map<string, string | null>);
   }
-  const ownerOf = (field: string, key: string) => owners.get(keyOf(field, key)) ?? null;
+  const ownersOf = (field: string) => {
+    let m = owners.get(field);
+    if (!m) owners.set(field, (m = new Map()));
+    return m;
+  };
+  const ownerOf = (field: string, key: string) => owners.get(field)?.get(key) ?? null;
 
   // Records matched by find_by, loaded once for the merge.
   const matchIds = new Set<string>();
@@ -154,13 +169,9 @@ export async function applyBatch(
     results.push({ rowNo: row.rowNo, status: 'SKIPPED', recordId: null, errors: formatErrors(row.errors) });
   };
 
-  for (const row of rows) {
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i]!;
     if (row.errors.size > 0) {
-      skip(row);
-      continue;
-    }
-    if (matched !== null && row.matchKey !== null && matched.has(row.matchKey)) {
-      addRowError(row, 'DUPLICATE_DATA', plan.findBy!);
       skip(row);
       continue;
     }
@@ -169,6 +180,12 @@ export async function applyBatch(
       if (plan.findBy === 'id') {
         matchId = touched.has(row.matchKey) || stored.has(row.matchKey) ? row.matchKey : null;
       } else matchId = ownerOf(plan.findBy, row.matchKey);
+    }
+    const seen = plan.findBy === 'id' ? row.matchKey : matchId;
+    if (matched !== null && seen !== null && matched.has(seen)) {
+      addRowError(row, 'DUPLICATE_DATA', plan.findBy!);
+      skip(row);
+      continue;
     }
 
     let target: Touched | null = null;
@@ -182,7 +199,7 @@ export async function applyBatch(
       target = touched.get(matchId) ?? null;
       if (!target) {
         const rec = stored.get(matchId);
-        if (rec) target = { id: matchId, isNew: false, original: rec.data, current: rec.data };
+        if (rec) target = { id: matchId, isNew: false, original: rec.data, current: rec.data, keys: null };
       }
     }
     if (!target && plan.operation === 'update') {
@@ -192,12 +209,16 @@ export async function applyBatch(
     }
 
     const recordId = target ? target.id : fresh[freshAt]!;
-    const clashes = uniqueValuesOf(plan, row.values).filter(([field, key]) => {
+    const keys = rowKeys[i]!;
+    let clash = false;
+    for (const [field, key] of keys) {
       const owner = ownerOf(field, key);
-      return owner !== null && owner !== recordId;
-    });
-    if (clashes.length > 0) {
-      for (const [field] of clashes) addRowError(row, 'DUPLICATE_DATA', field);
+      if (owner !== null && owner !== recordId) {
+        addRowError(row, 'DUPLICATE_DATA', field);
+        clash = true;
+      }
+    }
+    if (clash) {
       skip(row);
       continue;
     }
@@ -206,41 +227,49 @@ export async function applyBatch(
     if (!target) {
       freshAt++;
       const data: RecordData = {};
-      for (const [k, v] of Object.entries(row.values)) if (v !== null) data[k] = v;
+      const values = row.values;
+      for (const k in values) {
+        const v = values[k]!;
+        if (v !== null) data[k] = v;
+      }
       if (data.Owner === undefined && hasOwner) data.Owner = org.user.id;
-      target = { id: recordId, isNew: true, original: {}, current: data };
+      target = { id: recordId, isNew: true, original: {}, current: data, keys: keysKnown ? keys : null };
       touched.set(recordId, target);
       added++;
       results.push({ rowNo: row.rowNo, status: 'ADDED', recordId, errors: null });
     } else {
       const data: RecordData = { ...target.current };
-      for (const [k, v] of Object.entries(row.values)) {
+      const values = row.values;
+      for (const k in values) {
+        const v = values[k]!;
         if (v === null) delete data[k];
         else data[k] = v;
       }
       target.current = data;
+      target.keys = null;
       touched.set(recordId, target);
       updated++;
       results.push({ rowNo: row.rowNo, status: 'UPDATED', recordId, errors: null });
     }
-    if (matched !== null && row.matchKey !== null) matched.add(detachedString(row.matchKey));
+    if (matched !== null && row.matchKey !== null)
+      matched.add(plan.findBy === 'id' ? detachedString(row.matchKey) : recordId);
     // Move unique-key ownership to this record, freeing the key it held before.
     for (const col of plan.uniqueColumns) {
       const field = col.field.apiName;
       const before = uniqueKey(previous[field] ?? null);
       const after = uniqueKey(target.current[field] ?? null);
       if (before === after) continue;
+      const byKey = ownersOf(field);
       if (before !== null) {
-        const owner = owners.get(keyOf(field, before));
-        if (owner === undefined || owner === recordId) owners.set(keyOf(field, before), null);
+        const owner = byKey.get(before);
+        if (owner === undefined || owner === recordId) byKey.set(before, null);
       }
-      if (after !== null) owners.set(keyOf(field, after), recordId);
+      if (after !== null) byKey.set(after, recordId);
     }
   }
 
   const inserts: InsertRecord[] = [];
   const updates: UpdateRecord[] = [];
-  const uniqueFields = [...plan.module.fields.values()].filter((f) => f.unique).map((f) => f.apiName);
   const keysOf = (data: RecordData): Array<[string, string]> => {
     const out: Array<[string, string]> = [];
     for (const field of uniqueFields) {
@@ -251,7 +280,7 @@ export async function applyBatch(
   };
   for (const t of touched.values()) {
     if (t.isNew) {
-      inserts.push({ id: t.id, data: t.current, keys: keysOf(t.current) });
+      inserts.push({ id: t.id, data: t.current, keys: t.keys ?? keysOf(t.current) });
       continue;
     }
     const before = keysOf(t.original);

@@ -139,8 +139,7 @@ interface RunState {
 
 /** A row read again after a resume (it is before the checkpoint): what the rest of the job must know of it. */
 interface Replayed {
-  rowNo: number;
-  /** Its find_by value (first-row-wins), when the resource matches on one. */
+  /** With find_by id: its id cell (first-row-wins); the stored outcome's record id serves otherwise. */
   matchKey: string | null;
   /** The parent: its values in the columns children link through. */
   keys: Array<[number, string]> | null;
@@ -165,8 +164,11 @@ async function runResource(
   // Rows are numbered across the CSVs, so one may not run into the next one's numbers.
   const isLast = run.index === job.resources.length - 1;
 
-  // Update/upsert: find_by values already applied in this file (first row wins; see applyBatch).
+  // Update/upsert: what the rows applied so far matched (first row wins; see applyBatch).
   const matched = plan.operation !== 'insert' && plan.findBy !== null ? new Set<string>() : null;
+  // After a resume, rows before the checkpoint are read again only for what the stored outcomes lack:
+  // their id cells (find_by id) and, in a parent, their keys.
+  const readBack = (matched !== null && plan.findBy === 'id') || needKeys;
   const keyColumns = needKeys ? [...parentKeys.keys()] : [];
   const keysOf = (cells: readonly string[]): Array<[number, string]> =>
     keyColumns.map((c) => [c, detachedString(parentKey(cells[c] ?? ''))]);
@@ -179,13 +181,15 @@ async function runResource(
       }
     });
   };
-  // After a resume, the rows before the checkpoint are read again only to learn their find_by values
-  // and (in a parent) their keys.
-  const replayed: Replayed[] = [];
+  const replayed = new Map<number, Replayed>();
+  let replayTo = 0;
   const replay = async () => {
-    if (replayed.length === 0) return;
-    await rememberApplied(storage, job.id, replayed, matched, remember);
-    replayed.length = 0;
+    if (replayTo === 0) return;
+    if (matched !== null || needKeys) {
+      await rememberApplied(storage, job.id, run.input.rowsBefore + 1, replayTo, replayed, matched, remember);
+    }
+    replayed.clear();
+    replayTo = 0;
   };
 
   const commit = async (batch: BatchRow[]) => {
@@ -250,15 +254,15 @@ async function runResource(
       throw new JobFailure('CANNOT_PROCESS', `the CSV holds more rows than the ${run.rows} counted at upload`);
     }
     if (rowNo <= state.checkpoint) {
-      if (matched !== null || needKeys) {
-        const key = matched !== null ? mapRow(plan, rowNo, cells).matchKey : null;
-        replayed.push({
-          rowNo,
+      replayTo = rowNo;
+      if (readBack) {
+        const key = matched !== null && plan.findBy === 'id' ? mapRow(plan, rowNo, cells).matchKey : null;
+        replayed.set(rowNo, {
           matchKey: key === null ? null : detachedString(key),
           keys: needKeys ? keysOf(cells) : null,
         });
-        if (rowNo === state.checkpoint) await replay();
       }
+      if (rowNo === state.checkpoint) await replay();
       continue;
     }
     batch.push({ rowNo, cells });
@@ -272,31 +276,37 @@ async function runResource(
 }
 
 /**
- * Rebuilds what a resumed resource must know of the rows it applied before the interruption, from their
- * stored outcomes: the find_by values (first-row-wins) and, in a parent, the records its keys became.
+ * Rebuilds what a resumed resource must know of its rows `from`..`to`, applied before the interruption,
+ * from their stored outcomes: what they matched (first-row-wins: the record ids they wrote, or with
+ * find_by id their id cells) and, in a parent, the records its keys became.
  */
 async function rememberApplied(
   storage: Storage,
   jobId: string,
-  replayed: Replayed[],
+  from: number,
+  to: number,
+  replayed: ReadonlyMap<number, Replayed>,
   matched: Set<string> | null,
   remember: (results: readonly RowResult[], keys: ReadonlyArray<Array<[number, string]> | null>) => void,
 ): Promise<void> {
-  const byRow = new Map(replayed.map((r) => [r.rowNo, r]));
-  const lastRow = replayed[replayed.length - 1]!.rowNo;
   const PAGE = 5000;
-  for (let from = replayed[0]!.rowNo; ;) {
-    const page = await storage.jobs.results(jobId, from, PAGE);
-    const results = page.filter((r) => byRow.has(r.rowNo));
-    for (const r of results) {
-      const row = byRow.get(r.rowNo)!;
-      if (matched !== null && row.matchKey !== null && r.status !== 'SKIPPED') matched.add(row.matchKey);
+  for (let at = from; ;) {
+    const page = await storage.jobs.results(jobId, at, PAGE);
+    const results = page.filter((r) => r.rowNo <= to);
+    if (matched !== null) {
+      for (const r of results) {
+        if (r.status === 'SKIPPED') continue;
+        const cell = replayed.get(r.rowNo)?.matchKey;
+        // Detached: a stored outcome's id is a slice of its whole chunk's text.
+        const key = cell ?? (r.recordId === null ? null : detachedString(r.recordId));
+        if (key !== null) matched.add(key);
+      }
     }
     remember(
       results,
-      results.map((r) => byRow.get(r.rowNo)!.keys),
+      results.map((r) => replayed.get(r.rowNo)?.keys ?? null),
     );
-    if (page.length < PAGE || page[page.length - 1]!.rowNo >= lastRow) return;
-    from = page[page.length - 1]!.rowNo + 1;
+    if (page.length < PAGE || page[page.length - 1]!.rowNo >= to) return;
+    at = page[page.length - 1]!.rowNo + 1;
   }
 }

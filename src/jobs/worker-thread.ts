@@ -14,7 +14,7 @@ import { JobWorker } from './worker.js';
  */
 const { config, baseUrl } = workerData as { config: Config; baseUrl: string };
 const log = createLogger(config.logLevel, 'worker');
-const storage = await openStorage(config);
+const storage = await openStorage(config, { jobWriter: true });
 const worker = new JobWorker({
   storage,
   blobs: openFsBlobs(join(config.dataDir, 'blobs')),

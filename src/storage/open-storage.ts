@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { Config } from '../config.js';
 import { openPostgresStorage } from './postgres/postgres-storage.js';
-import { openSqliteStorage, type SqliteOptions } from './sqlite/sqlite-storage.js';
+import { openSqliteStorage } from './sqlite/sqlite-storage.js';
 import type { Storage } from './storage.js';
 
 const POSTGRES_URL = /^postgres(ql)?:\/\//i;
@@ -18,10 +18,18 @@ export function sqlitePath(config: Pick<Config, 'dataDir'>): string {
  */
 export async function openStorage(
   config: Pick<Config, 'dataDir' | 'databaseUrl'>,
-  sqlite: SqliteOptions = {},
+  /**
+   * `jobWriter`: this store will commit jobs' chunks (SQLite then checkpoints on a thread of its own);
+   * `cacheSizeKiB`: SQLite's page cache for this connection.
+   */
+  opts: { jobWriter?: boolean; cacheSizeKiB?: number } = {},
 ): Promise<Storage> {
   const url = config.databaseUrl.trim();
-  if (url === '') return openSqliteStorage(sqlitePath(config), sqlite);
+  if (url === '')
+    return openSqliteStorage(sqlitePath(config), {
+      backgroundCheckpoints: opts.jobWriter === true,
+      ...(opts.cacheSizeKiB !== undefined ? { cacheSizeKiB: opts.cacheSizeKiB } : {}),
+    });
   if (POSTGRES_URL.test(url)) return openPostgresStorage(url);
   const scheme = /^[a-z][a-z0-9+.-]*:/i.exec(url)?.[0] ?? url.slice(0, 20);
   throw new Error(

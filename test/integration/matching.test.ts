@@ -130,6 +130,48 @@ describe('matching rows to records on update and upsert', () => {
     }
   });
 
+  it('still finds a duplicate unique find_by value after an upsert is interrupted and resumed', async () => {
+    const quiet = await startTestServer({ worker: false });
+    try {
+      const csv = [
+        'Last_Name,Email,Company',
+        'New,new@resume.test,Inserted',
+        'Other,other@resume.test,Inserted',
+        'New again,NEW@resume.test,Twice',
+        'Third,third@resume.test,Inserted',
+        'Other again,other@Resume.test,Twice',
+      ].join('\n');
+      const fileId = await uploadCsv(quiet, csv);
+      const created = await createJob(quiet, {
+        operation: 'upsert',
+        resource: [{ type: 'data', module: { api_name: 'Leads' }, file_id: fileId, find_by: 'Email' }],
+      });
+      const jobId = (created.body.details as { id: string }).id;
+      // The first worker stops after its first chunk (rows 1–2); a second one resumes at row 3.
+      const first = openTestWorker(quiet, {
+        batchSize: 2,
+        onChunk: () => {
+          void first.worker.stop();
+        },
+      });
+      await first.worker.drain();
+      await first.close();
+      const second = openTestWorker(quiet, { batchSize: 2 });
+      await second.worker.drain();
+      await second.close();
+      const rows = (await downloadResult(quiet, await waitForJob(quiet, jobId))).rows;
+      assert.deepEqual(outcome(rows), [
+        ['ADDED', ''],
+        ['ADDED', ''],
+        ['SKIPPED', 'DUPLICATE_DATA-Email'],
+        ['ADDED', ''],
+        ['SKIPPED', 'DUPLICATE_DATA-Email'],
+      ]);
+    } finally {
+      await quiet.close();
+    }
+  });
+
   it('keeps a value on ignore_empty true and clears it on false', async () => {
     const [id] = await insertLeads(['Empty,empty@match.test,Company Kept']);
     const update = (ignoreEmpty: boolean) =>

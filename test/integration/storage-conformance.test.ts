@@ -101,6 +101,17 @@ defineStorageConformance('SQLite', async () => {
   );
 });
 
+// The job writer's connection: checkpoints on a thread of their own, and a guard small enough to fire.
+defineStorageConformance('SQLite (background checkpoints)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bulkwrite-storage-'));
+  const file = join(dir, 'bulkwrite.db');
+  return handles(
+    openSqliteStorage(file, { backgroundCheckpoints: { intervalMs: 5, guardBytes: 64 << 10 } }),
+    async () => openSqliteStorage(file),
+    async () => rmSync(dir, { recursive: true, force: true }),
+  );
+});
+
 defineStorageConformance('PostgreSQL', async () => {
   const { url, drop } = await freshSchema();
   return handles(await openPostgresStorage(url), () => openPostgresStorage(url), drop);

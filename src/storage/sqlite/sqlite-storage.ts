@@ -24,6 +24,7 @@ import {
   type StoredOrgSchema,
 } from '../storage.js';
 import { deepFreeze } from '../deep-freeze.js';
+import { BackgroundCheckpoints, type BackgroundCheckpointOptions } from './background-checkpoints.js';
 import { migrate } from './migrate.js';
 
 type Row = Record<string, unknown>;
@@ -142,18 +143,23 @@ function toRecord(r: Row): StoredRecord {
   };
 }
 
-/** The default store: one SQLite file (WAL) in the data folder. Each thread or process opens its own. */
 export interface SqliteOptions {
   /**
    * The connection's page cache, in KiB (default 64 MiB, for the job worker's writes). The HTTP thread
    * reads single rows and needs far less; each connection's cache counts in the process's memory.
    */
   cacheSizeKiB?: number;
+  /**
+   * For the connection that writes jobs' chunks: WAL checkpoints run on a thread of their own instead
+   * of inside this connection's commits (see background-checkpoints.ts).
+   */
+  backgroundCheckpoints?: boolean | BackgroundCheckpointOptions;
 }
 
 /** How many parsed job heads one connection keeps (a few hundred bytes to a few KB each). */
 const MAX_JOB_HEADS = 1000;
 
+/** The default store: one SQLite file (WAL) in the data folder. Each thread or process opens its own. */
 export function openSqliteStorage(file: string, options: SqliteOptions = {}): Storage {
   mkdirSync(dirname(file), { recursive: true });
   const db = new Database(file);
@@ -163,6 +169,9 @@ export function openSqliteStorage(file: string, options: SqliteOptions = {}): St
   db.pragma('foreign_keys = ON');
   db.pragma(`cache_size = ${-Math.trunc(options.cacheSizeKiB ?? 65536)}`);
   migrate(db);
+  const checkpoints = options.backgroundCheckpoints
+    ? new BackgroundCheckpoints(db, file, options.backgroundCheckpoints === true ? {} : options.backgroundCheckpoints)
+    : null;
 
   const stmt = {
     reserve: db.prepare('UPDATE id_sequence SET next = next + ? WHERE name = ? RETURNING next - ? AS first'),
@@ -339,33 +348,15 @@ export function openSqliteStorage(file: string, options: SqliteOptions = {}): St
     return old.length;
   });
 
-  // Inserts go in multi-row statements: one call per ROWS_PER_INSERT records instead of one per record.
-  const ROWS_PER_INSERT = 64;
-  const multiInsert = (table: string, columns: string[], rows: number) =>
-    db.prepare(
-      `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${`(${columns.map(() => '?').join(', ')})`.repeat(rows).replace(/\)\(/g, '), (')}`,
-    );
-  const RECORD_INSERT_COLUMNS = ['id', 'org_id', 'module', 'data', 'created_at', 'modified_at'];
-  const KEY_INSERT_COLUMNS = ['org_id', 'module', 'field', 'value', 'record_id'];
-  const recordsInsertMany = multiInsert('records', RECORD_INSERT_COLUMNS, ROWS_PER_INSERT);
-  const keysInsertMany = multiInsert('record_keys', KEY_INSERT_COLUMNS, ROWS_PER_INSERT);
-  /** Runs `params` (rows of `width` values, flattened) in full multi-row blocks, the rest row by row. */
-  const runInBlocks = (many: Database.Statement, one: Database.Statement, width: number, params: unknown[]) => {
-    const block = ROWS_PER_INSERT * width;
-    let i = 0;
-    for (; i + block <= params.length; i += block) many.run(params.slice(i, i + block));
-    for (; i < params.length; i += width) one.run(params.slice(i, i + width));
-  };
+  // One prepared single-row statement per table: cheaper per row than multi-row VALUES lists, which
+  // cost a flattened parameter array and its slices (bench/README.md, proposal 3).
   const insertRecords = (c: ChunkCommit) => {
-    const records: unknown[] = [];
-    const keys: unknown[] = [];
+    const { recordInsert, keyInsert } = stmt;
     for (const rec of c.inserts) {
       const id = rowid(rec.id);
-      records.push(id, c.orgId, c.module, JSON.stringify(rec.data), c.now, c.now);
-      for (const [field, value] of rec.keys) keys.push(c.orgId, c.module, field, value, id);
+      recordInsert.run(id, c.orgId, c.module, JSON.stringify(rec.data), c.now, c.now);
+      for (const [field, value] of rec.keys) keyInsert.run(c.orgId, c.module, field, value, id);
     }
-    runInBlocks(recordsInsertMany, stmt.recordInsert, RECORD_INSERT_COLUMNS.length, records);
-    runInBlocks(keysInsertMany, stmt.keyInsert, KEY_INSERT_COLUMNS.length, keys);
   };
 
   const commitChunk = db.transaction((c: ChunkCommit) => {
@@ -591,6 +582,7 @@ export function openSqliteStorage(file: string, options: SqliteOptions = {}): St
       async commitChunk(chunk) {
         try {
           commitChunk.immediate(chunk);
+          checkpoints?.afterCommit();
         } catch (e) {
           // A unique key taken by another record (another writer got there first): nothing was written.
           if (e instanceof Database.SqliteError && /record_keys\./.test(e.message))
@@ -669,6 +661,7 @@ export function openSqliteStorage(file: string, options: SqliteOptions = {}): St
     },
 
     async close() {
+      await checkpoints?.stop();
       db.close();
     },
   };
