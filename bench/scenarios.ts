@@ -399,7 +399,8 @@ export async function postgresUnavailable(): Promise<string | null> {
 export async function postgresRun(ctx: BenchContext, workers: number, runTag: string): Promise<Figures> {
   const half = Math.floor(ctx.rows / 2);
   const zips = await Promise.all([ctx.files.tagged(runTag, 0, half), ctx.files.tagged(runTag, half, ctx.rows - half)]);
-  const s = await server(ctx, { args: ['--no-worker'] });
+  const databaseUrl = process.env.BULKWRITE_DATABASE_URL!;
+  const s = await server(ctx, { args: ['--no-worker'], env: { BULKWRITE_DATABASE_URL: databaseUrl } });
   const children = Array.from({ length: workers }, () =>
     spawn(process.execPath, [...ctx.nodeArgs, CLI, 'worker', '--data-dir', s.dataDir], {
       env: { ...process.env, ...SERVER_ENV },

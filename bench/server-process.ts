@@ -50,7 +50,9 @@ function waitForExit(child: ChildProcess, ms: number): Promise<boolean> {
 
 export async function startBenchServer(opts: ServerOptions = {}): Promise<BenchServer> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'bulkwrite-bench-'));
-  const env = { ...process.env, ...SERVER_ENV, ...opts.env };
+  // SQLite unless the scenario names a database: BULKWRITE_DATABASE_URL in the driver's environment is
+  // meant for the PostgreSQL scenarios only.
+  const env = { ...process.env, ...SERVER_ENV, BULKWRITE_DATABASE_URL: '', ...opts.env };
   const child = spawn(
     process.execPath,
     [...(opts.nodeArgs ?? []), CLI, 'serve', '--port', '0', '--data-dir', dataDir, ...(opts.args ?? [])],
