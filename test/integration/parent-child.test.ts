@@ -55,28 +55,26 @@ const SECONDARY = [
   ',666,L3', // mandatory Secondary_Email missing
 ].join('\n');
 
-const leadsResource = (fileId: string) => ({
+/** One resource of a parent/child job: a module, the CSV of the zip it reads, and its mappings. */
+const resourceOf = (fileId: string, module: string, csv: string, fieldMappings: Json[]) => ({
   type: 'data',
-  module: { api_name: 'Leads' },
+  module: { api_name: module },
   file_id: fileId,
-  file_names: ['Leads.csv'],
-  field_mappings: [
+  file_names: [csv],
+  field_mappings: fieldMappings,
+});
+const leadsResource = (fileId: string) =>
+  resourceOf(fileId, 'Leads', 'Leads.csv', [
     { api_name: 'Last_Name', index: 1 },
     { api_name: 'Company', index: 2 },
     { api_name: 'Email', index: 3 },
-  ],
-});
-const secondaryResource = (fileId: string) => ({
-  type: 'data',
-  module: { api_name: 'Secondary' },
-  file_id: fileId,
-  file_names: ['Secondary.csv'],
-  field_mappings: [
+  ]);
+const secondaryResource = (fileId: string) =>
+  resourceOf(fileId, 'Secondary', 'Secondary.csv', [
     { api_name: 'Secondary_Email', index: 0 },
     { api_name: 'Secondary_Phone', index: 1 },
     { api_name: 'Parent_Id', index: 2, parent_column_index: 0 },
-  ],
-});
+  ]);
 
 describe('parent/child jobs (v6+): one zip, a CSV per module, the parent first', () => {
   let t: TestServer;
@@ -238,26 +236,14 @@ describe('parent/child jobs (v6+): one zip, a CSV per module, the parent first',
     const res = await create({
       operation: 'insert',
       resource: [
-        {
-          type: 'data',
-          module: { api_name: 'Leads' },
-          file_id: fileId,
-          file_names: ['Leads.csv'],
-          field_mappings: [
-            { api_name: 'Last_Name', index: 1 },
-            { api_name: 'Company', index: 2 },
-          ],
-        },
-        {
-          type: 'data',
-          module: { api_name: 'LeadsXProducts' },
-          file_id: fileId,
-          file_names: ['LeadsXProducts.csv'],
-          field_mappings: [
-            { api_name: 'Products', find_by: 'id', index: 0 },
-            { api_name: 'Leads', parent_column_index: 0, index: 1 },
-          ],
-        },
+        resourceOf(fileId, 'Leads', 'Leads.csv', [
+          { api_name: 'Last_Name', index: 1 },
+          { api_name: 'Company', index: 2 },
+        ]),
+        resourceOf(fileId, 'LeadsXProducts', 'LeadsXProducts.csv', [
+          { api_name: 'Products', find_by: 'id', index: 0 },
+          { api_name: 'Leads', parent_column_index: 0, index: 1 },
+        ]),
       ],
     });
     assert.equal(res.status, 201, res.text);
@@ -290,28 +276,16 @@ describe('parent/child jobs (v6+): one zip, a CSV per module, the parent first',
     const res = await create({
       operation: 'insert',
       resource: [
-        {
-          type: 'data',
-          module: { api_name: 'Quotes' },
-          file_id: fileId,
-          file_names: ['Quotes.csv'],
-          field_mappings: [
-            { api_name: 'Subject', index: 1 },
-            { api_name: 'Account_Name', index: 2, find_by: 'id' },
-          ],
-        },
-        {
-          type: 'data',
-          module: { api_name: 'Quoted_Items' },
-          file_id: fileId,
-          file_names: ['Quoted_Items.csv'],
-          field_mappings: [
-            { api_name: 'Parent_Id', index: 0, parent_column_index: 0 },
-            { api_name: 'Product_Name', index: 1, find_by: 'id' },
-            { api_name: 'Quantity', index: 2 },
-            { api_name: 'List_Price', index: 3 },
-          ],
-        },
+        resourceOf(fileId, 'Quotes', 'Quotes.csv', [
+          { api_name: 'Subject', index: 1 },
+          { api_name: 'Account_Name', index: 2, find_by: 'id' },
+        ]),
+        resourceOf(fileId, 'Quoted_Items', 'Quoted_Items.csv', [
+          { api_name: 'Parent_Id', index: 0, parent_column_index: 0 },
+          { api_name: 'Product_Name', index: 1, find_by: 'id' },
+          { api_name: 'Quantity', index: 2 },
+          { api_name: 'List_Price', index: 3 },
+        ]),
       ],
     });
     assert.equal(res.status, 201, res.text);
