@@ -7,6 +7,25 @@ import { openTestWorker } from '../helpers/worker.js';
 type Row = Record<string, string>;
 const outcome = (rows: Row[]) => rows.map((r) => [r.STATUS, r.ERRORS]);
 
+/**
+ * Runs a job in two goes on a server without a worker of its own: a first worker stops after its first
+ * chunk (rows 1–2), a second one resumes at row 3. Returns the result rows.
+ */
+async function interruptedThenResumed(quiet: TestServer, jobId: string): Promise<Row[]> {
+  const first = openTestWorker(quiet, {
+    batchSize: 2,
+    onChunk: () => {
+      void first.worker.stop();
+    },
+  });
+  await first.worker.drain();
+  await first.close();
+  const second = openTestWorker(quiet, { batchSize: 2 });
+  await second.worker.drain();
+  await second.close();
+  return (await downloadResult(quiet, await waitForJob(quiet, jobId))).rows;
+}
+
 describe('matching rows to records on update and upsert', () => {
   let t: TestServer;
   // Two rows per batch, so duplicates are found across batch boundaries too.
@@ -106,19 +125,7 @@ describe('matching rows to records on update and upsert', () => {
         ],
       });
       const jobId = (created.body.details as { id: string }).id;
-      // The first worker stops after its first chunk (rows 1–2); a second one resumes at row 3.
-      const first = openTestWorker(quiet, {
-        batchSize: 2,
-        onChunk: () => {
-          void first.worker.stop();
-        },
-      });
-      await first.worker.drain();
-      await first.close();
-      const second = openTestWorker(quiet, { batchSize: 2 });
-      await second.worker.drain();
-      await second.close();
-      const rows = (await downloadResult(quiet, await waitForJob(quiet, jobId))).rows;
+      const rows = await interruptedThenResumed(quiet, jobId);
       assert.deepEqual(outcome(rows), [
         ['UPDATED', ''],
         ['UPDATED', ''],
@@ -147,19 +154,7 @@ describe('matching rows to records on update and upsert', () => {
         resource: [{ type: 'data', module: { api_name: 'Leads' }, file_id: fileId, find_by: 'Email' }],
       });
       const jobId = (created.body.details as { id: string }).id;
-      // The first worker stops after its first chunk (rows 1–2); a second one resumes at row 3.
-      const first = openTestWorker(quiet, {
-        batchSize: 2,
-        onChunk: () => {
-          void first.worker.stop();
-        },
-      });
-      await first.worker.drain();
-      await first.close();
-      const second = openTestWorker(quiet, { batchSize: 2 });
-      await second.worker.drain();
-      await second.close();
-      const rows = (await downloadResult(quiet, await waitForJob(quiet, jobId))).rows;
+      const rows = await interruptedThenResumed(quiet, jobId);
       assert.deepEqual(outcome(rows), [
         ['ADDED', ''],
         ['ADDED', ''],
