@@ -5,7 +5,7 @@ import { csvOf, parentKey, parentLink } from '../domain/parent-child.js';
 import { compileRowPlan, mapRow, type RowPlan } from '../domain/row-plan.js';
 import { detachedString } from '../domain/field-values.js';
 import { formatOffset, offsetMinutes } from '../domain/time.js';
-import type { Job, JobResource, Org, ResourceCounts, RowResult } from '../domain/types.js';
+import type { Job, JobResource, Org, ResourceCounts, RowResult, UploadedFile } from '../domain/types.js';
 import { ChunkConflictError, type Storage } from '../storage/storage.js';
 import { applyBatch, type BatchRow, type UserCache } from './apply-batch.js';
 import { IdAllocator } from './id-allocator.js';
@@ -65,10 +65,16 @@ export async function processBulkWrite(deps: ProcessDeps, job: Job): Promise<voi
 
   const runs: ResourceRun[] = [];
   let rowsBefore = 0;
+  // The resources of a parent/child job usually share one zip: each file is looked up once.
+  const files = new Map<string, UploadedFile>();
   for (const [index, resource] of job.resources.entries()) {
-    const file = await storage.files.get(job.orgId, resource.fileId);
-    if (!file || (await blobs.size(file.blobKey)) === null)
-      throw new JobFailure('INVALID_FILE_ID', 'the uploaded file is no longer available');
+    let file = files.get(resource.fileId);
+    if (!file) {
+      file = await storage.files.get(job.orgId, resource.fileId);
+      if (!file || (await blobs.size(file.blobKey)) === null)
+        throw new JobFailure('INVALID_FILE_ID', 'the uploaded file is no longer available');
+      files.set(resource.fileId, file);
+    }
     const csv = csvOf(file, resource);
     if (!csv) throw new JobFailure('CANNOT_PROCESS', `the uploaded zip holds no CSV named ${resource.csvName}`);
     runs.push({
