@@ -3,7 +3,7 @@ import { V2_1, type ApiVersion } from './api-versions.js';
 import { compileDatePattern } from './date-pattern.js';
 import { mandatoryFields, type FieldDef, type ModuleDef } from './modules.js';
 import { STANDARD_CATALOGUE, type Catalogue } from './org-schema.js';
-import { linksToParent, MAX_CSVS_PER_ZIP } from './parent-child.js';
+import { isParentLink, linksToParent, MAX_CSVS_PER_ZIP } from './parent-child.js';
 import {
   OPERATIONS,
   type CsvEntrySummary,
@@ -321,9 +321,7 @@ function checkParentChild(parsed: Array<{ resource: JobResource; module: ModuleD
       );
     }
     seen.add(csvKey);
-    const links = resource.fieldMappings
-      .map((m, j) => ({ m, j }))
-      .filter(({ m }) => m.parentColumnIndex !== undefined && m.parentColumnIndex !== null);
+    const links = resource.fieldMappings.map((m, j) => ({ m, j })).filter(({ m }) => isParentLink(m));
     if (i === 0) {
       if (links.length > 0) {
         const { m, j } = links[0]!;
@@ -561,7 +559,7 @@ export function validateJobRequest(body: unknown, ctx: JobRequestContext): JobSp
   });
   if (parsed.length > 1) checkParentChild(parsed);
   else {
-    const link = parsed[0]!.resource.fieldMappings.findIndex((m) => m.parentColumnIndex != null);
+    const link = parsed[0]!.resource.fieldMappings.findIndex(isParentLink);
     if (link >= 0) {
       throw invalid(
         'parent_column_index',

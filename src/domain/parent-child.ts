@@ -12,9 +12,14 @@ import type { FieldDef, ModuleDef } from './modules.js';
 /** CSVs one zip may hold: one parent and its children. */
 export const MAX_CSVS_PER_ZIP = 10;
 
-/** The mapping of a child resource that carries `parent_column_index`. */
-export function parentLink(resource: JobResource): FieldMapping | undefined {
-  return resource.fieldMappings.find((m) => m.parentColumnIndex !== undefined && m.parentColumnIndex !== null);
+/** True for the mapping that links a child resource's rows to the parent's (it has `parent_column_index`). */
+export function isParentLink(m: FieldMapping): m is FieldMapping & { parentColumnIndex: number } {
+  return m.parentColumnIndex !== undefined && m.parentColumnIndex !== null;
+}
+
+/** The parent CSV column a child resource links through; null for a parent or a one-resource job. */
+export function parentColumnOf(resource: JobResource): number | null {
+  return resource.fieldMappings.find(isParentLink)?.parentColumnIndex ?? null;
 }
 
 /** True when `field` of `child` can point at a record of `parent`: the key of a parent/child link. */

@@ -1,7 +1,7 @@
 import { compileDatePattern } from './date-pattern.js';
 import { normaliseValue, uniqueKey, type ValueContext } from './field-values.js';
 import type { FieldDef, ModuleDef } from './modules.js';
-import { parentKey } from './parent-child.js';
+import { isParentLink, parentKey } from './parent-child.js';
 import { STANDARD_CATALOGUE, type Catalogue } from './org-schema.js';
 import type { JobResource, JobSpec, Operation, RecordData, RecordValue } from './types.js';
 
@@ -76,7 +76,7 @@ export function compileRowPlan(
       ctx: { dateParser: m.format ? compileDatePattern(m.format) : null, offset },
       findBy: m.findBy,
       targetModule: field.lookupModule ? (findModule({ apiName: field.lookupModule }) ?? null) : null,
-      parentIds: m.parentColumnIndex != null ? parentIds : null,
+      parentIds: isParentLink(m) ? parentIds : null,
     };
   });
   const multi = columns.find((c) => c.field.lookupModules !== undefined) ?? null;

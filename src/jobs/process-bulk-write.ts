@@ -1,7 +1,7 @@
 import type { Blobs } from '../blobs/blobs.js';
 import { CsvFileError, readZipCsvRows } from '../csv/read-csv.js';
 import { catalogueFor } from '../domain/org-schema.js';
-import { csvOf, parentKey, parentLink } from '../domain/parent-child.js';
+import { csvOf, parentColumnOf, parentKey } from '../domain/parent-child.js';
 import { compileRowPlan, mapRow, type RowPlan } from '../domain/row-plan.js';
 import { detachedString } from '../domain/field-values.js';
 import { formatOffset, offsetMinutes } from '../domain/time.js';
@@ -95,8 +95,8 @@ export async function processBulkWrite(deps: ProcessDeps, job: Job): Promise<voi
   // The parent CSV columns the children link through.
   const parentKeys: ParentKeys = new Map();
   for (const run of runs.slice(1)) {
-    const link = parentLink(run.resource);
-    if (link?.parentColumnIndex != null) parentKeys.set(link.parentColumnIndex, new Map());
+    const column = parentColumnOf(run.resource);
+    if (column !== null) parentKeys.set(column, new Map());
   }
 
   // A job that starts from its first row writes its result zip as it goes; one that resumed after an
@@ -108,8 +108,8 @@ export async function processBulkWrite(deps: ProcessDeps, job: Job): Promise<voi
       if (run.index > 0) await writer?.nextCsv();
       let plan: RowPlan;
       try {
-        const link = parentLink(run.resource);
-        const ids = run.index > 0 && link?.parentColumnIndex != null ? parentKeys.get(link.parentColumnIndex)! : null;
+        const column = run.index > 0 ? parentColumnOf(run.resource) : null;
+        const ids = column !== null ? parentKeys.get(column)! : null;
         plan = compileRowPlan(job, run.resource, offset, catalogue, ids);
       } catch (e) {
         // The org's schema changed after the job was created and no longer has its module or a mapped field.
