@@ -81,6 +81,16 @@ describe('the official @zohocrm/typescript-sdk-8.0, unmodified, against a real b
   let jobId: string;
   let details: BulkWrite.BulkWriteResponse;
 
+  /** uploadFile as Zoho's samples call it: the zip as a StreamWrapper, with the feature and org headers. */
+  const upload = async (zipPath: string) => {
+    const body = new BulkWrite.FileBodyWrapper();
+    body.setFile(new StreamWrapper(undefined, undefined, zipPath));
+    const headers = new HeaderMap();
+    await headers.add(BulkWrite.UploadFileHeader.FEATURE, 'bulk-write');
+    await headers.add(BulkWrite.UploadFileHeader.X_CRM_ORG, t.creds.org_id);
+    return ops.uploadFile(body, headers);
+  };
+
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'bulkwrite-ts8-sdk-'));
     writeFileSync(join(dir, 'schema.json'), JSON.stringify(SCHEMA));
@@ -113,13 +123,7 @@ describe('the official @zohocrm/typescript-sdk-8.0, unmodified, against a real b
   it('uploads a zip to /crm/v8/upload and reads FILE_UPLOAD_SUCCESS with a numeric file id', async () => {
     const zipPath = join(dir, 'v8_leads.zip');
     writeFileSync(zipPath, await makeZip({ [CSV_NAME]: CSV }));
-    const body = new BulkWrite.FileBodyWrapper();
-    body.setFile(new StreamWrapper(undefined, undefined, zipPath));
-    const headers = new HeaderMap();
-    await headers.add(BulkWrite.UploadFileHeader.FEATURE, 'bulk-write');
-    await headers.add(BulkWrite.UploadFileHeader.X_CRM_ORG, t.creds.org_id);
-
-    const response = await ops.uploadFile(body, headers);
+    const response = await upload(zipPath);
     assert.equal(response.getStatusCode(), 200);
     const answer: unknown = response.getObject();
     assert.ok(answer instanceof BulkWrite.SuccessResponse, `expected SuccessResponse, got ${String(answer)}`);
@@ -245,12 +249,7 @@ describe('the official @zohocrm/typescript-sdk-8.0, unmodified, against a real b
         'Secondary.csv': 'Secondary_Email,Lead\ns1.v8@example.com,P1\ns2.v8@example.com,P2\ns3.v8@example.com,P9\n',
       }),
     );
-    const body = new BulkWrite.FileBodyWrapper();
-    body.setFile(new StreamWrapper(undefined, undefined, zipPath));
-    const headers = new HeaderMap();
-    await headers.add(BulkWrite.UploadFileHeader.FEATURE, 'bulk-write');
-    await headers.add(BulkWrite.UploadFileHeader.X_CRM_ORG, t.creds.org_id);
-    const uploaded: unknown = (await ops.uploadFile(body, headers)).getObject();
+    const uploaded: unknown = (await upload(zipPath)).getObject();
     assert.ok(uploaded instanceof BulkWrite.SuccessResponse);
     const zipId = String(uploaded.getDetails().get('file_id'));
 
