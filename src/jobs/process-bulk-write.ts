@@ -235,8 +235,10 @@ async function runResource(
         outcome.results,
         batch.map((r) => keysOf(r.cells)),
       );
-    if (state.writer)
-      for (let i = 0; i < batch.length; i++) await state.writer.row(batch[i]!.cells, outcome.results[i]!);
+    if (state.writer) {
+      for (let i = 0; i < batch.length; i++) state.writer.row(batch[i]!.cells, outcome.results[i]!);
+      await state.writer.settle();
+    }
     state.checkpoint = batch[batch.length - 1]!.rowNo;
     await deps.onChunk?.(job, state.checkpoint);
   };
@@ -244,37 +246,39 @@ async function runResource(
   let header = true;
   let rowNo = run.input.rowsBefore;
   let batch: BatchRow[] = [];
-  for await (const cells of readZipCsvRows(
+  for await (const rows of readZipCsvRows(
     run.input.zipPath,
     job.characterEncoding,
     run.input.delimiter,
     run.input.csvName,
   )) {
-    if (header) {
-      header = false;
-      state.writer?.header(cells);
-      continue;
-    }
-    rowNo++;
-    if (rowNo > last && !isLast) {
-      throw new JobFailure('CANNOT_PROCESS', `the CSV holds more rows than the ${run.rows} counted at upload`);
-    }
-    if (rowNo <= state.checkpoint) {
-      replayTo = rowNo;
-      if (readBack) {
-        const key = matched !== null && plan.findBy === 'id' ? mapRow(plan, rowNo, cells).matchKey : null;
-        replayed.set(rowNo, {
-          matchKey: key === null ? null : detachedString(key),
-          keys: needKeys ? keysOf(cells) : null,
-        });
+    for (const cells of rows) {
+      if (header) {
+        header = false;
+        state.writer?.header(cells);
+        continue;
       }
-      if (rowNo === state.checkpoint) await replay();
-      continue;
-    }
-    batch.push({ rowNo, cells });
-    if (batch.length >= deps.batchSize) {
-      await commit(batch);
-      batch = [];
+      rowNo++;
+      if (rowNo > last && !isLast) {
+        throw new JobFailure('CANNOT_PROCESS', `the CSV holds more rows than the ${run.rows} counted at upload`);
+      }
+      if (rowNo <= state.checkpoint) {
+        replayTo = rowNo;
+        if (readBack) {
+          const key = matched !== null && plan.findBy === 'id' ? mapRow(plan, rowNo, cells).matchKey : null;
+          replayed.set(rowNo, {
+            matchKey: key === null ? null : detachedString(key),
+            keys: needKeys ? keysOf(cells) : null,
+          });
+        }
+        if (rowNo === state.checkpoint) await replay();
+        continue;
+      }
+      batch.push({ rowNo, cells });
+      if (batch.length >= deps.batchSize) {
+        await commit(batch);
+        batch = [];
+      }
     }
   }
   await replay();
