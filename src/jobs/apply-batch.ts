@@ -7,11 +7,12 @@ import {
   type PlanColumn,
   type RowPlan,
 } from '../domain/row-plan.js';
-import { detachedString, uniqueKey } from '../domain/field-values.js';
+import { uniqueKey } from '../domain/field-values.js';
 import type { ModuleDef } from '../domain/modules.js';
 import type { Org, RecordData, RowResult } from '../domain/types.js';
 import type { ChunkCommit, InsertRecord, Storage, UpdateRecord } from '../storage/storage.js';
 import type { IdAllocator } from './id-allocator.js';
+import type { IdSet } from './id-set.js';
 
 const NO_KEYS: Array<[string, string]> = [];
 
@@ -109,7 +110,7 @@ export async function applyBatch(
    * are the id cells; for a unique field, the ids of the records the rows wrote: a value always leads
    * to the record holding it, and ids are far smaller to keep for a million rows than the values.
    */
-  matched: Set<string> | null = null,
+  matched: IdSet | null = null,
 ): Promise<BatchOutcome> {
   const moduleName = plan.module.apiName;
   // Subform rows have no owner of their own.
@@ -251,8 +252,7 @@ export async function applyBatch(
       updated++;
       results.push({ rowNo: row.rowNo, status: 'UPDATED', recordId, errors: null });
     }
-    if (matched !== null && row.matchKey !== null)
-      matched.add(plan.findBy === 'id' ? detachedString(row.matchKey) : recordId);
+    if (matched !== null && row.matchKey !== null) matched.add(plan.findBy === 'id' ? row.matchKey : recordId);
     // Move unique-key ownership to this record, freeing the key it held before.
     for (const col of plan.uniqueColumns) {
       const field = col.field.apiName;

@@ -8,6 +8,7 @@ import { formatOffset, offsetMinutes } from '../domain/time.js';
 import type { Job, JobResource, Org, ResourceCounts, RowResult, UploadedFile } from '../domain/types.js';
 import { ChunkConflictError, type Storage } from '../storage/storage.js';
 import { applyBatch, type BatchRow, type UserCache } from './apply-batch.js';
+import { IdSet } from './id-set.js';
 import { IdAllocator } from './id-allocator.js';
 import { rebuildResultFile, ResultZipWriter, type ResourceInput } from './result-file.js';
 
@@ -171,7 +172,7 @@ async function runResource(
   const isLast = run.index === job.resources.length - 1;
 
   // Update/upsert: what the rows applied so far matched (first row wins; see applyBatch).
-  const matched = plan.operation !== 'insert' && plan.findBy !== null ? new Set<string>() : null;
+  const matched = plan.operation !== 'insert' && plan.findBy !== null ? new IdSet() : null;
   // After a resume, rows before the checkpoint are read again only for what the stored outcomes lack:
   // their id cells (find_by id) and, in a parent, their keys.
   const readBack = (matched !== null && plan.findBy === 'id') || needKeys;
@@ -296,7 +297,7 @@ async function rememberApplied(
   from: number,
   to: number,
   replayed: ReadonlyMap<number, Replayed>,
-  matched: Set<string> | null,
+  matched: IdSet | null,
   remember: (results: readonly RowResult[], keys: ReadonlyArray<Array<[number, string]> | null>) => void,
 ): Promise<void> {
   const PAGE = 5000;
@@ -306,9 +307,7 @@ async function rememberApplied(
     if (matched !== null) {
       for (const r of results) {
         if (r.status === 'SKIPPED') continue;
-        const cell = replayed.get(r.rowNo)?.matchKey;
-        // Detached: a stored outcome's id is a slice of its whole chunk's text.
-        const key = cell ?? (r.recordId === null ? null : detachedString(r.recordId));
+        const key = replayed.get(r.rowNo)?.matchKey ?? r.recordId;
         if (key !== null) matched.add(key);
       }
     }
