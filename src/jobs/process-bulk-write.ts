@@ -188,15 +188,17 @@ async function runResource(
       }
     });
   };
+  // Rows before the checkpoint are remembered a batch at a time, so memory stays bounded by the batch.
   const replayed = new Map<number, Replayed>();
+  let replayFrom = run.input.rowsBefore + 1;
   let replayTo = 0;
   const replay = async () => {
-    if (replayTo === 0) return;
+    if (replayTo < replayFrom) return;
     if (matched !== null || needKeys) {
-      await rememberApplied(storage, job.id, run.input.rowsBefore + 1, replayTo, replayed, matched, remember);
+      await rememberApplied(storage, job.id, replayFrom, replayTo, replayed, matched, remember);
     }
     replayed.clear();
-    replayTo = 0;
+    replayFrom = replayTo + 1;
   };
 
   const commit = async (batch: BatchRow[]) => {
@@ -267,12 +269,9 @@ async function runResource(
         replayTo = rowNo;
         if (readBack) {
           const key = matched !== null && plan.findBy === 'id' ? mapRow(plan, rowNo, cells).matchKey : null;
-          replayed.set(rowNo, {
-            matchKey: key === null ? null : detachedString(key),
-            keys: needKeys ? keysOf(cells) : null,
-          });
+          replayed.set(rowNo, { matchKey: key, keys: needKeys ? keysOf(cells) : null });
         }
-        if (rowNo === state.checkpoint) await replay();
+        if (rowNo === state.checkpoint || rowNo - replayFrom + 1 >= deps.batchSize) await replay();
         continue;
       }
       batch.push({ rowNo, cells });

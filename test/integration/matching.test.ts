@@ -9,7 +9,8 @@ const outcome = (rows: Row[]) => rows.map((r) => [r.STATUS, r.ERRORS]);
 
 /**
  * Runs a job in two goes on a server without a worker of its own: a first worker stops after its first
- * chunk (rows 1–2), a second one resumes at row 3. Returns the result rows.
+ * chunk (rows 1–2), a second one resumes at row 3. The second one works in batches of one row, so it
+ * remembers the rows before the checkpoint in several steps. Returns the result rows.
  */
 async function interruptedThenResumed(quiet: TestServer, jobId: string): Promise<Row[]> {
   const first = openTestWorker(quiet, {
@@ -20,7 +21,7 @@ async function interruptedThenResumed(quiet: TestServer, jobId: string): Promise
   });
   await first.worker.drain();
   await first.close();
-  const second = openTestWorker(quiet, { batchSize: 2 });
+  const second = openTestWorker(quiet, { batchSize: 1 });
   await second.worker.drain();
   await second.close();
   return (await downloadResult(quiet, await waitForJob(quiet, jobId))).rows;
