@@ -87,7 +87,9 @@ export async function resultCommand(argv: string[], ctx: CommandContext): Promis
     out.stdout.write(result.csv);
     return exitCodeFor(job, result);
   }
-  const result = await client.downloadResultRows(job);
+  // A parent/child job's result has a CSV per resource; the first is the parent's.
+  const files = await client.downloadResultFiles(job);
+  const result = files[0]!;
   if (outFile) await saveResult(client, job, result, outFile);
   if (values.json === true) {
     out.line(
@@ -111,8 +113,7 @@ export async function resultCommand(argv: string[], ctx: CommandContext): Promis
     return exitCodeFor(job, result);
   }
   printSummary(out, job);
-  // A parent/child job's result has a CSV per resource: the rows each one did not write.
-  const files = job.resource.length > 1 ? await client.downloadResultFiles(job) : [result];
+  // The rows each resource's CSV did not write.
   for (const file of files) {
     if (files.length > 1 && notWritten(file.rows).length > 0) {
       out.line();
