@@ -112,13 +112,7 @@ const NO_LOOKUPS: LookupRef[] = [];
 /** Maps one CSV row to field values, validating each; errors are collected, never thrown. */
 export function mapRow(plan: RowPlan, rowNo: number, cells: readonly string[]): MappedRow {
   const values: RecordData = {};
-  let errors = NO_ERRORS;
-  let lookups = NO_LOOKUPS;
-  const addError = (code: string, field: string) => {
-    if (errors === NO_ERRORS) errors = new Map();
-    addErrorTo(errors, code, field);
-  };
-  let matchKey: string | null = null;
+  const row: MappedRow = { rowNo, values, errors: NO_ERRORS, matchKey: null, lookups: NO_LOOKUPS };
   const inserting = plan.operation === 'insert';
 
   for (const col of plan.columns) {
@@ -132,12 +126,12 @@ export function mapRow(plan: RowPlan, rowNo: number, cells: readonly string[]): 
 
     if (col === plan.findByColumn) {
       if (empty) {
-        if (!inserting) addError('MANDATORY_NOT_FOUND', name);
+        if (!inserting) addRowError(row, 'MANDATORY_NOT_FOUND', name);
         continue;
       }
       if (col.field.type === 'id') {
-        if (!/^\d{1,19}$/.test(raw.trim())) addError('INVALID_DATA', name);
-        else matchKey = raw.trim();
+        if (!/^\d{1,19}$/.test(raw.trim())) addRowError(row, 'INVALID_DATA', name);
+        else row.matchKey = raw.trim();
         continue;
       }
     }
@@ -145,7 +139,7 @@ export function mapRow(plan: RowPlan, rowNo: number, cells: readonly string[]): 
     if (empty) {
       if (col.field.mandatory && (inserting || !plan.ignoreEmpty)) {
         // On update a mandatory field may be left alone (ignore_empty) but never cleared.
-        addError('MANDATORY_NOT_FOUND', name);
+        addRowError(row, 'MANDATORY_NOT_FOUND', name);
       } else if (!plan.ignoreEmpty) {
         values[name] = null;
       }
@@ -155,7 +149,7 @@ export function mapRow(plan: RowPlan, rowNo: number, cells: readonly string[]): 
     if (col.parentIds !== null) {
       // No parent row with this key became a record (none has it, or it was skipped).
       const id = col.parentIds.get(parentKey(raw));
-      if (id === undefined) addError('RESOURCE_NOT_FOUND', name);
+      if (id === undefined) addRowError(row, 'RESOURCE_NOT_FOUND', name);
       else values[name] = id;
       continue;
     }
@@ -164,18 +158,17 @@ export function mapRow(plan: RowPlan, rowNo: number, cells: readonly string[]): 
     const byOtherField = col.field.type === 'lookup' && col.findBy !== null && col.findBy !== 'id';
     const result = byOtherField ? { ok: true as const, value: raw.trim() } : normaliseValue(col.field, raw, col.ctx);
     if (!result.ok) {
-      addError('INVALID_DATA', name);
+      addRowError(row, 'INVALID_DATA', name);
       continue;
     }
     if (col.field.type === 'lookup' || col.field.type === 'ownerlookup') {
-      if (lookups === NO_LOOKUPS) lookups = [];
-      lookups.push({ column: col, value: String(result.value), target: col.targetModule });
+      if (row.lookups === NO_LOOKUPS) row.lookups = [];
+      row.lookups.push({ column: col, value: String(result.value), target: col.targetModule });
     }
     values[name] = result.value;
-    if (col === plan.findByColumn) matchKey = uniqueKey(result.value);
+    if (col === plan.findByColumn) row.matchKey = uniqueKey(result.value);
   }
 
-  const row: MappedRow = { rowNo, values, errors, matchKey, lookups };
   if (plan.multiModuleColumn !== null) resolveSeModule(plan, row);
   // A mandatory field that is not mapped at all (allowed on update) is never touched, so it cannot be missing.
   return row;
