@@ -978,6 +978,20 @@ export function defineStorageConformance(name: string, open: () => Promise<Store
         assert.deepEqual(await storage.jobs.results(job.id, 7, 100), []);
         assert.deepEqual(await storage.jobs.results('no-job', 1, 100), []);
       });
+
+      test('keeps errors with backslashes, tabs and line breaks as they were', async () => {
+        const job = await claimedJob();
+        const errors = ['INVALID_DATA-a\\tb', 'INVALID_DATA-a\tb', 'INVALID_DATA-a\nb\r\nc', '\\\\'];
+        const results: RowResult[] = errors.map((e, i) => ({
+          rowNo: i + 1,
+          status: 'SKIPPED',
+          recordId: null,
+          errors: e,
+        }));
+        await storage.jobs.commitChunk(makeChunk(job, 'worker-a', errors.length, { results }));
+        assert.deepEqual(await storage.jobs.results(job.id, 1, 10), results);
+        assert.deepEqual(await storage.jobs.results(job.id, 3, 10), results.slice(2));
+      });
     });
 
     describe('org schemas', () => {

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { escapeText } from '../packed-results.js';
 
 /** Buffers of finished COPYs, kept for the next chunk: a fresh multi-megabyte buffer costs page faults. */
 const spare: Buffer[] = [];
@@ -36,13 +37,8 @@ export class CopyRows {
   }
 }
 
-const NEEDS_ESCAPE = /[\\\t\n\r]/;
-const ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
-
 /** A value as a field of COPY's text format: backslash, tab, newline and carriage return escaped. */
-export function copyText(value: string): string {
-  return NEEDS_ESCAPE.test(value) ? value.replace(/[\\\t\n\r]/g, (c) => ESCAPES[c]!) : value;
-}
+export const copyText = escapeText;
 
 /**
  * JSON text as a COPY field. JSON.stringify escapes every control character itself, so only its

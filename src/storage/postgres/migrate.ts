@@ -1,4 +1,4 @@
-import { migrationMismatch } from '../sqlite/migrate.js';
+import { migrationMismatch } from '../migration-mismatch.js';
 import type pg from 'pg';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';

@@ -23,6 +23,7 @@ import {
 } from '../storage.js';
 import { copyFrom, copyJson, CopyRows, copyText } from './copy-in.js';
 import { migrate } from './migrate.js';
+import { packResults, unpackResults } from '../packed-results.js';
 
 type Row = Record<string, unknown>;
 
@@ -286,44 +287,6 @@ function textArray(values: Iterable<string>): string {
   return `${out}}`;
 }
 
-const STATUS_CODE = { ADDED: 'A', UPDATED: 'U', SKIPPED: 'S' } as const;
-const STATUS_NAME: Record<string, RowResult['status']> = { A: 'ADDED', U: 'UPDATED', S: 'SKIPPED' };
-
-/** One chunk's outcomes as text: a "status\trecord_id\terrors" line per row, rows in order (see 005_packed_results.sql). */
-function packResults(results: RowResult[]): string {
-  let out = '';
-  for (let i = 0; i < results.length; i++) {
-    const r = results[i]!;
-    out += `${i > 0 ? '\n' : ''}${STATUS_CODE[r.status]}\t${r.recordId ?? ''}\t${r.errors === null ? '' : copyText(r.errors)}`;
-  }
-  return out;
-}
-
-const UNESCAPES: Record<string, string> = { '\\\\': '\\', '\\t': '\t', '\\n': '\n', '\\r': '\r' };
-const unescapeText = (s: string) => (s.includes('\\') ? s.replace(/\\[\\tnr]/g, (e) => UNESCAPES[e]!) : s);
-
-/** The outcomes of rows `fromRow`… of one packed chunk, appended to `out` until it holds `limit`. */
-function unpackResults(firstRow: number, data: string, fromRow: number, limit: number, out: RowResult[]): void {
-  let row = firstRow;
-  let at = 0;
-  while (at <= data.length && out.length < limit) {
-    let end = data.indexOf('\n', at);
-    if (end < 0) end = data.length;
-    if (row >= fromRow) {
-      const a = data.indexOf('\t', at);
-      const b = data.indexOf('\t', a + 1);
-      out.push({
-        rowNo: row,
-        status: STATUS_NAME[data.slice(at, a)]!,
-        recordId: b > a + 1 ? data.slice(a + 1, b) : null,
-        errors: end > b + 1 ? unescapeText(data.slice(b + 1, end)) : null,
-      });
-    }
-    row++;
-    at = end + 1;
-  }
-}
-
 /**
  * Adds bulkwrite's session settings to the URL's own `options` (pg lets the URL's options replace any
  * given beside it, so they have to travel in the URL).
@@ -444,14 +407,8 @@ export async function openPostgresStorage(url: string): Promise<Storage> {
       await run(client, 'recordsUpdate', [c.orgId, c.module, c.now, recordSet(c.updates)]);
     }
     if (c.results.length > 0) {
-      const results = c.results.every((r, i) => i === 0 || r.rowNo > c.results[i - 1]!.rowNo)
-        ? c.results
-        : [...c.results].sort((a, b) => a.rowNo - b.rowNo);
-      const first = results[0]!.rowNo;
-      const last = results[results.length - 1]!.rowNo;
-      if (last - first + 1 !== results.length)
-        throw new Error(`job ${c.jobId}: a chunk's results must be consecutive rows`);
-      await run(client, 'resultsInsert', [c.jobId, first, last, packResults(results)]);
+      const packed = packResults(c.jobId, c.results);
+      await run(client, 'resultsInsert', [c.jobId, packed.firstRow, packed.lastRow, packed.data]);
     }
   }
 

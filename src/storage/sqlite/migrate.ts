@@ -1,19 +1,9 @@
 import type Database from 'better-sqlite3';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { migrationMismatch } from '../migration-mismatch.js';
 
 const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations/', import.meta.url));
-
-/**
- * The database was migrated by another build, whose migration of this number was a different one: going
- * on would skip this build's migration and leave the schema half right.
- */
-export function migrationMismatch(version: number, applied: string, file: string): Error {
-  return new Error(
-    `the database has migration ${version} as ${applied}, but this build's migration ${version} is ${file}: ` +
-      'it was made by another build of bulkwrite; use a database made by this one',
-  );
-}
 
 /** Applies the numbered migrations not yet applied, each in its own immediate transaction (safe when processes start together). */
 export function migrate(db: Database.Database): void {

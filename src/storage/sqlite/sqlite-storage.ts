@@ -24,6 +24,7 @@ import {
   type StoredOrgSchema,
 } from '../storage.js';
 import { deepFreeze } from '../deep-freeze.js';
+import { packResults, unpackResults } from '../packed-results.js';
 import { BackgroundCheckpoints, type BackgroundCheckpointOptions } from './background-checkpoints.js';
 import { migrate } from './migrate.js';
 
@@ -37,23 +38,10 @@ const toSchema = (r: Row): StoredOrgSchema => ({
 });
 const MAX_PARAMS = 500;
 const RECORD_COLUMNS = 'CAST(id AS TEXT) AS id, org_id, module, data, created_at, modified_at';
-const STATUS_CODE = { ADDED: 'A', UPDATED: 'U', SKIPPED: 'S' } as const;
-const STATUS_NAME: Record<string, RowResult['status']> = { A: 'ADDED', U: 'UPDATED', S: 'SKIPPED' };
 
 /** Record ids are decimal strings at the interface and 64-bit integers in the table. */
 const rowid = (id: string): bigint => BigInt(id);
 const isRowid = (id: string): boolean => /^\d{1,19}$/.test(id) && BigInt(id) < 2n ** 63n;
-
-/** One committed chunk's outcomes as text: a "status\trecord_id\terrors" line per row, rows in order. */
-function packResults(results: RowResult[]): string {
-  let out = '';
-  for (let i = 0; i < results.length; i++) {
-    const r = results[i]!;
-    if (i > 0) out += '\n';
-    out += `${STATUS_CODE[r.status]}\t${r.recordId ?? ''}\t${r.errors ?? ''}`;
-  }
-  return out;
-}
 
 function chunks<T>(items: T[], size: number): T[][] {
   const out: T[][] = [];
@@ -382,14 +370,8 @@ export function openSqliteStorage(file: string, options: SqliteOptions = {}): St
       stmt.recordUpdate.run(JSON.stringify(rec.data), c.now, rowid(rec.id), c.orgId, c.module);
     }
     if (c.results.length > 0) {
-      const results = c.results.every((r, i) => i === 0 || r.rowNo > c.results[i - 1]!.rowNo)
-        ? c.results
-        : [...c.results].sort((a, b) => a.rowNo - b.rowNo);
-      const first = results[0]!.rowNo;
-      const last = results[results.length - 1]!.rowNo;
-      if (last - first + 1 !== results.length)
-        throw new Error(`job ${c.jobId}: a chunk's results must be consecutive rows`);
-      stmt.resultInsert.run(c.jobId, first, last, packResults(results));
+      const packed = packResults(c.jobId, c.results);
+      stmt.resultInsert.run(c.jobId, packed.firstRow, packed.lastRow, packed.data);
     }
   });
 
@@ -600,19 +582,7 @@ export function openSqliteStorage(file: string, options: SqliteOptions = {}): St
       async results(jobId, fromRow, limit) {
         const out: RowResult[] = [];
         for (const chunk of stmt.results.iterate(jobId, fromRow) as IterableIterator<Row>) {
-          const first = Number(chunk.first_row);
-          const lines = String(chunk.data).split('\n');
-          for (let i = Math.max(0, fromRow - first); i < lines.length && out.length < limit; i++) {
-            const line = lines[i]!;
-            const a = line.indexOf('\t');
-            const b = line.indexOf('\t', a + 1);
-            out.push({
-              rowNo: first + i,
-              status: STATUS_NAME[line.slice(0, a)]!,
-              recordId: b > a + 1 ? line.slice(a + 1, b) : null,
-              errors: line.length > b + 1 ? line.slice(b + 1) : null,
-            });
-          }
+          unpackResults(Number(chunk.first_row), String(chunk.data), fromRow, limit, out);
           if (out.length >= limit) break;
         }
         return out;
