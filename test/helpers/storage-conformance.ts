@@ -975,6 +975,10 @@ export function defineStorageConformance(name: string, open: () => Promise<Store
         );
         assert.deepEqual(await storage.jobs.results(job.id, 1, 4), [row(1), row(2), row(3), row(4)]);
         assert.deepEqual(await storage.jobs.results(job.id, 4, 100), [row(4), row(5), row(6)]);
+        // Pages that start inside a chunk, end inside one, or stay inside one.
+        assert.deepEqual(await storage.jobs.results(job.id, 2, 3), [row(2), row(3), row(4)]);
+        assert.deepEqual(await storage.jobs.results(job.id, 2, 2), [row(2), row(3)]);
+        assert.deepEqual(await storage.jobs.results(job.id, 5, 1), [row(5)]);
         assert.deepEqual(await storage.jobs.results(job.id, 7, 100), []);
         assert.deepEqual(await storage.jobs.results('no-job', 1, 100), []);
       });

@@ -106,9 +106,10 @@ const SQL = {
   jobFail: `UPDATE jobs SET status = 'FAILED', failure_code = $1, failure_message = $2, finished_at = $3,
                             lease_owner = NULL, lease_expires_at = NULL
             WHERE id = $4 AND lease_owner = $5 AND status = 'INPROGRESS'`,
-  // Every chunk holds at least one row, so `limit` chunks always cover `limit` rows.
+  // Only the chunks that hold rows $2 … $2 + $3 - 1 (a chunk's rows are consecutive); every chunk holds at
+  // least one row, so `limit` chunks always cover them.
   results: `SELECT first_row, data FROM job_result_chunks
-            WHERE job_id = $1 AND last_row >= $2 ORDER BY first_row LIMIT $3`,
+            WHERE job_id = $1 AND last_row >= $2 AND first_row < $2 + $3 ORDER BY first_row LIMIT $3`,
   // The statements that match a chunk's keys or ids against stored rows probe the primary key once per
   // value (a LATERAL subquery with LIMIT 1 cannot be turned into a join), whatever the statistics say.
   // Written as plain joins or `= ANY(…)`, they were planned on `org_id = $1 AND module = $2` alone:
