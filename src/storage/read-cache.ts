@@ -1,4 +1,5 @@
 import type { Job, Org } from '../domain/types.js';
+import { setBounded } from './bounded-map.js';
 import { deepFreeze } from './deep-freeze.js';
 import type { AccessToken, Storage } from './storage.js';
 
@@ -18,12 +19,6 @@ interface Entry<V> {
   value: V;
   /** clock() after which the entry is read again from the store. */
   until: number;
-}
-
-function put<V>(map: Map<string, Entry<V>>, max: number, key: string, entry: Entry<V>): void {
-  map.delete(key);
-  if (map.size >= max) map.delete(map.keys().next().value!);
-  map.set(key, entry);
 }
 
 /**
@@ -82,7 +77,7 @@ export function withReadCache(storage: Storage, options: ReadCacheOptions): Stor
         if (org) {
           // Shared by every request of the org from now on: nobody may change it in place.
           Object.freeze(org.user);
-          put(orgs, MAX_ORGS, orgId, { value: Object.freeze(org), until: started + ttlMs });
+          setBounded(orgs, MAX_ORGS, orgId, { value: Object.freeze(org), until: started + ttlMs });
         } else orgs.delete(orgId);
         return org;
       },
@@ -94,8 +89,7 @@ export function withReadCache(storage: Storage, options: ReadCacheOptions): Stor
         if (finished !== undefined && finished.orgId === orgId) return finished;
         const job = await storage.jobs.get(orgId, jobId);
         if (job && (job.status === 'COMPLETED' || job.status === 'FAILED')) {
-          if (finishedJobs.size >= MAX_FINISHED_JOBS) finishedJobs.delete(finishedJobs.keys().next().value!);
-          finishedJobs.set(jobId, deepFreeze(job));
+          setBounded(finishedJobs, MAX_FINISHED_JOBS, jobId, deepFreeze(job));
         }
         return job;
       },
@@ -111,7 +105,7 @@ export function withReadCache(storage: Storage, options: ReadCacheOptions): Stor
         const token = await storage.oauth.getAccessToken(tokenHash, now);
         if (token && generation === tokenGeneration) {
           Object.freeze(token.scopes);
-          put(tokens, MAX_TOKENS, tokenHash, { value: Object.freeze(token), until: started + ttlMs });
+          setBounded(tokens, MAX_TOKENS, tokenHash, { value: Object.freeze(token), until: started + ttlMs });
         } else if (!token) tokens.delete(tokenHash);
         return token;
       },

@@ -23,6 +23,7 @@ import {
   type Storage,
   type StoredOrgSchema,
 } from '../storage.js';
+import { setBounded } from '../bounded-map.js';
 import { deepFreeze } from '../deep-freeze.js';
 import { packResults, unpackResults } from '../packed-results.js';
 import { BackgroundCheckpoints, type BackgroundCheckpointOptions } from './background-checkpoints.js';
@@ -299,10 +300,7 @@ export function openSqliteStorage(file: string, options: SqliteOptions = {}): St
   // the changing columns are read from the row every time, so status and counts are never stale. The
   // row is still read with the org in the WHERE clause: a head is only ever paired with its own row.
   const jobHeads = new Map<string, JobHead>();
-  const rememberHead = (head: JobHead) => {
-    if (jobHeads.size >= MAX_JOB_HEADS) jobHeads.delete(jobHeads.keys().next().value!);
-    jobHeads.set(head.id, head);
-  };
+  const rememberHead = (head: JobHead) => setBounded(jobHeads, MAX_JOB_HEADS, head.id, head);
 
   const toUser = (r: Row): User => ({ id: String(r.id), name: String(r.name), email: String(r.email) });
   const toOrg = (r: Row): Org => {
