@@ -72,4 +72,24 @@ describe('BackgroundCheckpoints', () => {
       done();
     }
   });
+
+  it('hands checkpoints back to the writer when its thread cannot open the database', async () => {
+    const { db, file, done } = openDb();
+    // The thread is given a path it cannot open, so it fails at start.
+    const checkpoints = new BackgroundCheckpoints(db, join(file, 'missing', 'test.db'), { intervalMs: 5 });
+    try {
+      const autocheckpoint = () => db.pragma('wal_autocheckpoint', { simple: true }) as number;
+      assert.equal(autocheckpoint(), 0);
+      const until = Date.now() + 5000;
+      while (autocheckpoint() === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+      assert.equal(autocheckpoint(), 1000);
+      let peak = 0;
+      write(db, 40, () => (peak = Math.max(peak, size(`${file}-wal`))));
+      assert.ok(peak < 6 << 20, `WAL peaked at ${peak} bytes for 10 MiB written`);
+    } finally {
+      await checkpoints.stop();
+      db.close();
+      done();
+    }
+  });
 });

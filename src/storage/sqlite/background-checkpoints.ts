@@ -35,6 +35,8 @@ export class BackgroundCheckpoints {
       workerData: { file, intervalMs: opts.intervalMs ?? 50 },
     });
     this.worker.unref();
+    // Without its thread (it could not open the database), the writer checkpoints itself as SQLite does.
+    this.worker.on('error', () => db.pragma('wal_autocheckpoint = 1000'));
   }
 
   /** Call after a write transaction: checkpoints on this thread only if the WAL has passed the guard. */
