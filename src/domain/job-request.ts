@@ -350,7 +350,7 @@ function checkParentChild(parsed: Array<{ resource: JobResource; module: ModuleD
     const { m, j } = links[0]!;
     const path = `${at}.field_mappings[${j}]`;
     const field = module.fields.get(m.apiName)!;
-    if (!linksToParent(module, field, parent.module)) {
+    if (!linksToParent(field, parent.module)) {
       throw invalid(
         'parent_column_index',
         `${path}.parent_column_index`,
@@ -445,7 +445,7 @@ export function validateJobRequest(body: unknown, ctx: JobRequestContext): JobSp
       });
     }
 
-    if (module.linkingOf !== undefined && (i === 0 || resources.length === 1)) {
+    if (module.linkingOf !== undefined && i === 0) {
       throw invalid(
         'module',
         `${at}.module`,

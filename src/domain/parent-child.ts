@@ -22,8 +22,8 @@ export function parentColumnOf(resource: JobResource): number | null {
   return resource.fieldMappings.find(isParentLink)?.parentColumnIndex ?? null;
 }
 
-/** True when `field` of `child` can point at a record of `parent`: the key of a parent/child link. */
-export function linksToParent(child: ModuleDef, field: FieldDef, parent: ModuleDef): boolean {
+/** True when a child's `field` can point at a record of `parent`: the key of a parent/child link. */
+export function linksToParent(field: FieldDef, parent: ModuleDef): boolean {
   if (field.type !== 'lookup' || field.lookupModules !== undefined) return false;
   return (field.lookupModule ?? '').toLowerCase() === parent.apiName.toLowerCase();
 }
