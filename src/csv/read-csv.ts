@@ -3,15 +3,11 @@ import { PassThrough, type Readable } from 'node:stream';
 import { detectDelimiter } from '../client/csv-delimiter.js';
 import { ByteRecordCounter, TextRecordCounter } from './count-records.js';
 import { createDecoder } from './decode.js';
+import type { CsvEntrySummary } from '../domain/types.js';
 import { NotAZipError, openZipCsvEntries, type ZipCsvEntry } from './zip-entries.js';
 
-export interface CsvSummary {
-  csvName: string;
-  header: string[];
-  delimiter: string;
-  /** Data rows (the header row excluded; empty lines not counted). */
-  rowCount: number;
-}
+/** A CSV's name in the zip, its header, delimiter and data rows, as an uploaded file keeps them. */
+export type CsvSummary = CsvEntrySummary;
 
 export class CsvFileError extends Error {
   constructor(
@@ -64,7 +60,7 @@ async function summarizeEntry(entry: ZipCsvEntry, encoding: string): Promise<Csv
   const delimiter = detectDelimiter(counter.firstLine);
   const parsed = Papa.parse<string[]>(counter.firstLine, { delimiter });
   const header = (parsed.data[0] ?? []).map((h) => h.trim());
-  return { csvName: entry.name, header, delimiter, rowCount: counter.records - 1 };
+  return { name: entry.name, header, delimiter, rowCount: counter.records - 1 };
 }
 
 /** Reads the zip's one CSV once: its header, delimiter and record count. Validates that it is a usable zip. */

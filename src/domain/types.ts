@@ -104,6 +104,7 @@ export interface CsvEntrySummary {
   name: string;
   header: string[];
   delimiter: string;
+  /** Data rows (the header row excluded; empty lines not counted). */
   rowCount: number;
 }
 

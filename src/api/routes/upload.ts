@@ -97,14 +97,14 @@ export function registerUploadRoutes(app: FastifyInstance, deps: AppDeps): void 
         id,
         orgId: org.id,
         name: part.filename || `${id}.zip`,
-        csvName: first.csvName,
+        csvName: first.name,
         size: (await deps.blobs.size(blobKey)) ?? 0,
         blobKey,
         header: first.header,
         delimiter: first.delimiter,
         rowCount: first.rowCount,
         createdAt: now(),
-        csvs: csvs.map((c) => ({ name: c.csvName, header: c.header, delimiter: c.delimiter, rowCount: c.rowCount })),
+        csvs,
       };
       await deps.storage.files.create(file);
       return reply
