@@ -1,14 +1,18 @@
 import { isAscii } from 'node:buffer';
 
+/** True when `encoding` names UTF-8, however it is spelt ("UTF-8", "utf8", "Utf_8"). */
+export function isUtf8(encoding: string): boolean {
+  return encoding.toLowerCase().replace(/[^a-z0-9]/g, '') === 'utf8';
+}
+
 /**
  * Turns byte chunks into text chunks. UTF-8 takes a fast path for pure-ASCII chunks (latin1 slicing is
  * several times faster than UTF-8 decoding on Node 20) and never splits a character across chunks.
  * Other encodings go through TextDecoder. A leading UTF-8 BOM is dropped.
  */
 export function createDecoder(encoding: string): (chunk: Buffer | null) => string {
-  const label = encoding.toLowerCase().replace(/[^a-z0-9]/g, '');
   let first = true;
-  if (label !== 'utf8') {
+  if (!isUtf8(encoding)) {
     const decoder = new TextDecoder(encoding);
     return (chunk) => {
       let text = chunk ? decoder.decode(chunk, { stream: true }) : decoder.decode();

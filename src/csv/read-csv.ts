@@ -2,7 +2,7 @@ import Papa from 'papaparse';
 import { PassThrough, type Readable } from 'node:stream';
 import { detectDelimiter } from '../client/csv-delimiter.js';
 import { ByteRecordCounter, TextRecordCounter } from './count-records.js';
-import { createDecoder } from './decode.js';
+import { createDecoder, isUtf8 } from './decode.js';
 import type { CsvEntrySummary } from '../domain/types.js';
 import { NotAZipError, openZipCsvEntries, type ZipCsvEntry } from './zip-entries.js';
 
@@ -52,8 +52,7 @@ async function pickCsv(zipPath: string, csvName?: string) {
 async function summarizeEntry(entry: ZipCsvEntry, encoding: string): Promise<CsvSummary> {
   const stream = await openEntry(entry);
   // UTF-8 is counted on the bytes (quotes and line breaks are single bytes there), without decoding.
-  const utf8 = encoding.toLowerCase().replace(/[^a-z0-9]/g, '') === 'utf8';
-  const counter = utf8 ? new ByteRecordCounter() : new TextRecordCounter(createDecoder(encoding));
+  const counter = isUtf8(encoding) ? new ByteRecordCounter() : new TextRecordCounter(createDecoder(encoding));
   for await (const chunk of readable(stream)) counter.push(chunk);
   counter.end();
   if (counter.firstLine === null) throw new CsvFileError('empty-csv', `the CSV file ${entry.name} is empty`);
