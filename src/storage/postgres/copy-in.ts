@@ -1,4 +1,6 @@
 import type pg from 'pg';
+import { from as copyStream } from 'pg-copy-streams';
+import { finished } from 'node:stream/promises';
 import { escapeText } from '../packed-results.js';
 
 /** Buffers of finished COPYs, kept for the next chunk: a fresh multi-megabyte buffer costs page faults. */
@@ -49,79 +51,14 @@ export function copyJson(json: string): string {
 }
 
 /**
- * A `COPY … FROM STDIN` for node-postgres, as a Submittable (the extension point pg-cursor and
- * pg-copy-streams use): the statement goes as a simple query, and when the server asks for the data,
- * the whole buffer is sent as one CopyData message and CopyDone. Errors (a unique key taken, bad
- * JSON) arrive as an ErrorResponse and reject the promise; the caller's transaction then rolls back.
+ * Runs `COPY <target> FROM STDIN` with `rows` on `client` (through pg-copy-streams: the buffer goes to the
+ * socket as one CopyData message, without a copy). Errors (a unique key taken, bad JSON) arrive as an
+ * ErrorResponse and reject; the caller's transaction then rolls back. The rows' buffer is released for
+ * reuse only after the server has answered, when every byte of it has been sent.
  */
-class CopyFromBuffer implements pg.Submittable {
-  private rowCount = 0;
-  private done = false;
-
-  constructor(
-    private readonly text: string,
-    private readonly data: Buffer,
-    private readonly callback: (err: Error | null, rowCount: number) => void,
-  ) {}
-
-  submit(connection: pg.Connection): void {
-    (connection as unknown as WireConnection).query(this.text);
-  }
-
-  handleCopyInResponse(connection: WireConnection): void {
-    // In pieces: pg copies each message into a buffer of its own, and small ones reuse memory.
-    for (let at = 0; at < this.data.length; at += PIECE)
-      connection.sendCopyFromChunk(this.data.subarray(at, at + PIECE));
-    connection.endCopyFrom();
-  }
-
-  handleCommandComplete(msg: { text?: string }): void {
-    this.rowCount = Number(msg.text?.split(' ')[1] ?? 0);
-  }
-
-  handleReadyForQuery(): void {
-    this.finish(null);
-  }
-
-  handleError(err: Error): void {
-    this.finish(err);
-  }
-
-  /** Not expected for COPY FROM; present because the client calls them on whatever query is active. */
-  handleRowDescription(): void {}
-  handleDataRow(): void {}
-  handleEmptyQuery(): void {}
-  handlePortalSuspended(): void {}
-  handleCopyData(): void {}
-
-  private finish(err: Error | null): void {
-    if (this.done) return;
-    this.done = true;
-    this.callback(err, this.rowCount);
-  }
-}
-
-const PIECE = 1 << 15;
-
-/** The parts of pg's connection a COPY uses (not in @types/pg). */
-interface WireConnection {
-  query(text: string): void;
-  sendCopyFromChunk(chunk: Buffer): void;
-  endCopyFrom(): void;
-}
-
-/**
- * Runs `COPY <target> FROM STDIN` with `rows` on `client`; resolves to the number of rows copied. The
- * rows' buffer is released once the server has answered (by then every byte of it has been sent).
- */
-export function copyFrom(client: pg.PoolClient, target: string, rows: CopyRows): Promise<number> {
-  return new Promise((resolve, reject) => {
-    client.query(
-      new CopyFromBuffer(`COPY ${target} FROM STDIN`, rows.bytes(), (err, n) => {
-        rows.release();
-        if (err) reject(err);
-        else resolve(n);
-      }),
-    );
-  });
+export async function copyFrom(client: pg.PoolClient, target: string, rows: CopyRows): Promise<void> {
+  const stream = client.query(copyStream(`COPY ${target} FROM STDIN`));
+  stream.end(rows.bytes());
+  await finished(stream);
+  rows.release();
 }
