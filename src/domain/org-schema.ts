@@ -1,7 +1,7 @@
 import { SCHEMA_DATA_TYPES } from './data-types.js';
 import { findModule, MODULES, type FieldDef, type FieldType, type ModuleDef } from './modules.js';
 import { LINE_ITEM_MODULES } from './modules/inventory.js';
-import { SYSTEM_FIELDS } from './modules/define.js';
+import { childModuleDef, lookup, SYSTEM_FIELDS } from './modules/define.js';
 
 /**
  * An org's custom modules and custom fields: a JSON document (docs/modules.md#custom-modules-and-fields)
@@ -217,25 +217,20 @@ export function parseOrgSchema(document: unknown, orgId: string): { normalised: 
     fieldCount += fields.length;
     const parent = [...custom, ...MODULES].find((m) => m.apiName === sub.parent)!;
     const display = fields.find((f) => f.type === 'text');
-    custom.push({
-      apiName: name,
-      id: customModuleId(orgId, name),
-      scopeName: parent.scopeName,
-      displayField: display?.apiName ?? 'id',
-      singularLabel: name.replace(/_/g, ' '),
-      custom: true,
-      bulkWritable: true,
-      subformOf: sub.parent,
-      fields: new Map(
-        [
-          { apiName: 'id', type: 'id' } as FieldDef,
-          { apiName: 'Parent_Id', type: 'lookup', lookupModule: sub.parent, mandatory: true, idOnly: true } as FieldDef,
-          { apiName: 'Created_Time', type: 'datetime', readOnly: true } as FieldDef,
-          { apiName: 'Modified_Time', type: 'datetime', readOnly: true } as FieldDef,
-          ...fields,
-        ].map((f) => [f.apiName, f]),
+    custom.push(
+      childModuleDef(
+        {
+          apiName: name,
+          id: customModuleId(orgId, name),
+          scopeName: parent.scopeName,
+          displayField: display?.apiName ?? 'id',
+          custom: true,
+          subformOf: sub.parent,
+        },
+        [lookup('Parent_Id', sub.parent, { mandatory: true, idOnly: true })],
+        fields,
       ),
-    });
+    );
   }
   // Each multi-select lookup keeps its pairs in a linking module with a lookup to either side, named
   // after the two modules (LeadsXProducts: Leads, Products). Its rows are written as the child resource
@@ -248,25 +243,22 @@ export function parseOrgSchema(document: unknown, orgId: string): { normalised: 
         throw new SchemaError(`${m.apiName}.${f.apiName}: linking module ${name} is already a module`);
       }
       names.add(name.toLowerCase());
-      custom.push({
-        apiName: name,
-        id: customModuleId(orgId, name),
-        scopeName: m.scopeName,
-        displayField: 'id',
-        singularLabel: name.replace(/_/g, ' '),
-        custom: true,
-        bulkWritable: true,
-        linkingOf: m.apiName,
-        fields: new Map(
+      custom.push(
+        childModuleDef(
+          {
+            apiName: name,
+            id: customModuleId(orgId, name),
+            scopeName: m.scopeName,
+            displayField: 'id',
+            custom: true,
+            linkingOf: m.apiName,
+          },
           [
-            { apiName: 'id', type: 'id' } as FieldDef,
-            { apiName: m.apiName, type: 'lookup', lookupModule: m.apiName, mandatory: true, idOnly: true } as FieldDef,
-            { apiName: f.lookupModule!, type: 'lookup', lookupModule: f.lookupModule, mandatory: true } as FieldDef,
-            { apiName: 'Created_Time', type: 'datetime', readOnly: true } as FieldDef,
-            { apiName: 'Modified_Time', type: 'datetime', readOnly: true } as FieldDef,
-          ].map((x) => [x.apiName, x]),
+            lookup(m.apiName, m.apiName, { mandatory: true, idOnly: true }),
+            lookup(f.lookupModule!, f.lookupModule!, { mandatory: true }),
+          ],
         ),
-      });
+      );
     }
   }
   if (fieldCount > MAX_CUSTOM_FIELDS) throw new SchemaError(`at most ${MAX_CUSTOM_FIELDS} custom fields in all`);

@@ -86,6 +86,32 @@ export function moduleDef(
   };
 }
 
+/**
+ * A module whose rows belong to records of another module: a subform's, a line item's or a linking
+ * module's. Its fields are an id, the lookups that tie a row to its records (`links`), the two times Zoho
+ * sets, then its own fields; it has no owner nor the other system fields of a module.
+ */
+export function childModuleDef(
+  def: Pick<ModuleDef, 'apiName' | 'id' | 'scopeName' | 'displayField' | 'custom'> &
+    Pick<Partial<ModuleDef>, 'subformOf' | 'linkingOf'>,
+  links: FieldDef[],
+  own: FieldDef[] = [],
+): ModuleDef {
+  const fields = [
+    typed('id', 'id'),
+    ...links,
+    readOnly('Created_Time', 'datetime'),
+    readOnly('Modified_Time', 'datetime'),
+    ...own,
+  ];
+  return {
+    ...def,
+    singularLabel: def.apiName.replace(/_/g, ' '),
+    bulkWritable: true,
+    fields: new Map(fields.map((f) => [f.apiName, f])),
+  };
+}
+
 export const LEAD_SOURCES = [
   '-None-',
   'Advertisement',

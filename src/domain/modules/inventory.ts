@@ -1,5 +1,5 @@
 import type { FieldDef, ModuleDef } from '../modules.js';
-import { CARRIERS, description, lookup, moduleDef, picklist, readOnly, text, typed } from './define.js';
+import { CARRIERS, childModuleDef, description, lookup, moduleDef, picklist, readOnly, text, typed } from './define.js';
 
 const ORDER_STATUS = ['-None-', 'Created', 'Approved', 'Delivered', 'Cancelled'];
 
@@ -112,19 +112,18 @@ export const INVENTORY_MODULES: ModuleDef[] = [
  * The line-item modules: subform modules of the inventory modules. A row names its parent record in
  * `Parent_Id` and its product in `Product_Name`; the totals are Zoho's to compute.
  */
-export const LINE_ITEM_MODULES: ModuleDef[] = Object.entries(LINE_ITEMS).map(([parent, { module, id }]) => ({
-  apiName: module,
-  id,
-  scopeName: parent.toLowerCase().replace(/_/g, ''),
-  displayField: 'id',
-  singularLabel: module.replace(/_/g, ' '),
-  custom: false,
-  bulkWritable: true,
-  subformOf: parent,
-  fields: new Map(
+export const LINE_ITEM_MODULES: ModuleDef[] = Object.entries(LINE_ITEMS).map(([parent, { module, id }]) =>
+  childModuleDef(
+    {
+      apiName: module,
+      id,
+      scopeName: parent.toLowerCase().replace(/_/g, ''),
+      displayField: 'id',
+      custom: false,
+      subformOf: parent,
+    },
+    [lookup('Parent_Id', parent, { mandatory: true, idOnly: true })],
     [
-      typed('id', 'id'),
-      lookup('Parent_Id', parent, { mandatory: true, idOnly: true }),
       lookup('Product_Name', 'Products', { mandatory: true }),
       typed('Quantity', 'decimal', { mandatory: true }),
       typed('List_Price', 'currency'),
@@ -133,8 +132,6 @@ export const LINE_ITEM_MODULES: ModuleDef[] = Object.entries(LINE_ITEMS).map(([p
       typed('Description', 'textarea', { length: 2000 }),
       readOnly('Total', 'currency'),
       readOnly('Net_Total', 'currency'),
-      readOnly('Created_Time', 'datetime'),
-      readOnly('Modified_Time', 'datetime'),
-    ].map((f) => [f.apiName, f]),
+    ],
   ),
-}));
+);
