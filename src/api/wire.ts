@@ -59,7 +59,13 @@ export function toCreateSuccess(job: Job, version: ApiVersion = apiVersionOf(job
 
 type FileCounts = { added: number; updated: number; skipped: number; total: number };
 
-function fileStatus(status: string, name: string, counts: FileCounts) {
+interface ResourceState {
+  status: string;
+  name: string;
+  counts: FileCounts;
+}
+
+function fileStatus({ status, name, counts }: ResourceState) {
   if (status === 'ADDED') return { status: 'ADDED', name };
   return {
     status,
@@ -76,15 +82,8 @@ function fileStatus(status: string, name: string, counts: FileCounts) {
  * parent/child job the resources run in order: those before the one at work are COMPLETED, those after
  * it ADDED; when the job fails, the failing one is FAILED and the rest SKIPPED.
  */
-function resourceStates(
-  job: Job,
-): Array<{ status: string; code: string; name: string; counts: FileCounts; failed: boolean }> {
-  const jobCode = job.status === 'FAILED' ? (job.failure?.code ?? 'FAILED') : job.status;
-  if (job.resources.length === 1) {
-    return [
-      { status: job.status, code: jobCode, name: job.fileName, counts: job.counts, failed: job.status === 'FAILED' },
-    ];
-  }
+function resourceStates(job: Job): ResourceState[] {
+  if (job.resources.length === 1) return [{ status: job.status, name: job.fileName, counts: job.counts }];
   // The resource at work: the first whose rows are not all behind the checkpoint.
   let current = job.resources.length;
   let end = 0;
@@ -104,8 +103,7 @@ function resourceStates(
     else if (i < current) status = 'COMPLETED';
     else if (job.status === 'FAILED') status = i === current ? 'FAILED' : 'SKIPPED';
     else status = i === current ? 'INPROGRESS' : 'ADDED';
-    const failed = status === 'FAILED';
-    return { status, code: failed ? jobCode : status, name: r.csvName ?? job.fileName, counts, failed };
+    return { status, name: r.csvName ?? job.fileName, counts };
   });
 }
 
@@ -121,6 +119,8 @@ export function toJobDetails(
   version: ApiVersion = apiVersionOf(job.apiVersion),
 ) {
   const states = resourceStates(job);
+  // A FAILED resource carries the job's failure code and message; any other its status.
+  const failed = (i: number) => states[i]!.status === 'FAILED';
   return {
     status: job.status,
     character_encoding: job.characterEncoding,
@@ -132,9 +132,9 @@ export function toJobDetails(
       ...(r.findBy !== null ? { find_by: r.findBy } : {}),
       ...(r.ignoreEmpty !== null ? { ignore_empty: r.ignoreEmpty } : {}),
       field_mappings: r.fieldMappings.map((m) => toFieldMapping(m, version)),
-      file: fileStatus(states[i]!.status, states[i]!.name, states[i]!.counts),
-      code: states[i]!.code,
-      ...(states[i]!.failed && job.failure ? { message: job.failure.message } : {}),
+      file: fileStatus(states[i]!),
+      code: failed(i) ? (job.failure?.code ?? 'FAILED') : states[i]!.status,
+      ...(failed(i) && job.failure ? { message: job.failure.message } : {}),
     })),
     id: job.id,
     ...(job.callback ? { callback: { url: job.callback.url, method: job.callback.method } } : {}),
