@@ -42,21 +42,18 @@ describe('the API process caches tokens, orgs and finished jobs without serving 
     assert.throws(() => loadConfig({ BULKWRITE_CACHE_TTL_MS: '-1' }), /BULKWRITE_CACHE_TTL_MS/);
   });
 
-  it('refuses an access token at once once this process revoked it, though it was just used', async () => {
-    const creds = await t.credentials();
-    assert.equal(await apiSays(t, jobId, creds.access_token), 'COMPLETED');
-    const res = await call(`${t.url}/oauth/v2/token/revoke?token=${creds.access_token}`, { method: 'POST' });
-    assert.equal(res.status, 200, res.text);
-    assert.equal(await apiSays(t, jobId, creds.access_token), 'INVALID_TOKEN');
-  });
-
-  it('refuses every access token of a refresh token at once once this process revoked the refresh token', async () => {
-    const creds = await t.credentials();
-    assert.equal(await apiSays(t, jobId, creds.access_token), 'COMPLETED');
-    const res = await call(`${t.url}/oauth/v2/token/revoke?token=${creds.refresh_token}`, { method: 'POST' });
-    assert.equal(res.status, 200, res.text);
-    assert.equal(await apiSays(t, jobId, creds.access_token), 'INVALID_TOKEN');
-  });
+  for (const [revoked, what] of [
+    ['access_token', 'an access token at once once this process revoked it, though it was just used'],
+    ['refresh_token', 'every access token of a refresh token at once once this process revoked the refresh token'],
+  ] as const) {
+    it(`refuses ${what}`, async () => {
+      const creds = await t.credentials();
+      assert.equal(await apiSays(t, jobId, creds.access_token), 'COMPLETED');
+      const res = await call(`${t.url}/oauth/v2/token/revoke?token=${creds[revoked]}`, { method: 'POST' });
+      assert.equal(res.status, 200, res.text);
+      assert.equal(await apiSays(t, jobId, creds.access_token), 'INVALID_TOKEN');
+    });
+  }
 
   it('refuses at once a used access token that the 31st token of its refresh token revoked', async () => {
     const open = await startTestServer({ cacheTtlMs: TTL_MS, worker: false, tokenRateLimit: 0 });
