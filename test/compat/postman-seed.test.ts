@@ -7,7 +7,7 @@ import { runJob } from '../helpers/api.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 // ---------------------------------------------------------------------------------------------
-// The seed's Postman item, as stored in ../shared/seed beside the repository.
+// The seed's Postman item, kept in test/fixtures/seed/ (the job-details page the project started from).
 // ---------------------------------------------------------------------------------------------
 
 interface SeedUrl {
@@ -34,7 +34,7 @@ interface SeedItem {
 
 /** The repository root is three levels up from dist/test/compat/postman-seed.test.js. */
 const repoRoot = new URL('../../../', import.meta.url);
-const seedPath = fileURLToPath(new URL('../shared/seed/postman-job-details.item.json', repoRoot));
+const seedPath = fileURLToPath(new URL('test/fixtures/seed/postman-job-details.item.json', repoRoot));
 
 const SUCCESS = 'SUCCESS RESPONSE';
 const ERRORS = [
