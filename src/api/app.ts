@@ -1,9 +1,9 @@
 import multipart from '@fastify/multipart';
 import Fastify, { type FastifyInstance, type HTTPMethods } from 'fastify';
-import { findApiVersion } from '../domain/api-versions.js';
 import { ZohoError } from '../errors/zoho-error.js';
 import type { AppDeps } from './deps.js';
 import { errorHandler, sendZohoError } from './error-handler.js';
+import { registerPipeline } from './pipeline.js';
 import { registerBulkWriteRoutes } from './routes/bulk-write.js';
 import { registerDownloadRoutes } from './routes/download.js';
 import { registerOAuthRoutes } from './routes/oauth.js';
@@ -13,7 +13,7 @@ import { registerUploadRoutes } from './routes/upload.js';
 const METHODS: HTTPMethods[] = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'];
 
 /** Every path the API serves, with its methods; any other method on it is INVALID_REQUEST_METHOD. */
-const ROUTES: Array<{ url: string; methods: HTTPMethods[]; versioned?: boolean }> = [
+const ROUTES: Array<{ url: string; methods: HTTPMethods[] }> = [
   { url: '/oauth/v2/token', methods: ['POST'] },
   { url: '/oauth/v2/auth', methods: ['POST'] },
   { url: '/oauth/v2/token/revoke', methods: ['POST'] },
@@ -21,11 +21,11 @@ const ROUTES: Array<{ url: string; methods: HTTPMethods[]; versioned?: boolean }
   { url: '/crm/bulk/:version/write', methods: ['POST'] },
   { url: '/crm/bulk/:version/write/:jobId', methods: ['GET', 'HEAD'] },
   { url: '/:dl/crm/:orgId/bulk-write/:jobId/:fileName', methods: ['GET', 'HEAD'] },
-  { url: '/crm/:version/settings/modules', methods: ['GET', 'HEAD'], versioned: true },
-  { url: '/crm/:version/settings/fields', methods: ['GET', 'HEAD'], versioned: true },
-  { url: '/crm/:version/:module', methods: ['GET', 'HEAD'], versioned: true },
-  { url: '/crm/:version/:module/search', methods: ['GET', 'HEAD'], versioned: true },
-  { url: '/crm/:version/:module/:id', methods: ['GET', 'HEAD'], versioned: true },
+  { url: '/crm/:version/settings/modules', methods: ['GET', 'HEAD'] },
+  { url: '/crm/:version/settings/fields', methods: ['GET', 'HEAD'] },
+  { url: '/crm/:version/:module', methods: ['GET', 'HEAD'] },
+  { url: '/crm/:version/:module/search', methods: ['GET', 'HEAD'] },
+  { url: '/crm/:version/:module/:id', methods: ['GET', 'HEAD'] },
 ];
 
 /** Builds the HTTP app; it never listens (the caller does), so tests can use inject() or a real port. */
@@ -39,6 +39,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((_req, reply) => sendZohoError(reply, new ZohoError('INVALID_URL_PATTERN')));
+  // Before any route: a route takes the hooks present when it is added.
+  registerPipeline(app, { storage: deps.storage, now: deps.now ?? Date.now });
 
   await app.register(multipart, { limits: { fileSize: deps.config.limits.maxUploadBytes, files: 1 } });
   // curl -d sends form-encoded bodies by default; the create-job route reads them as JSON text.
@@ -61,14 +63,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     app.route({
       method: others,
       url: route.url,
-      handler: async (req, reply) => {
-        // The records API's paths match any /crm/{x}/{y}: a version Zoho never served is an unknown URL.
-        const version = (req.params as { version?: string }).version;
-        if (route.versioned && (version === undefined || !findApiVersion(version))) {
-          return sendZohoError(reply, new ZohoError('INVALID_URL_PATTERN'));
-        }
-        return sendZohoError(reply, new ZohoError('INVALID_REQUEST_METHOD'));
-      },
+      // The pipeline has answered a version Zoho never served as an unknown URL by now.
+      handler: async (_req, reply) => sendZohoError(reply, new ZohoError('INVALID_REQUEST_METHOD')),
     });
   }
   return app;
