@@ -7,7 +7,7 @@ import { answerUnservedMethods } from './method-not-allowed.js';
 import { registerPipeline } from './pipeline.js';
 import { registerBulkWriteRoutes } from './routes/bulk-write.js';
 import { registerDownloadRoutes } from './routes/download.js';
-import { registerOAuthRoutes } from './routes/oauth.js';
+import { oauthRoutes } from './routes/oauth.js';
 import { registerRecordRoutes } from './routes/records.js';
 import { registerUploadRoutes } from './routes/upload.js';
 
@@ -28,17 +28,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   answerUnservedMethods(app, ROUTER_OPTIONS);
   registerPipeline(app, { storage: deps.storage, now: deps.now ?? Date.now });
 
-  await app.register(multipart, { limits: { fileSize: deps.config.limits.maxUploadBytes, files: 1 } });
-  // curl -d sends form-encoded bodies by default; the create-job route reads them as JSON text.
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (req, body, done) => {
-    if (req.url.startsWith('/oauth/')) done(null, Object.fromEntries(new URLSearchParams(String(body))));
-    else done(null, body);
-  });
+  // Bodies reach the routes as text and each route reads its own: the create-job route parses JSON itself
+  // (curl -d sends it form-encoded), so a bad body is a Zoho error, not a parser's. Multipart bodies are
+  // streamed by the routes; the OAuth routes parse forms in their own plugin.
+  app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
-  app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+  await app.register(multipart, { limits: { fileSize: deps.config.limits.maxUploadBytes, files: 1 } });
 
-  registerOAuthRoutes(app, deps);
+  await app.register(oauthRoutes(deps));
   registerUploadRoutes(app, deps);
   registerBulkWriteRoutes(app, deps);
   registerDownloadRoutes(app, deps);
