@@ -1,10 +1,11 @@
 import multipart from '@fastify/multipart';
-import Fastify, { type FastifyInstance } from 'fastify';
-import { ZohoError } from '../errors/zoho-error.js';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { AppDeps } from './deps.js';
+import { ZohoError } from '../errors/zoho-error.js';
 import { errorHandler, sendZohoError } from './error-handler.js';
 import { answerUnservedMethods } from './method-not-allowed.js';
 import { registerPipeline } from './pipeline.js';
+import { registerRequestLog, requestIdOf } from './request-log.js';
 import { registerBulkWriteRoutes } from './routes/bulk-write.js';
 import { registerDownloadRoutes } from './routes/download.js';
 import { oauthRoutes } from './routes/oauth.js';
@@ -16,8 +17,14 @@ const ROUTER_OPTIONS = { ignoreTrailingSlash: true };
 
 /** Builds the HTTP app; it never listens (the caller does), so tests can use inject() or a real port. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  // The server's own logger (log.ts); without one, Fastify logs nothing. Typed as Fastify's base logger
+  // so that the app stays a plain FastifyInstance for the route modules.
+  const loggerInstance: FastifyBaseLogger | undefined = deps.logger;
   const app = Fastify({
-    logger: deps.logger ?? false,
+    loggerInstance,
+    // Fastify's two info lines per request are replaced by request-log.ts's one.
+    logController: new LogController({ disableRequestLogging: true }),
+    genReqId: requestIdOf,
     bodyLimit: 4 * 1024 * 1024,
     routerOptions: ROUTER_OPTIONS,
     return503OnClosing: false,
@@ -25,6 +32,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((_req, reply) => sendZohoError(reply, new ZohoError('INVALID_URL_PATTERN')));
   // Hooks first: a route takes the hooks present when it is added.
+  registerRequestLog(app);
   answerUnservedMethods(app, ROUTER_OPTIONS);
   registerPipeline(app, { storage: deps.storage, now: deps.now ?? Date.now });
 
