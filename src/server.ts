@@ -8,8 +8,9 @@ import { ensureDefaultOrg } from './auth/org-setup.js';
 import { applyOrgSchemaFile } from './org-schema-file.js';
 import { openFsBlobs } from './blobs/blobs.js';
 import { publicBaseUrl, type Config } from './config.js';
-import { presentation, type Presentation } from './data-centres.js';
+import type { Presentation } from './data-centres.js';
 import { createLogger, type PinoLogger } from './log.js';
+import { presentedOrigins } from './presentation.js';
 import type { Org } from './domain/types.js';
 import { openStorage, sqlitePath } from './storage/open-storage.js';
 import { withReadCache } from './storage/read-cache.js';
@@ -60,23 +61,23 @@ export async function startServer(config: Config, opts: { logger?: PinoLogger } 
     }
   }
 
-  let baseUrl = publicBaseUrl(config);
+  let port = config.port;
   let worker: Worker | null = null;
   let closing = false;
   const app = await buildApp({
     config,
     storage,
     blobs,
-    baseUrl: () => baseUrl,
-    presentation: () => presentation(config, baseUrl),
+    baseUrl: () => publicBaseUrl(config, port),
+    presentation: () => presentedOrigins(config, port),
     onJobCreated: () => worker?.postMessage('wake'),
     logger,
   });
   await app.listen({ host: config.host, port: config.port });
   const address = app.server.address();
-  const port = typeof address === 'object' && address ? address.port : config.port;
-  baseUrl = publicBaseUrl(config, port);
-  const presented = presentation(config, baseUrl);
+  if (typeof address === 'object' && address) port = address.port;
+  const baseUrl = publicBaseUrl(config, port);
+  const presented = presentedOrigins(config, port);
   writeFileSync(
     serverInfoPath(config),
     `${JSON.stringify({ url: baseUrl, pid: process.pid, api_domain: presented.apiDomain, accounts_url: presented.accountsUrl })}\n`,
