@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { DATA_CENTRE_NAMES, isDataCentreName, type DataCentreName } from './data-centres.js';
+import { parseLogLevel } from './log.js';
 
 export interface Config {
   host: string;
@@ -113,7 +114,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     pollIntervalMs: int(env, 'BULKWRITE_POLL_INTERVAL_MS', DEFAULTS.pollIntervalMs, 10),
     leaseMs: int(env, 'BULKWRITE_LEASE_MS', DEFAULTS.leaseMs, 1000),
     cacheTtlMs: int(env, 'BULKWRITE_CACHE_TTL_MS', DEFAULTS.cacheTtlMs, 0),
-    logLevel: env.BULKWRITE_LOG_LEVEL || DEFAULTS.logLevel,
+    logLevel: parseLogLevel('BULKWRITE_LOG_LEVEL', env.BULKWRITE_LOG_LEVEL || DEFAULTS.logLevel),
     schemaFile: env.BULKWRITE_SCHEMA_FILE || DEFAULTS.schemaFile,
     ...overrides,
   };

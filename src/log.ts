@@ -1,24 +1,91 @@
-/** A small JSON-lines logger for the parts that run outside Fastify (the worker, the CLI's server commands). */
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
-const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
+import { pino, type DestinationStream, type LevelWithSilent, type Logger as PinoLogger } from 'pino';
 
-export interface Logger {
-  debug(msg: string, extra?: Record<string, unknown>): void;
-  info(msg: string, extra?: Record<string, unknown>): void;
-  warn(msg: string, extra?: Record<string, unknown>): void;
-  error(msg: string, extra?: Record<string, unknown>): void;
+/**
+ * The one logger factory. The HTTP server (Fastify's `loggerInstance`), the job worker threads and the
+ * CLI's server commands all log through pino built here: JSON lines on stderr (stdout is the CLI's), one
+ * level, and the same redaction, so no process or thread logs a token or a secret.
+ */
+
+export type { PinoLogger };
+
+/** pino's levels, most severe first, and 'silent' for none. */
+export const LOG_LEVELS: readonly LevelWithSilent[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+export function isLogLevel(value: string): value is LevelWithSilent {
+  return (LOG_LEVELS as readonly string[]).includes(value);
 }
 
-export function createLogger(level: string, name: string): Logger {
-  const min = ORDER[(level in ORDER ? level : 'info') as LogLevel];
-  const write = (lvl: LogLevel, msg: string, extra?: Record<string, unknown>) => {
-    if (ORDER[lvl] < min) return;
-    process.stderr.write(`${JSON.stringify({ level: lvl, time: new Date().toISOString(), name, msg, ...extra })}\n`);
-  };
+/** A setting that names a log level; anything else stops the start with a message that says what is allowed. */
+export function parseLogLevel(setting: string, value: string): LevelWithSilent {
+  if (!isLogLevel(value)) throw new Error(`${setting} must be one of ${LOG_LEVELS.join(', ')}, got "${value}"`);
+  return value;
+}
+
+/**
+ * Fields that may carry a credential wherever they appear in a log line. Request headers and bodies are
+ * never logged whole; these cover an object that is logged by mistake, and PostgreSQL's error `detail`,
+ * which quotes the values of the row that failed (CSV cells).
+ */
+const REDACT = [
+  'authorization',
+  'access_token',
+  'refresh_token',
+  'client_secret',
+  'token',
+  'password',
+  '*.authorization',
+  '*.access_token',
+  '*.refresh_token',
+  '*.client_secret',
+  '*.token',
+  '*.password',
+  'req.headers.authorization',
+  'headers.authorization',
+  'err.detail',
+  'error.detail',
+];
+
+export interface LoggerSettings {
+  level: string;
+  /** Which part of bulkwrite logs: `bulkwrite` (the API), `worker` (a job worker thread). */
+  name: string;
+  /** Fields every line of this logger carries (a worker thread's id). */
+  bindings?: Record<string, unknown>;
+}
+
+let stderr: DestinationStream | undefined;
+
+/** Written synchronously, so a crash loses no line; one per process or thread. */
+function stderrDestination(): DestinationStream {
+  return (stderr ??= pino.destination({ dest: 2, sync: true }));
+}
+
+/** Builds a logger; `destination` defaults to stderr. */
+export function createLogger(settings: LoggerSettings, destination?: DestinationStream): PinoLogger {
+  const logger = pino(
+    {
+      level: parseLogLevel('the log level', settings.level),
+      name: settings.name,
+      redact: { paths: REDACT, censor: '[redacted]' },
+    },
+    destination ?? stderrDestination(),
+  );
+  return settings.bindings ? logger.child(settings.bindings) : logger;
+}
+
+/** The (message, fields) call shape of the job worker; lines go to a pino logger. */
+export interface Logger {
+  debug(msg: string, fields?: Record<string, unknown>): void;
+  info(msg: string, fields?: Record<string, unknown>): void;
+  warn(msg: string, fields?: Record<string, unknown>): void;
+  error(msg: string, fields?: Record<string, unknown>): void;
+}
+
+export function messageFirst(logger: PinoLogger): Logger {
   return {
-    debug: (m, e) => write('debug', m, e),
-    info: (m, e) => write('info', m, e),
-    warn: (m, e) => write('warn', m, e),
-    error: (m, e) => write('error', m, e),
+    debug: (msg, fields) => logger.debug(fields ?? {}, msg),
+    info: (msg, fields) => logger.info(fields ?? {}, msg),
+    warn: (msg, fields) => logger.warn(fields ?? {}, msg),
+    error: (msg, fields) => logger.error(fields ?? {}, msg),
   };
 }

@@ -8,7 +8,9 @@ import { ensureDefaultOrg } from './auth/org-setup.js';
 import { applyOrgSchemaFile } from './org-schema-file.js';
 import { openFsBlobs } from './blobs/blobs.js';
 import { publicBaseUrl, type Config } from './config.js';
-import { presentation, type Presentation } from './data-centres.js';
+import type { Presentation } from './data-centres.js';
+import { createLogger, type PinoLogger } from './log.js';
+import { presentedOrigins } from './presentation.js';
 import type { Org } from './domain/types.js';
 import { openStorage, sqlitePath } from './storage/open-storage.js';
 import { withReadCache } from './storage/read-cache.js';
@@ -37,8 +39,12 @@ export function serverInfoPath(config: Config): string {
   return join(config.dataDir, 'server.json');
 }
 
-/** The composition root: storage → app → listen → worker thread. */
-export async function startServer(config: Config): Promise<RunningServer> {
+/**
+ * The composition root: storage → app → listen → worker thread. `logger` is the process's one logger;
+ * without it, one is built from the config.
+ */
+export async function startServer(config: Config, opts: { logger?: PinoLogger } = {}): Promise<RunningServer> {
+  const logger = opts.logger ?? createLogger({ level: config.logLevel, name: 'bulkwrite' });
   mkdirSync(config.dataDir, { recursive: true });
   // The HTTP thread reads single rows: a small page cache is plenty (the worker thread's is 64 MiB).
   const storage = withReadCache(await openStorage(config, { cacheSizeKiB: HTTP_PAGE_CACHE_KIB }), {
@@ -55,23 +61,23 @@ export async function startServer(config: Config): Promise<RunningServer> {
     }
   }
 
-  let baseUrl = publicBaseUrl(config);
+  let port = config.port;
   let worker: Worker | null = null;
   let closing = false;
   const app = await buildApp({
     config,
     storage,
     blobs,
-    baseUrl: () => baseUrl,
-    presentation: () => presentation(config, baseUrl),
+    baseUrl: () => publicBaseUrl(config, port),
+    presentation: () => presentedOrigins(config, port),
     onJobCreated: () => worker?.postMessage('wake'),
-    logger: config.logLevel === 'debug',
+    logger,
   });
   await app.listen({ host: config.host, port: config.port });
   const address = app.server.address();
-  const port = typeof address === 'object' && address ? address.port : config.port;
-  baseUrl = publicBaseUrl(config, port);
-  const presented = presentation(config, baseUrl);
+  if (typeof address === 'object' && address) port = address.port;
+  const baseUrl = publicBaseUrl(config, port);
+  const presented = presentedOrigins(config, port);
   writeFileSync(
     serverInfoPath(config),
     `${JSON.stringify({ url: baseUrl, pid: process.pid, api_domain: presented.apiDomain, accounts_url: presented.accountsUrl })}\n`,
@@ -82,10 +88,10 @@ export async function startServer(config: Config): Promise<RunningServer> {
     // A worker thread that dies (a bug, out of memory) is replaced; its job resumes from its last chunk
     // once the lease expires.
     const spawnWorker = (): Worker => {
-      const w = startWorkerThread(config, presented.downloadBase);
+      const w = startWorkerThread(config, presented.downloadBase, logger);
       w.once('exit', (code) => {
         if (closing || worker !== w) return;
-        process.stderr.write(`worker thread exited with code ${code}; starting a new one\n`);
+        logger.error({ code }, 'worker thread exited; starting a new one');
         setTimeout(() => {
           if (!closing) worker = spawnWorker();
         }, 1000).unref();

@@ -1,75 +1,52 @@
 import multipart from '@fastify/multipart';
-import Fastify, { type FastifyInstance, type HTTPMethods } from 'fastify';
-import { findApiVersion } from '../domain/api-versions.js';
-import { ZohoError } from '../errors/zoho-error.js';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { AppDeps } from './deps.js';
+import { ZohoError } from '../errors/zoho-error.js';
 import { errorHandler, sendZohoError } from './error-handler.js';
+import { answerUnservedMethods } from './method-not-allowed.js';
+import { registerPipeline } from './pipeline.js';
+import { registerRequestLog, requestIdOf } from './request-log.js';
 import { registerBulkWriteRoutes } from './routes/bulk-write.js';
 import { registerDownloadRoutes } from './routes/download.js';
-import { registerOAuthRoutes } from './routes/oauth.js';
+import { oauthRoutes } from './routes/oauth.js';
 import { registerRecordRoutes } from './routes/records.js';
 import { registerUploadRoutes } from './routes/upload.js';
 
-const METHODS: HTTPMethods[] = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'];
-
-/** Every path the API serves, with its methods; any other method on it is INVALID_REQUEST_METHOD. */
-const ROUTES: Array<{ url: string; methods: HTTPMethods[]; versioned?: boolean }> = [
-  { url: '/oauth/v2/token', methods: ['POST'] },
-  { url: '/oauth/v2/auth', methods: ['POST'] },
-  { url: '/oauth/v2/token/revoke', methods: ['POST'] },
-  { url: '/crm/:version/upload', methods: ['POST'] },
-  { url: '/crm/bulk/:version/write', methods: ['POST'] },
-  { url: '/crm/bulk/:version/write/:jobId', methods: ['GET', 'HEAD'] },
-  { url: '/:dl/crm/:orgId/bulk-write/:jobId/:fileName', methods: ['GET', 'HEAD'] },
-  { url: '/crm/:version/settings/modules', methods: ['GET', 'HEAD'], versioned: true },
-  { url: '/crm/:version/settings/fields', methods: ['GET', 'HEAD'], versioned: true },
-  { url: '/crm/:version/:module', methods: ['GET', 'HEAD'], versioned: true },
-  { url: '/crm/:version/:module/search', methods: ['GET', 'HEAD'], versioned: true },
-  { url: '/crm/:version/:module/:id', methods: ['GET', 'HEAD'], versioned: true },
-];
+// Zoho ids are 19 digits; keep route params as strings and accept trailing slashes.
+const ROUTER_OPTIONS = { ignoreTrailingSlash: true };
 
 /** Builds the HTTP app; it never listens (the caller does), so tests can use inject() or a real port. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  // The server's own logger (log.ts); without one, Fastify logs nothing. Typed as Fastify's base logger
+  // so that the app stays a plain FastifyInstance for the route modules.
+  const loggerInstance: FastifyBaseLogger | undefined = deps.logger;
   const app = Fastify({
-    logger: deps.logger ?? false,
+    loggerInstance,
+    // Fastify's two info lines per request are replaced by request-log.ts's one.
+    logController: new LogController({ disableRequestLogging: true }),
+    genReqId: requestIdOf,
     bodyLimit: 4 * 1024 * 1024,
-    // Zoho ids are 19 digits; keep route params as strings and accept trailing slashes.
-    routerOptions: { ignoreTrailingSlash: true },
+    routerOptions: ROUTER_OPTIONS,
     return503OnClosing: false,
   });
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((_req, reply) => sendZohoError(reply, new ZohoError('INVALID_URL_PATTERN')));
+  // Hooks first: a route takes the hooks present when it is added.
+  registerRequestLog(app);
+  answerUnservedMethods(app, ROUTER_OPTIONS);
+  registerPipeline(app, { storage: deps.storage, now: deps.now ?? Date.now });
 
-  await app.register(multipart, { limits: { fileSize: deps.config.limits.maxUploadBytes, files: 1 } });
-  // curl -d sends form-encoded bodies by default; the create-job route reads them as JSON text.
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (req, body, done) => {
-    if (req.url.startsWith('/oauth/')) done(null, Object.fromEntries(new URLSearchParams(String(body))));
-    else done(null, body);
-  });
+  // Bodies reach the routes as text and each route reads its own: the create-job route parses JSON itself
+  // (curl -d sends it form-encoded), so a bad body is a Zoho error, not a parser's. Multipart bodies are
+  // streamed by the routes; the OAuth routes parse forms in their own plugin.
+  app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
-  app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+  await app.register(multipart, { limits: { fileSize: deps.config.limits.maxUploadBytes, files: 1 } });
 
-  registerOAuthRoutes(app, deps);
+  await app.register(oauthRoutes(deps));
   registerUploadRoutes(app, deps);
   registerBulkWriteRoutes(app, deps);
   registerDownloadRoutes(app, deps);
   registerRecordRoutes(app, deps);
-
-  for (const route of ROUTES) {
-    const others = METHODS.filter((m) => !route.methods.includes(m));
-    app.route({
-      method: others,
-      url: route.url,
-      handler: async (req, reply) => {
-        // The records API's paths match any /crm/{x}/{y}: a version Zoho never served is an unknown URL.
-        const version = (req.params as { version?: string }).version;
-        if (route.versioned && (version === undefined || !findApiVersion(version))) {
-          return sendZohoError(reply, new ZohoError('INVALID_URL_PATTERN'));
-        }
-        return sendZohoError(reply, new ZohoError('INVALID_REQUEST_METHOD'));
-      },
-    });
-  }
   return app;
 }

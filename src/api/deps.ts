@@ -1,6 +1,7 @@
 import type { Blobs } from '../blobs/blobs.js';
 import type { Config } from '../config.js';
 import type { Presentation } from '../data-centres.js';
+import type { PinoLogger } from '../log.js';
 import type { Storage } from '../storage/storage.js';
 
 export interface AppDeps {
@@ -17,7 +18,8 @@ export interface AppDeps {
   now?: () => number;
   /** Told when a job is queued, so an idle worker starts at once. */
   onJobCreated?: (jobId: string) => void;
-  logger?: boolean;
+  /** The server's logger (log.ts); none: the app logs nothing. */
+  logger?: PinoLogger;
 }
 
 /** The origins to name in answers: the configured presentation, else everything at baseUrl(). */

@@ -18,7 +18,11 @@ export function sendZohoError(reply: FastifyReply, error: ZohoError, httpStatus 
     .send(JSON.stringify(body(error)));
 }
 
-/** The one error handler: Zoho errors as they are; framework errors mapped to Zoho codes; anything else INTERNAL_ERROR, logged, never leaked. */
+/**
+ * The one error handler: Zoho errors as they are; framework errors mapped to Zoho codes; anything else
+ * INTERNAL_ERROR, logged with its stack, never leaked. Bodies reach the routes as text (app.ts), so a
+ * body that is not JSON is the route's own INVALID_DATA, never a parser error here.
+ */
 export function errorHandler(
   error: FastifyError | ZohoError | Error,
   req: FastifyRequest,
@@ -26,16 +30,6 @@ export function errorHandler(
 ): FastifyReply {
   if (error instanceof ZohoError) return sendZohoError(reply, error);
   const code = (error as FastifyError).code;
-  if (
-    code === 'FST_ERR_CTP_INVALID_JSON_BODY' ||
-    code === 'FST_ERR_CTP_EMPTY_JSON_BODY' ||
-    error instanceof SyntaxError
-  ) {
-    return sendZohoError(
-      reply,
-      new ZohoError('INVALID_DATA', { message: 'the request body is not valid JSON', details: { json_path: '$' } }),
-    );
-  }
   if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
     return sendZohoError(
       reply,

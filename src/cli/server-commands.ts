@@ -2,8 +2,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ensureDefaultOrg, issueCredentials } from '../auth/org-setup.js';
 import { parseScopeList } from '../auth/scopes.js';
-import { loadConfig, publicBaseUrl, type Config } from '../config.js';
-import { DATA_CENTRE_NAMES, isDataCentreName, presentation } from '../data-centres.js';
+import { loadConfig, type Config } from '../config.js';
+import { DATA_CENTRE_NAMES, isDataCentreName } from '../data-centres.js';
+import { presentedOrigins } from '../presentation.js';
 import { openStorage } from '../storage/open-storage.js';
 import { serverInfoPath, startServer } from '../server.js';
 
@@ -126,7 +127,7 @@ export function presentedUrls(config: Config, portGiven: boolean): { apiDomain: 
     const saved = JSON.parse(readFileSync(info, 'utf8')) as { url: string; api_domain?: string; accounts_url?: string };
     return { apiDomain: saved.api_domain ?? saved.url, accountsUrl: saved.accounts_url ?? saved.url };
   }
-  const p = presentation(config, publicBaseUrl(config));
+  const p = presentedOrigins(config);
   return { apiDomain: p.apiDomain, accountsUrl: p.accountsUrl };
 }
 

@@ -1,7 +1,9 @@
 import { parseArgs } from 'node:util';
 import type { Worker } from 'node:worker_threads';
-import { loadConfig, publicBaseUrl, type Config } from '../config.js';
+import { loadConfig, type Config } from '../config.js';
 import { startWorkerThread, stopWorkerThread } from '../jobs/worker-threads.js';
+import { createLogger } from '../log.js';
+import { presentedOrigins } from '../presentation.js';
 import { openStorage } from '../storage/open-storage.js';
 
 export const WORKER_HELP = `Usage: bulkwrite worker [--concurrency N] [--data-dir DIR]
@@ -42,10 +44,13 @@ export async function workerCommand(argv: string[]): Promise<number> {
   }
   const overrides: Partial<Config> = values['data-dir'] ? { dataDir: values['data-dir'] } : {};
   const config = loadConfig(process.env, overrides);
+  const log = createLogger({ level: config.logLevel, name: 'bulkwrite-worker' });
   // Apply migrations once here, so the threads do not race each other at start.
   await (await openStorage(config)).close();
   const threads: Worker[] = [];
-  for (let i = 0; i < concurrency; i++) threads.push(startWorkerThread(config, publicBaseUrl(config)));
+  // Callbacks name the hosts `serve` names, so a job's result link does not depend on who ran it.
+  const { downloadBase } = presentedOrigins(config);
+  for (let i = 0; i < concurrency; i++) threads.push(startWorkerThread(config, downloadBase, log));
   console.log(
     `bulkwrite worker: ${concurrency} worker thread${concurrency === 1 ? '' : 's'} on ${config.databaseUrl ? 'PostgreSQL' : `SQLite in ${config.dataDir}`}`,
   );

@@ -1,9 +1,9 @@
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, threadId, workerData } from 'node:worker_threads';
 import { join } from 'node:path';
 import { toJobDetails } from '../api/wire.js';
 import { openFsBlobs } from '../blobs/blobs.js';
 import type { Config } from '../config.js';
-import { createLogger } from '../log.js';
+import { createLogger, messageFirst } from '../log.js';
 import { openStorage } from '../storage/open-storage.js';
 import { JobWorker } from './worker.js';
 
@@ -12,8 +12,8 @@ import { JobWorker } from './worker.js';
  * shares the HTTP thread. Messages: 'wake' looks for work now; 'stop' finishes or hands back the chunk in
  * hand, closes the store and answers 'stopped'.
  */
-const { config, baseUrl } = workerData as { config: Config; baseUrl: string };
-const log = createLogger(config.logLevel, 'worker');
+const { config, downloadBase } = workerData as { config: Config; downloadBase: string };
+const log = messageFirst(createLogger({ level: config.logLevel, name: 'worker', bindings: { thread: threadId } }));
 const storage = await openStorage(config, { jobWriter: true });
 const worker = new JobWorker({
   storage,
@@ -23,7 +23,7 @@ const worker = new JobWorker({
   leaseMs: config.leaseMs,
   pollIntervalMs: config.pollIntervalMs,
   callback: config.callback,
-  renderJobDetails: (job, org) => toJobDetails(job, org, baseUrl),
+  renderJobDetails: (job, org) => toJobDetails(job, org, downloadBase),
 });
 worker.start();
 parentPort?.on('message', (msg: string) => {

@@ -1,10 +1,15 @@
 import { Worker } from 'node:worker_threads';
 import type { Config } from '../config.js';
+import type { PinoLogger } from '../log.js';
 
-/** Starts a job worker thread (see worker-thread.ts). */
-export function startWorkerThread(config: Config, baseUrl: string): Worker {
-  const worker = new Worker(new URL('./worker-thread.js', import.meta.url), { workerData: { config, baseUrl } });
-  worker.on('error', (e) => process.stderr.write(`worker thread failed: ${e.stack ?? e.message}\n`));
+/**
+ * Starts a job worker thread (see worker-thread.ts). The thread builds its own logger from `config`
+ * (a logger cannot cross a thread boundary); `log` is for what happens to the thread itself.
+ * `downloadBase` is the origin of the result links in callback bodies (presentation.ts).
+ */
+export function startWorkerThread(config: Config, downloadBase: string, log: PinoLogger): Worker {
+  const worker = new Worker(new URL('./worker-thread.js', import.meta.url), { workerData: { config, downloadBase } });
+  worker.on('error', (err) => log.error({ err, thread: worker.threadId }, 'worker thread failed'));
   return worker;
 }
 

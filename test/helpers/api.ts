@@ -1,5 +1,6 @@
 import Papa from 'papaparse';
 import yauzl from 'yauzl';
+import { fetchFor } from './inject.js';
 import type { TestServer } from './server.js';
 
 export interface HttpAnswer<T = Record<string, unknown>> {
@@ -9,8 +10,9 @@ export interface HttpAnswer<T = Record<string, unknown>> {
   text: string;
 }
 
+/** One request, over a socket or to an injected app (inject.ts), and its answer read whole. */
 export async function call<T = Record<string, unknown>>(url: string, init: RequestInit = {}): Promise<HttpAnswer<T>> {
-  const res = await fetch(url, init);
+  const res = await fetchFor(url)(url, init);
   const text = await res.text();
   let body: unknown = null;
   try {
@@ -117,7 +119,7 @@ export async function downloadResult(
   details: Record<string, unknown>,
 ): Promise<{ name: string; rows: Record<string, string>[]; header: string[] }> {
   const url = (details.result as { download_url: string }).download_url;
-  const res = await fetch(url, { headers: auth(t.creds.access_token) });
+  const res = await fetchFor(url)(url, { headers: auth(t.creds.access_token) });
   if (res.status !== 200) throw new Error(`download failed: ${res.status} ${await res.text()}`);
   const entries = await unzipEntries(Buffer.from(await res.arrayBuffer()));
   const [name, csv] = [...entries][0]!;

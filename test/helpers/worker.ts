@@ -3,7 +3,7 @@ import { toJobDetails } from '../../src/api/wire.js';
 import { openFsBlobs } from '../../src/blobs/blobs.js';
 import type { Job } from '../../src/domain/types.js';
 import { JobWorker } from '../../src/jobs/worker.js';
-import { createLogger } from '../../src/log.js';
+import { createLogger, messageFirst } from '../../src/log.js';
 import { openSqliteStorage } from '../../src/storage/sqlite/sqlite-storage.js';
 import type { TestServer } from './server.js';
 
@@ -16,7 +16,7 @@ export function openTestWorker(
   const worker = new JobWorker({
     storage,
     blobs: openFsBlobs(join(t.dataDir, 'blobs')),
-    log: createLogger('silent', 'test-worker'),
+    log: messageFirst(createLogger({ level: 'silent', name: 'test-worker' })),
     batchSize: opts.batchSize ?? t.config.batchSize,
     leaseMs: t.config.leaseMs,
     pollIntervalMs: 20,

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createOrg, issueCredentials } from '../../src/auth/org-setup.js';
 import { call, createJob, uploadCsv } from '../helpers/api.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { injectTestServer } from '../helpers/inject.js';
+import type { TestServer } from '../helpers/server.js';
 
 describe('POST /crm/bulk/v2.1/write', () => {
   let t: TestServer;
@@ -21,7 +22,7 @@ describe('POST /crm/bulk/v2.1/write', () => {
   });
 
   before(async () => {
-    t = await startTestServer({
+    t = await injectTestServer({
       worker: false,
       limits: { maxUploadBytes: 25 * 1024 * 1024, maxRows: 3, maxColumns: 5 },
     });

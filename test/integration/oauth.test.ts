@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { auth, call } from '../helpers/api.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { injectTestServer } from '../helpers/inject.js';
+import type { TestServer } from '../helpers/server.js';
 
 describe('POST /oauth/v2/token', () => {
   let t: TestServer;
   before(async () => {
-    t = await startTestServer({ worker: false });
+    t = await injectTestServer({ worker: false });
   });
   after(() => t.close());
 

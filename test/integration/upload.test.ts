@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { call, upload } from '../helpers/api.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { injectTestServer } from '../helpers/inject.js';
+import type { TestServer } from '../helpers/server.js';
 import { makeZip } from '../helpers/zip.js';
 
 const CSV = 'Last_Name,Email\nOne,one@example.com\n';
@@ -9,7 +10,7 @@ const CSV = 'Last_Name,Email\nOne,one@example.com\n';
 describe('POST /crm/v2.1/upload', () => {
   let t: TestServer;
   before(async () => {
-    t = await startTestServer({ limits: { maxUploadBytes: 64 * 1024, maxRows: 25_000, maxColumns: 200 } });
+    t = await injectTestServer({ limits: { maxUploadBytes: 64 * 1024, maxRows: 25_000, maxColumns: 200 } });
   });
   after(() => t.close());
 
@@ -139,7 +140,7 @@ describe('POST /crm/v2.1/upload', () => {
   }
 
   it('answers upload errors with HTTP 200 in the observed mode, as Zoho was recorded doing', async () => {
-    const observed = await startTestServer({ uploadErrorStatus: 'observed' });
+    const observed = await injectTestServer({ uploadErrorStatus: 'observed' });
     try {
       const res = await upload(observed, Buffer.from('not a zip'));
       assert.equal(res.status, 200);

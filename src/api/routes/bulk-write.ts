@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { canUseBulkWrite, canWriteModule } from '../../auth/scopes.js';
+import { canWriteModule } from '../../auth/scopes.js';
 import type { ApiVersion } from '../../domain/api-versions.js';
 import { requestedFileIds, validateJobRequest } from '../../domain/job-request.js';
 import { catalogueFor } from '../../domain/org-schema.js';
@@ -7,7 +7,6 @@ import type { Job, UploadedFile } from '../../domain/types.js';
 import { ZohoError } from '../../errors/zoho-error.js';
 import { presentationOf, type AppDeps } from '../deps.js';
 import { JSON_TYPE } from '../error-handler.js';
-import { requireAuth, requireVersion } from '../guard.js';
 import { toCreateSuccess, toJobDetails } from '../wire.js';
 
 function parseBody(body: unknown): unknown {
@@ -34,9 +33,8 @@ export function registerBulkWriteRoutes(app: FastifyInstance, deps: AppDeps): vo
   // so its answer is rendered once per version, time zone and download origin, not on every poll.
   const rendered = new WeakMap<Job, RenderedDetails>();
 
-  app.post<{ Params: { version: string } }>('/crm/bulk/:version/write', async (req, reply) => {
-    const version = requireVersion(req.params.version);
-    const auth = await requireAuth(deps.storage, req, now(), canUseBulkWrite);
+  app.post('/crm/bulk/:version/write', { config: { scope: 'bulk' } }, async (req, reply) => {
+    const { apiVersion: version, auth } = req;
     const org = await deps.storage.orgs.get(auth.orgId);
     const user = org && (await deps.storage.orgs.getUser(org.id, { id: auth.userId }));
     if (!org || !user) throw new ZohoError('INVALID_TOKEN');
@@ -49,6 +47,7 @@ export function registerBulkWriteRoutes(app: FastifyInstance, deps: AppDeps): vo
     }
     const catalogue = catalogueFor(org.id, await deps.storage.schemas.get(org.id));
     const spec = validateJobRequest(body, { files, limits: deps.config.limits, version, catalogue });
+    // Write access to a module is known only once the body names it.
     for (const r of spec.resources) {
       const module = catalogue.find({ apiName: r.module.apiName })!;
       if (!canWriteModule(auth.scopes, module.scopeName, spec.operation)) throw new ZohoError('OAUTH_SCOPE_MISMATCH');
@@ -78,25 +77,28 @@ export function registerBulkWriteRoutes(app: FastifyInstance, deps: AppDeps): vo
       .send(JSON.stringify(toCreateSuccess(job, version)));
   });
 
-  app.get<{ Params: { version: string; jobId: string } }>('/crm/bulk/:version/write/:jobId', async (req, reply) => {
-    const version = requireVersion(req.params.version);
-    const auth = await requireAuth(deps.storage, req, now(), canUseBulkWrite);
-    const jobId = req.params.jobId;
-    const job = /^\d{1,19}$/.test(jobId) ? await deps.storage.jobs.get(auth.orgId, jobId) : undefined;
-    const org = job && (await deps.storage.orgs.get(auth.orgId));
-    if (!job || !org) throw new ZohoError('RESOURCE_NOT_FOUND');
-    const { downloadBase } = presentationOf(deps);
-    let details = rendered.get(job);
-    if (
-      details === undefined ||
-      details.version !== version ||
-      details.timeZone !== org.timeZone ||
-      details.downloadBase !== downloadBase
-    ) {
-      const body = JSON.stringify(toJobDetails(job, org, downloadBase, version));
-      details = { version, timeZone: org.timeZone, downloadBase, body };
-      if (Object.isFrozen(job)) rendered.set(job, details);
-    }
-    return reply.code(200).header('content-type', JSON_TYPE).send(details.body);
-  });
+  app.get<{ Params: { jobId: string } }>(
+    '/crm/bulk/:version/write/:jobId',
+    { config: { scope: 'bulk' } },
+    async (req, reply) => {
+      const { apiVersion: version, auth } = req;
+      const jobId = req.params.jobId;
+      const job = /^\d{1,19}$/.test(jobId) ? await deps.storage.jobs.get(auth.orgId, jobId) : undefined;
+      const org = job && (await deps.storage.orgs.get(auth.orgId));
+      if (!job || !org) throw new ZohoError('RESOURCE_NOT_FOUND');
+      const { downloadBase } = presentationOf(deps);
+      let details = rendered.get(job);
+      if (
+        details === undefined ||
+        details.version !== version ||
+        details.timeZone !== org.timeZone ||
+        details.downloadBase !== downloadBase
+      ) {
+        const body = JSON.stringify(toJobDetails(job, org, downloadBase, version));
+        details = { version, timeZone: org.timeZone, downloadBase, body };
+        if (Object.isFrozen(job)) rendered.set(job, details);
+      }
+      return reply.code(200).header('content-type', JSON_TYPE).send(details.body);
+    },
+  );
 }

@@ -1,19 +1,17 @@
 import type { FastifyInstance } from 'fastify';
-import { canUseBulkWrite } from '../../auth/scopes.js';
 import { resultBlobKey } from '../../jobs/result-file.js';
 import type { AppDeps } from '../deps.js';
 import { JSON_TYPE } from '../error-handler.js';
-import { requireAuth } from '../guard.js';
 
 /** The download server's answer for a link that is not (or no longer) valid. */
 const LINK_NOT_VALID = JSON.stringify({ info: 'Forbidden', 'x-info': 'Link not valid', http_status: '403' });
 
 export function registerDownloadRoutes(app: FastifyInstance, deps: AppDeps): void {
-  const now = deps.now ?? Date.now;
   app.get<{ Params: { dl: string; orgId: string; jobId: string; fileName: string } }>(
     '/:dl/crm/:orgId/bulk-write/:jobId/:fileName',
+    { config: { scope: 'bulk' } },
     async (req, reply) => {
-      const auth = await requireAuth(deps.storage, req, now(), canUseBulkWrite);
+      const { auth } = req;
       const { jobId, fileName } = req.params;
       // Zoho's v7 docs show the org as `org{zgid}`; its other samples as the bare zgid.
       const orgId = req.params.orgId.replace(/^org(?=\d)/, '');

@@ -1,7 +1,4 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { authenticate, type AuthContext } from '../../auth/authenticate.js';
-import { canReadModule, canReadSettings } from '../../auth/scopes.js';
-import type { ApiVersion } from '../../domain/api-versions.js';
 import type { ModuleDef } from '../../domain/modules.js';
 import { catalogueFor, type Catalogue } from '../../domain/org-schema.js';
 import {
@@ -17,7 +14,7 @@ import { ZohoError } from '../../errors/zoho-error.js';
 import type { Storage } from '../../storage/storage.js';
 import type { AppDeps } from '../deps.js';
 import { JSON_TYPE } from '../error-handler.js';
-import { requireVersion } from '../guard.js';
+import type { PathModule } from '../pipeline.js';
 import { displayNameOf, toFieldMeta, toInfo, toModuleMeta, toRecord } from '../records-wire.js';
 
 /** Zoho's records API pages hold at most 200 records. */
@@ -70,24 +67,11 @@ function fieldsParam(query: Query, module: ModuleDef, required: boolean): Set<st
   return new Set(names);
 }
 
-/** The token's org and the module of the URL; the scope is checked after the module is known. */
-async function readContext(
-  storage: Storage,
-  req: FastifyRequest<{ Params: { version: string; module: string } }>,
-  now: number,
-): Promise<{ version: ApiVersion; auth: AuthContext; org: Org; module: ModuleDef; catalogue: Catalogue }> {
-  const version = requireVersion(req.params.version);
-  const auth = await authenticate(storage, req.headers.authorization, now);
-  const catalogue = catalogueFor(auth.orgId, await storage.schemas.get(auth.orgId));
-  const module = catalogue.find({ apiName: req.params.module });
-  // Subform rows are read through their parent record, as in Zoho.
-  if (!module || module.subformOf) {
-    throw new ZohoError('INVALID_MODULE', { details: { resource_path_index: 0 } });
-  }
-  if (!canReadModule(auth.scopes, module.scopeName)) throw new ZohoError('OAUTH_SCOPE_MISMATCH');
-  const org = await storage.orgs.get(auth.orgId);
+/** The token's org, and the module of the URL that the pipeline found and checked the scope of. */
+async function readContext(storage: Storage, req: FastifyRequest): Promise<PathModule & { org: Org }> {
+  const org = await storage.orgs.get(req.auth.orgId);
   if (!org) throw new ZohoError('INVALID_TOKEN');
-  return { version, auth, org, module, catalogue };
+  return { ...req.pathModule, org };
 }
 
 /** Loads the users and lookup targets the records point at: one storage call per user and per target module. */
@@ -204,23 +188,20 @@ function searchCriteria(module: ModuleDef, query: Query): Criteria {
 
 /** The records and metadata APIs, read-only, so an import can be checked the way Zoho's own data is read. */
 export function registerRecordRoutes(app: FastifyInstance, deps: AppDeps): void {
-  const now = deps.now ?? Date.now;
-  type Req = FastifyRequest<{ Params: { version: string; module: string }; Querystring: Query }>;
+  type Req = FastifyRequest<{ Querystring: Query }>;
+  const moduleRead = { config: { scope: 'module.read' as const } };
 
-  app.get('/crm/:version/settings/modules', async (req: FastifyRequest<{ Params: { version: string } }>, reply) => {
-    const version = requireVersion(req.params.version);
-    const auth = await authenticate(deps.storage, req.headers.authorization, now());
-    if (!canReadSettings(auth.scopes, 'modules')) throw new ZohoError('OAUTH_SCOPE_MISMATCH');
+  app.get('/crm/:version/settings/modules', { config: { scope: 'settings.modules' } }, async (req, reply) => {
+    const { apiVersion: version, auth } = req;
     const catalogue = catalogueFor(auth.orgId, await deps.storage.schemas.get(auth.orgId));
     return send(reply, { modules: catalogue.modules.map((m, i) => toModuleMeta(m, i, version)) });
   });
 
   app.get(
     '/crm/:version/settings/fields',
-    async (req: FastifyRequest<{ Params: { version: string }; Querystring: Query }>, reply) => {
-      const version = requireVersion(req.params.version);
-      const auth = await authenticate(deps.storage, req.headers.authorization, now());
-      if (!canReadSettings(auth.scopes, 'fields')) throw new ZohoError('OAUTH_SCOPE_MISMATCH');
+    { config: { scope: 'settings.fields' } },
+    async (req: FastifyRequest<{ Querystring: Query }>, reply) => {
+      const { apiVersion: version, auth } = req;
       const name = req.query.module;
       if (name === undefined || name.trim() === '') {
         throw new ZohoError('REQUIRED_PARAM_MISSING', { details: { param_name: 'module' } });
@@ -236,8 +217,9 @@ export function registerRecordRoutes(app: FastifyInstance, deps: AppDeps): void 
     },
   );
 
-  app.get('/crm/:version/:module', async (req: Req, reply) => {
-    const { version, org, module, catalogue } = await readContext(deps.storage, req, now());
+  app.get('/crm/:version/:module', moduleRead, async (req: Req, reply) => {
+    const { org, module, catalogue } = await readContext(deps.storage, req);
+    const version = req.apiVersion;
     const only = fieldsParam(req.query, module, version.name !== 'v2' && version.name !== 'v2.1');
     const page = pageParam(req.query, 'page', 1, 1_000_000);
     const perPage = pageParam(req.query, 'per_page', MAX_PER_PAGE, MAX_PER_PAGE);
@@ -249,8 +231,8 @@ export function registerRecordRoutes(app: FastifyInstance, deps: AppDeps): void 
     return send(reply, { data, info: toInfo(perPage, data.length, page, offset + data.length < total) });
   });
 
-  app.get('/crm/:version/:module/search', async (req: Req, reply) => {
-    const { org, module, catalogue } = await readContext(deps.storage, req, now());
+  app.get('/crm/:version/:module/search', moduleRead, async (req: Req, reply) => {
+    const { org, module, catalogue } = await readContext(deps.storage, req);
     const criteria = searchCriteria(module, req.query);
     const page = pageParam(req.query, 'page', 1, 1_000_000);
     const perPage = pageParam(req.query, 'per_page', MAX_PER_PAGE, MAX_PER_PAGE);
@@ -264,15 +246,15 @@ export function registerRecordRoutes(app: FastifyInstance, deps: AppDeps): void 
 
   app.get(
     '/crm/:version/:module/:id',
-    async (req: FastifyRequest<{ Params: { version: string; module: string; id: string } }>, reply) => {
-      const { org, module, catalogue } = await readContext(deps.storage, req, now());
+    moduleRead,
+    async (req: FastifyRequest<{ Params: { id: string }; Querystring: Query }>, reply) => {
+      const { org, module, catalogue } = await readContext(deps.storage, req);
       const id = req.params.id;
       const record = /^\d{1,19}$/.test(id) ? await deps.storage.records.get(org.id, module.apiName, id) : undefined;
       if (!record) {
         throw new ZohoError('INVALID_DATA', { message: 'the related id given seems to be invalid', details: { id } });
       }
-      const query = req.query as Query;
-      const only = fieldsParam(query, module, false);
+      const only = fieldsParam(req.query, module, false);
       return send(reply, { data: await renderRecords(deps.storage, catalogue, org, module, [record], only) });
     },
   );

@@ -2,7 +2,6 @@ import type { FastifyInstance } from 'fastify';
 import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
-import { canUploadFiles } from '../../auth/scopes.js';
 import { CsvFileError, summarizeZipCsv, summarizeZipCsvs } from '../../csv/read-csv.js';
 import { MAX_CSVS_PER_ZIP } from '../../domain/parent-child.js';
 import { toZohoTime } from '../../domain/time.js';
@@ -10,15 +9,13 @@ import type { UploadedFile } from '../../domain/types.js';
 import { ZohoError } from '../../errors/zoho-error.js';
 import type { AppDeps } from '../deps.js';
 import { JSON_TYPE, sendZohoError } from '../error-handler.js';
-import { requireAuth, requireVersion } from '../guard.js';
 import { toUploadSuccess } from '../wire.js';
 
 export function registerUploadRoutes(app: FastifyInstance, deps: AppDeps): void {
   const now = deps.now ?? Date.now;
 
-  app.post<{ Params: { version: string } }>('/crm/:version/upload', async (req, reply) => {
-    const version = requireVersion(req.params.version);
-    const auth = await requireAuth(deps.storage, req, now(), canUploadFiles);
+  app.post('/crm/:version/upload', { config: { scope: 'files' } }, async (req, reply) => {
+    const { apiVersion: version, auth } = req;
     const org = await deps.storage.orgs.get(auth.orgId);
     if (!org) throw new ZohoError('INVALID_TOKEN');
 
