@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
-import { DATA_CENTRE_NAMES, isDataCentreName, type DataCentreName } from './data-centres.js';
-import { parseLogLevel } from './log.js';
+import { DATA_CENTRE_NAMES, type DataCentreName } from './data-centres.js';
+import { LOG_LEVELS } from './log.js';
 
 export interface Config {
   host: string;
@@ -36,88 +36,263 @@ export interface Config {
    * token revoked or an org changed by another process is seen within this time. 0 turns it off.
    */
   cacheTtlMs: number;
-  logLevel: string;
+  logLevel: (typeof LOG_LEVELS)[number];
   /** A custom modules and fields document applied to the default org at start (docs/modules.md). Empty: none. */
   schemaFile: string;
 }
 
-export const DEFAULTS: Config = {
-  host: '127.0.0.1',
-  port: 8080,
-  dataDir: 'data',
-  databaseUrl: '',
-  publicUrl: '',
-  dc: '',
-  worker: true,
-  limits: { maxUploadBytes: 25 * 1024 * 1024, maxRows: 25_000, maxColumns: 200 },
-  batchSize: 5_000,
-  tokenTtlSeconds: 3600,
-  tokenRateLimit: 10,
-  callback: { attempts: 3, timeoutMs: 5_000, backoffMs: 500 },
-  uploadErrorStatus: 'documented',
-  pollIntervalMs: 500,
-  leaseMs: 30_000,
-  cacheTtlMs: 5_000,
-  logLevel: 'info',
-  schemaFile: '',
-};
 
-function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min)
-    throw new Error(`${name} must be a whole number >= ${min}, got "${raw}"`);
-  return value;
+/** One setting: its variable, the serve/credentials flag that overrides it, its default and its meaning. */
+export interface Setting {
+  env: `BULKWRITE_${string}`;
+  flag?: `--${string}`;
+  /** The default as docs/configuration.md shows it. */
+  shownDefault: string;
+  meaning: string;
+  /** Parses the variable's value (unset or empty: the default) into `config`; throws on a bad value. */
+  apply(config: Config, raw: string | undefined): void;
 }
 
-function bool(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
+type Parser<T> = (raw: string, env: string) => T;
+
+function setting<T>(spec: {
+  env: Setting['env'];
+  flag?: Setting['flag'];
+  default: T;
+  /** When the value alone says too little (a byte count, a computed default). */
+  shownDefault?: string;
+  meaning: string;
+  parse: Parser<T>;
+  put: (config: Config, value: T) => void;
+}): Setting {
+  return {
+    env: spec.env,
+    flag: spec.flag,
+    shownDefault: spec.shownDefault ?? `\`${String(spec.default)}\``,
+    meaning: spec.meaning,
+    apply: (config, raw) =>
+      spec.put(config, raw === undefined || raw === '' ? spec.default : spec.parse(raw, spec.env)),
+  };
+}
+
+const text: Parser<string> = (raw) => raw;
+
+function int(min: number, max = Number.MAX_SAFE_INTEGER): Parser<number> {
+  return (raw, env) => {
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min || value > max) {
+      throw new Error(
+        `${env} must be a whole number >= ${min}${max < Number.MAX_SAFE_INTEGER ? ` and <= ${max}` : ''}, got "${raw}"`,
+      );
+    }
+    return value;
+  };
+}
+
+const bool: Parser<boolean> = (raw, env) => {
   if (/^(1|true|yes|on)$/i.test(raw)) return true;
   if (/^(0|false|no|off)$/i.test(raw)) return false;
-  throw new Error(`${name} must be true or false, got "${raw}"`);
+  throw new Error(`${env} must be true or false, got "${raw}"`);
+};
+
+function oneOf<const T extends string>(values: readonly T[]): Parser<T> {
+  return (raw, env) => {
+    const value = raw.trim().toLowerCase();
+    if (!(values as readonly string[]).includes(value)) {
+      throw new Error(`${env} must be one of ${values.join(', ')}, got "${raw}"`);
+    }
+    return value as T;
+  };
 }
 
-/** The only reader of process.env. Every setting is BULKWRITE_-prefixed; `overrides` come from command-line flags. */
+/** Every server setting, in the order docs/configuration.md lists them (`npm run docs:config` writes its table). */
+export const SETTINGS: readonly Setting[] = [
+  setting({
+    env: 'BULKWRITE_PORT',
+    flag: '--port',
+    default: 8080,
+    meaning: 'port to listen on; `0` picks a free one (printed at start)',
+    parse: int(0, 65535),
+    put: (c, v) => (c.port = v),
+  }),
+  setting({
+    env: 'BULKWRITE_HOST',
+    flag: '--host',
+    default: '127.0.0.1',
+    meaning: 'address to bind',
+    parse: text,
+    put: (c, v) => (c.host = v),
+  }),
+  setting({
+    env: 'BULKWRITE_DATA_DIR',
+    flag: '--data-dir',
+    default: 'data',
+    shownDefault: '`./data`',
+    meaning:
+      'the SQLite database (`bulkwrite.db`) and the uploaded and result zips (`blobs/`); with PostgreSQL, the zips only',
+    parse: text,
+    put: (c, v) => (c.dataDir = v),
+  }),
+  setting({
+    env: 'BULKWRITE_DATABASE_URL',
+    default: '',
+    shownDefault: '(none: SQLite)',
+    meaning:
+      'a `postgres://` URL: keep jobs and records in PostgreSQL, shared by many `serve --no-worker` and `worker` processes ([deployment.md](deployment.md))',
+    parse: text,
+    put: (c, v) => (c.databaseUrl = v),
+  }),
+  setting({
+    env: 'BULKWRITE_PUBLIC_URL',
+    flag: '--public-url',
+    default: '',
+    shownDefault: '`http://<host>:<port>`',
+    meaning: 'the URL clients reach the server at; `api_domain` and `download_url` use it',
+    parse: text,
+    put: (c, v) => (c.publicUrl = v),
+  }),
+  setting<DataCentreName | ''>({
+    env: 'BULKWRITE_DC',
+    flag: '--dc',
+    default: '',
+    shownDefault: '(none)',
+    meaning: `present as a Zoho data centre, ${DATA_CENTRE_NAMES.map((n) => `\`${n}\``).join(' ')}: \`api_domain\` and download links name that DC's hosts unless \`BULKWRITE_PUBLIC_URL\` is set ([data-centres.md](data-centres.md))`,
+    parse: oneOf(DATA_CENTRE_NAMES),
+    put: (c, v) => (c.dc = v),
+  }),
+  setting({
+    env: 'BULKWRITE_WORKER',
+    flag: '--no-worker',
+    default: true,
+    meaning: 'run the job worker inside `serve` (`--no-worker` says false)',
+    parse: bool,
+    put: (c, v) => (c.worker = v),
+  }),
+  setting({
+    env: 'BULKWRITE_MAX_UPLOAD_BYTES',
+    default: 25 * 1024 * 1024,
+    shownDefault: '`26214400` (25 MB)',
+    meaning: 'larger uploads get `FILE_TOO_LARGE`',
+    parse: int(1),
+    put: (c, v) => (c.limits.maxUploadBytes = v),
+  }),
+  setting({
+    env: 'BULKWRITE_MAX_ROWS',
+    default: 25_000,
+    meaning: 'a file with more data rows is refused at create time with `LIMIT_EXCEEDED`',
+    parse: int(1),
+    put: (c, v) => (c.limits.maxRows = v),
+  }),
+  setting({
+    env: 'BULKWRITE_MAX_COLUMNS',
+    default: 200,
+    meaning: 'more columns or mappings get `HEADER_LIMIT_EXCEEDED`',
+    parse: int(1),
+    put: (c, v) => (c.limits.maxColumns = v),
+  }),
+  setting({
+    env: 'BULKWRITE_BATCH_SIZE',
+    default: 5_000,
+    meaning: 'rows per transaction while a job runs; memory is bounded by it',
+    parse: int(1),
+    put: (c, v) => (c.batchSize = v),
+  }),
+  setting({
+    env: 'BULKWRITE_TOKEN_TTL_SECONDS',
+    default: 3600,
+    meaning: 'access token lifetime (`expires_in`)',
+    parse: int(1),
+    put: (c, v) => (c.tokenTtlSeconds = v),
+  }),
+  setting({
+    env: 'BULKWRITE_TOKEN_RATE_LIMIT',
+    default: 10,
+    meaning:
+      'access tokens one refresh token may get in 10 minutes, Zoho\'s limit; then `"error":"Access Denied"`. `0` turns it off ([accounts.md](accounts.md))',
+    parse: int(0),
+    put: (c, v) => (c.tokenRateLimit = v),
+  }),
+  setting({
+    env: 'BULKWRITE_CALLBACK_ATTEMPTS',
+    default: 3,
+    meaning: "tries to deliver a job's callback",
+    parse: int(1),
+    put: (c, v) => (c.callback.attempts = v),
+  }),
+  setting({
+    env: 'BULKWRITE_CALLBACK_TIMEOUT_MS',
+    default: 5_000,
+    meaning: 'time allowed for one try to deliver a callback',
+    parse: int(1),
+    put: (c, v) => (c.callback.timeoutMs = v),
+  }),
+  setting({
+    env: 'BULKWRITE_CALLBACK_BACKOFF_MS',
+    default: 500,
+    meaning: 'first wait between callback tries; doubles each time',
+    parse: int(0),
+    put: (c, v) => (c.callback.backoffMs = v),
+  }),
+  setting<Config['uploadErrorStatus']>({
+    env: 'BULKWRITE_UPLOAD_ERROR_STATUS',
+    default: 'documented',
+    meaning:
+      '`documented`: upload errors answer 400/413 as Zoho\'s docs say; `observed`: HTTP 200 with `"status":"error"`, as recorded from Zoho',
+    parse: oneOf(['documented', 'observed']),
+    put: (c, v) => (c.uploadErrorStatus = v),
+  }),
+  setting({
+    env: 'BULKWRITE_POLL_INTERVAL_MS',
+    default: 500,
+    meaning: 'how often an idle worker looks for jobs (it is also woken when a job is created)',
+    parse: int(10),
+    put: (c, v) => (c.pollIntervalMs = v),
+  }),
+  setting({
+    env: 'BULKWRITE_LEASE_MS',
+    default: 30_000,
+    meaning: 'how long a job stays leased to a worker without progress; then another worker resumes it',
+    parse: int(1000),
+    put: (c, v) => (c.leaseMs = v),
+  }),
+  setting({
+    env: 'BULKWRITE_CACHE_TTL_MS',
+    default: 5_000,
+    meaning:
+      'how long the API serves an access token or an org from memory once read; a token revoked or an org changed by *another* process is seen within this time (revocations through the server itself apply at once). `0` turns the caches off ([deployment.md](deployment.md#caches-in-the-api-process))',
+    parse: int(0),
+    put: (c, v) => (c.cacheTtlMs = v),
+  }),
+  setting<Config['logLevel']>({
+    env: 'BULKWRITE_LOG_LEVEL',
+    default: 'info',
+    meaning: `${LOG_LEVELS.map((l) => `\`${l}\``).join(', ')} (pino's levels); anything else stops the server at start`,
+    parse: oneOf(LOG_LEVELS),
+    put: (c, v) => (c.logLevel = v),
+  }),
+  setting({
+    env: 'BULKWRITE_SCHEMA_FILE',
+    default: '',
+    shownDefault: '(none)',
+    meaning:
+      'a JSON document of custom modules and fields applied to the default org at start ([modules.md](modules.md#custom-modules-and-fields)); `bulkwrite org schema apply FILE` does the same for any org without a restart',
+    parse: text,
+    put: (c, v) => (c.schemaFile = v),
+  }),
+];
+
+function fromSettings(env: NodeJS.ProcessEnv): Config {
+  // Every field is set by exactly one setting below.
+  const config = { limits: {}, callback: {} } as Config;
+  for (const s of SETTINGS) s.apply(config, env[s.env]);
+  return config;
+}
+
+export const DEFAULTS: Config = fromSettings({});
+
+/** The only reader of the server's settings. `overrides` come from command-line flags. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
-  const uploadErrorStatus = env.BULKWRITE_UPLOAD_ERROR_STATUS ?? DEFAULTS.uploadErrorStatus;
-  if (uploadErrorStatus !== 'documented' && uploadErrorStatus !== 'observed') {
-    throw new Error(`BULKWRITE_UPLOAD_ERROR_STATUS must be "documented" or "observed", got "${uploadErrorStatus}"`);
-  }
-  const dc = (env.BULKWRITE_DC ?? '').trim().toLowerCase();
-  if (dc !== '' && !isDataCentreName(dc)) {
-    throw new Error(`BULKWRITE_DC must be one of ${DATA_CENTRE_NAMES.join(', ')} (or empty), got "${dc}"`);
-  }
-  const config: Config = {
-    host: env.BULKWRITE_HOST || DEFAULTS.host,
-    port: int(env, 'BULKWRITE_PORT', DEFAULTS.port),
-    dataDir: env.BULKWRITE_DATA_DIR || DEFAULTS.dataDir,
-    databaseUrl: env.BULKWRITE_DATABASE_URL || DEFAULTS.databaseUrl,
-    publicUrl: env.BULKWRITE_PUBLIC_URL || DEFAULTS.publicUrl,
-    dc: dc as DataCentreName | '',
-    worker: bool(env, 'BULKWRITE_WORKER', DEFAULTS.worker),
-    limits: {
-      maxUploadBytes: int(env, 'BULKWRITE_MAX_UPLOAD_BYTES', DEFAULTS.limits.maxUploadBytes, 1),
-      maxRows: int(env, 'BULKWRITE_MAX_ROWS', DEFAULTS.limits.maxRows, 1),
-      maxColumns: int(env, 'BULKWRITE_MAX_COLUMNS', DEFAULTS.limits.maxColumns, 1),
-    },
-    batchSize: int(env, 'BULKWRITE_BATCH_SIZE', DEFAULTS.batchSize, 1),
-    tokenTtlSeconds: int(env, 'BULKWRITE_TOKEN_TTL_SECONDS', DEFAULTS.tokenTtlSeconds, 1),
-    tokenRateLimit: int(env, 'BULKWRITE_TOKEN_RATE_LIMIT', DEFAULTS.tokenRateLimit, 0),
-    callback: {
-      attempts: int(env, 'BULKWRITE_CALLBACK_ATTEMPTS', DEFAULTS.callback.attempts, 1),
-      timeoutMs: int(env, 'BULKWRITE_CALLBACK_TIMEOUT_MS', DEFAULTS.callback.timeoutMs, 1),
-      backoffMs: int(env, 'BULKWRITE_CALLBACK_BACKOFF_MS', DEFAULTS.callback.backoffMs, 0),
-    },
-    uploadErrorStatus,
-    pollIntervalMs: int(env, 'BULKWRITE_POLL_INTERVAL_MS', DEFAULTS.pollIntervalMs, 10),
-    leaseMs: int(env, 'BULKWRITE_LEASE_MS', DEFAULTS.leaseMs, 1000),
-    cacheTtlMs: int(env, 'BULKWRITE_CACHE_TTL_MS', DEFAULTS.cacheTtlMs, 0),
-    logLevel: parseLogLevel('BULKWRITE_LOG_LEVEL', env.BULKWRITE_LOG_LEVEL || DEFAULTS.logLevel),
-    schemaFile: env.BULKWRITE_SCHEMA_FILE || DEFAULTS.schemaFile,
-    ...overrides,
-  };
+  const config: Config = { ...fromSettings(env), ...overrides };
   config.dataDir = resolve(config.dataDir);
   return config;
 }

@@ -1,7 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 
-/** A server where tests may create and drop databases. CI provides one; its absence fails the run. */
+/**
+ * A server where tests may create and drop databases. scripts/run-tests.mjs sees that one answers here,
+ * starting a throwaway one (and setting this variable) when none does.
+ */
 export const ADMIN_URL = process.env.BULKWRITE_TEST_POSTGRES_URL || 'postgres://postgres@127.0.0.1:5432/test';
 
 export function databaseUrl(database: string): string {
