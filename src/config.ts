@@ -41,7 +41,6 @@ export interface Config {
   schemaFile: string;
 }
 
-
 /** One setting: its variable, the serve/credentials flag that overrides it, its default and its meaning. */
 export interface Setting {
   env: `BULKWRITE_${string}`;
