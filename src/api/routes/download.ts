@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { canUseBulkWrite } from '../../auth/scopes.js';
-import { resultBlobKey } from '../../jobs/result-file.js';
+import { resultBlobKey } from '../../blobs/result-key.js';
 import type { AppDeps } from '../deps.js';
 import { JSON_TYPE } from '../error-handler.js';
 import { requireAuth } from '../guard.js';
