@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import type { Config } from '../config.js';
+import type { Config } from './config.js';
 
 /** Starts a job worker thread (see worker-thread.ts). */
 export function startWorkerThread(config: Config, baseUrl: string): Worker {
