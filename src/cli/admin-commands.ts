@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { createClient, createOrg, issueGrantCode } from '../auth/org-setup.js';
 import { ALL_BULK_SCOPES, parseScopeList } from '../auth/scopes.js';
 import type { Config } from '../config.js';
-import { SchemaError } from '../domain/org-schema.js';
+import { OrgSchemaError } from '../domain/org-schema.js';
 import type { Org } from '../domain/types.js';
 import { applyOrgSchemaFile } from '../org-schema-file.js';
 import { openStorage } from '../storage/open-storage.js';
@@ -377,7 +377,7 @@ export async function schemaCommand(argv: string[]): Promise<number> {
       );
       return 0;
     } catch (e) {
-      if (e instanceof SchemaError) throw new UsageError(e.message);
+      if (e instanceof OrgSchemaError) throw new UsageError(e.message);
       throw e;
     }
   } finally {
