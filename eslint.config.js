@@ -43,7 +43,7 @@ export default tseslint.config(
   },
   {
     files: ['src/client/**/*.ts', 'src/cli/**/*.ts'],
-    ignores: ['src/cli/server-commands.ts', 'src/cli/admin-commands.ts', 'src/cli/worker-command.ts'],
+    ignores: ['src/cli/server/**'],
     rules: {
       'no-restricted-imports': [
         'error',

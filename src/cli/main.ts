@@ -28,23 +28,23 @@ Exit codes: 0 ok · 1 bug · 2 usage · 3 rows skipped · 4 job failed · 5 API 
 /** Exit codes: 0 success, 1 unexpected failure, 2 usage error; the client commands add 3–8 and 130. */
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
-  const client = await import('./client-commands.js');
+  const client = await import('./client/client-commands.js');
   if (client.isClientCommand(command)) return client.runClientCommand(command, rest);
   switch (command) {
     case 'serve':
-      return (await import('./server-commands.js')).serveCommand(rest);
+      return (await import('./server/server-commands.js')).serveCommand(rest);
     case 'credentials':
-      return (await import('./server-commands.js')).credentialsCommand(rest);
+      return (await import('./server/server-commands.js')).credentialsCommand(rest);
     case 'worker':
-      return (await import('./worker-command.js')).workerCommand(rest);
+      return (await import('./server/worker-command.js')).workerCommand(rest);
     case 'org':
-      return (await import('./admin-commands.js')).orgCommand(rest);
+      return (await import('./server/admin-commands.js')).orgCommand(rest);
     case 'client':
-      return (await import('./admin-commands.js')).clientCommand(rest);
+      return (await import('./server/admin-commands.js')).clientCommand(rest);
     case 'grant-code':
-      return (await import('./admin-commands.js')).grantCodeCommand(rest);
+      return (await import('./server/admin-commands.js')).grantCodeCommand(rest);
     case 'schema':
-      return (await import('./admin-commands.js')).schemaCommand(rest);
+      return (await import('./server/admin-commands.js')).schemaCommand(rest);
     case undefined:
     case 'help':
     case '--help':
@@ -62,7 +62,7 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   async (error: unknown) => {
-    const { UsageError } = await import('./server-commands.js');
+    const { UsageError } = await import('./server/server-commands.js');
     const isUsage = error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
     console.error(`bulkwrite: ${(error as Error).message}`);
     process.exitCode = isUsage ? 2 : 1;

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CliError } from '../../src/cli/exit-codes.js';
-import { Output, Progress, renderTable, type Stream } from '../../src/cli/output.js';
-import { requireCredentials, resolveConnection, type ConfigFile } from '../../src/cli/profiles.js';
+import { Output, Progress, renderTable, type Stream } from '../../src/cli/client/output.js';
+import { requireCredentials, resolveConnection, type ConfigFile } from '../../src/cli/client/profiles.js';
 
 class Capture implements Stream {
   text = '';

@@ -1,11 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { ensureDefaultOrg, issueCredentials } from '../auth/org-setup.js';
-import { parseScopeList } from '../auth/scopes.js';
-import { loadConfig, publicBaseUrl, type Config } from '../config.js';
-import { DATA_CENTRE_NAMES, isDataCentreName, presentation } from '../data-centres.js';
-import { openStorage } from '../storage/open-storage.js';
-import { serverInfoPath, startServer } from '../server.js';
+import { ensureDefaultOrg, issueCredentials } from '../../auth/org-setup.js';
+import { parseScopeList } from '../../auth/scopes.js';
+import { loadConfig, publicBaseUrl, type Config } from '../../config.js';
+import { DATA_CENTRE_NAMES, isDataCentreName, presentation } from '../../data-centres.js';
+import { openStorage } from '../../storage/open-storage.js';
+import { serverInfoPath, startServer } from '../../server.js';
 
 /** The commands that run server code: `serve` and `credentials`. */
 

@@ -1,5 +1,5 @@
-import { InputError, ZohoApiError, type BulkWriteClient } from '../client/index.js';
-import { CliError, EXIT } from './exit-codes.js';
+import { InputError, ZohoApiError, type BulkWriteClient } from '../../client/index.js';
+import { CliError, EXIT } from '../exit-codes.js';
 import type { Connection } from './profiles.js';
 
 /**

@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util';
 import type { Worker } from 'node:worker_threads';
-import { loadConfig, publicBaseUrl, type Config } from '../config.js';
-import { startWorkerThread, stopWorkerThread } from '../worker-threads.js';
-import { openStorage } from '../storage/open-storage.js';
+import { loadConfig, publicBaseUrl, type Config } from '../../config.js';
+import { startWorkerThread, stopWorkerThread } from '../../worker-threads.js';
+import { openStorage } from '../../storage/open-storage.js';
 
 export const WORKER_HELP = `Usage: bulkwrite worker [--concurrency N] [--data-dir DIR]
 

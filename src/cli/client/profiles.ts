@@ -1,5 +1,5 @@
-import { DATA_CENTRES, isLocalUrl, preset, type Credentials, type Endpoints } from '../client/index.js';
-import { CliError } from './exit-codes.js';
+import { DATA_CENTRES, isLocalUrl, preset, type Credentials, type Endpoints } from '../../client/index.js';
+import { CliError } from '../exit-codes.js';
 import { readJsonFile, writeJsonFile } from './json-file.js';
 
 /**

@@ -1,9 +1,9 @@
 import { basename } from 'node:path';
-import { OPERATIONS, type ImportEvent, type JobDetails, type Operation, type ResultFile } from '../client/index.js';
-import { intFlag, listFlag, parseCommand, secondsFlag, splitPair, stringFlag } from './args.js';
+import { OPERATIONS, type ImportEvent, type JobDetails, type Operation, type ResultFile } from '../../client/index.js';
+import { intFlag, listFlag, parseCommand, secondsFlag, splitPair, stringFlag } from '../args.js';
 import type { CommandContext } from './command-context.js';
 import { clientFor, connectionFrom } from './connect.js';
-import { CliError, EXIT } from './exit-codes.js';
+import { CliError, EXIT } from '../exit-codes.js';
 import { Stopper } from './interrupt.js';
 import { formatBytes, formatCount, Progress } from './output.js';
 import { CONNECTION_HELP, CONNECTION_OPTIONS } from './profiles.js';

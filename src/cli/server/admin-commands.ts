@@ -1,12 +1,12 @@
 import { parseArgs } from 'node:util';
-import { createClient, createOrg, issueGrantCode } from '../auth/org-setup.js';
-import { ALL_BULK_SCOPES, parseScopeList } from '../auth/scopes.js';
-import type { Config } from '../config.js';
-import { OrgSchemaError } from '../domain/org-schema.js';
-import type { Org } from '../domain/types.js';
-import { applyOrgSchemaFile } from '../org-schema-file.js';
-import { openStorage } from '../storage/open-storage.js';
-import type { OAuthClient, Storage } from '../storage/storage.js';
+import { createClient, createOrg, issueGrantCode } from '../../auth/org-setup.js';
+import { ALL_BULK_SCOPES, parseScopeList } from '../../auth/scopes.js';
+import type { Config } from '../../config.js';
+import { OrgSchemaError } from '../../domain/org-schema.js';
+import type { Org } from '../../domain/types.js';
+import { applyOrgSchemaFile } from '../../org-schema-file.js';
+import { openStorage } from '../../storage/open-storage.js';
+import type { OAuthClient, Storage } from '../../storage/storage.js';
 import { configFrom, presentedUrls, UsageError } from './server-commands.js';
 
 /**

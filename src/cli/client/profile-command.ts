@@ -1,7 +1,7 @@
-import { isLocalUrl } from '../client/index.js';
-import { parseCommand, stringFlag } from './args.js';
+import { isLocalUrl } from '../../client/index.js';
+import { parseCommand, stringFlag } from '../args.js';
 import type { CommandContext } from './command-context.js';
-import { CliError, EXIT } from './exit-codes.js';
+import { CliError, EXIT } from '../exit-codes.js';
 import { readJsonFile } from './json-file.js';
 import { configPath } from './paths.js';
 import {

@@ -1,11 +1,11 @@
 import { createWriteStream } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
-import type { BulkWriteClient, JobDetails, ResultFile } from '../client/index.js';
-import { intFlag, jobIdArg, parseCommand, stringFlag } from './args.js';
+import type { BulkWriteClient, JobDetails, ResultFile } from '../../client/index.js';
+import { intFlag, jobIdArg, parseCommand, stringFlag } from '../args.js';
 import type { CommandContext } from './command-context.js';
 import { clientFor, connectionFrom } from './connect.js';
-import { CliError, EXIT } from './exit-codes.js';
+import { CliError, EXIT } from '../exit-codes.js';
 import { CONNECTION_HELP, CONNECTION_OPTIONS } from './profiles.js';
 import { exitCodeFor, notWritten, printSkipped, printSummary } from './summary.js';
 
