@@ -1,5 +1,7 @@
 #!/usr/bin/env node
 
+import { CliError, EXIT } from './exit-codes.js';
+
 // Each command loads only its own code: the client commands never load the server (Fastify, SQLite).
 const HELP = `bulkwrite: a self-hosted server for Zoho CRM's Bulk Write API, and its client
 
@@ -34,17 +36,17 @@ async function main(argv: string[]): Promise<number> {
     case 'serve':
       return (await import('./server/server-commands.js')).serveCommand(rest);
     case 'credentials':
-      return (await import('./server/server-commands.js')).credentialsCommand(rest);
+      return (await import('./server/credentials-command.js')).credentialsCommand(rest);
     case 'worker':
       return (await import('./server/worker-command.js')).workerCommand(rest);
     case 'org':
-      return (await import('./server/admin-commands.js')).orgCommand(rest);
+      return (await import('./server/org-command.js')).orgCommand(rest);
     case 'client':
-      return (await import('./server/admin-commands.js')).clientCommand(rest);
+      return (await import('./server/oauth-client-command.js')).clientCommand(rest);
     case 'grant-code':
-      return (await import('./server/admin-commands.js')).grantCodeCommand(rest);
+      return (await import('./server/grant-code-command.js')).grantCodeCommand(rest);
     case 'schema':
-      return (await import('./server/admin-commands.js')).schemaCommand(rest);
+      return (await import('./server/schema-command.js')).schemaCommand(rest);
     case undefined:
     case 'help':
     case '--help':
@@ -61,10 +63,8 @@ main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },
-  async (error: unknown) => {
-    const { UsageError } = await import('./server/server-commands.js');
-    const isUsage = error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+  (error: unknown) => {
     console.error(`bulkwrite: ${(error as Error).message}`);
-    process.exitCode = isUsage ? 2 : 1;
+    process.exitCode = error instanceof CliError ? error.exitCode : EXIT.INTERNAL;
   },
 );

@@ -1,15 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
-import { ensureDefaultOrg, issueCredentials } from '../../auth/org-setup.js';
-import { parseScopeList } from '../../auth/scopes.js';
 import { loadConfig, publicBaseUrl, type Config } from '../../config.js';
 import { DATA_CENTRE_NAMES, isDataCentreName, presentation } from '../../data-centres.js';
-import { openStorage } from '../../storage/open-storage.js';
 import { serverInfoPath, startServer } from '../../server.js';
+import { parseCommand } from '../args.js';
+import { CliError } from '../exit-codes.js';
 
-/** The commands that run server code: `serve` and `credentials`. */
-
-export class UsageError extends Error {}
+/** `serve`, and what every command that runs server code shares: the config its flags describe. */
 
 export function configFrom(values: {
   port?: string;
@@ -21,19 +17,19 @@ export function configFrom(values: {
   const overrides: Partial<Config> = {};
   if (values['public-url'] !== undefined) {
     if (!/^https?:\/\/[^/]+/i.test(values['public-url']))
-      throw new UsageError(`--public-url must be an http(s) URL, got "${values['public-url']}"`);
+      throw new CliError(`--public-url must be an http(s) URL, got "${values['public-url']}"`);
     overrides.publicUrl = values['public-url'];
   }
   if (values.dc !== undefined) {
     const dc = values.dc.toLowerCase();
     if (dc !== '' && !isDataCentreName(dc))
-      throw new UsageError(`--dc must be one of ${DATA_CENTRE_NAMES.join(', ')}, got "${values.dc}"`);
+      throw new CliError(`--dc must be one of ${DATA_CENTRE_NAMES.join(', ')}, got "${values.dc}"`);
     overrides.dc = dc as Config['dc'];
   }
   if (values.port !== undefined) {
     const port = Number(values.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535)
-      throw new UsageError(`--port must be a port number, got "${values.port}"`);
+      throw new CliError(`--port must be a port number, got "${values.port}"`);
     overrides.port = port;
   }
   if (values['data-dir'] !== undefined) overrides.dataDir = values['data-dir'];
@@ -61,23 +57,19 @@ Examples:
   bulkwrite serve --port 8443 --dc eu`;
 
 export async function serveCommand(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      port: { type: 'string' },
-      host: { type: 'string' },
-      'data-dir': { type: 'string' },
-      'public-url': { type: 'string' },
-      dc: { type: 'string' },
-      'no-worker': { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    strict: true,
+  const { values, positionals, help } = parseCommand('serve', argv, {
+    port: { type: 'string' },
+    host: { type: 'string' },
+    'data-dir': { type: 'string' },
+    'public-url': { type: 'string' },
+    dc: { type: 'string' },
+    'no-worker': { type: 'boolean' },
   });
-  if (values.help) {
+  if (help) {
     console.log(SERVE_HELP);
     return 0;
   }
+  if (positionals.length > 0) throw new CliError(`unexpected argument "${positionals[0]}"`);
   const config = configFrom(values);
   if (values['no-worker']) config.worker = false;
   const server = await startServer(config);
@@ -98,24 +90,6 @@ export async function serveCommand(argv: string[]): Promise<number> {
   return 0;
 }
 
-export const CREDENTIALS_HELP = `Usage: bulkwrite credentials [--json] [--scopes a,b] [--data-dir DIR]
-
-Prints the default org's Self Client and a fresh refresh token, access token and grant code.
-Every run issues new tokens; earlier ones stay valid until they expire or, as at Zoho, until the
-Self Client's 21st refresh token for the user revokes the oldest.
-
-Options:
-  --json          one JSON object (org_id, client_id, client_secret, refresh_token, access_token,
-                  grant_code, api_domain, accounts_url, token_url)
-  --scopes a,b    grant only these scopes (default: every bulk write scope)
-  --data-dir DIR  the server's data folder (default ./data, or BULKWRITE_DATA_DIR)
-  --public-url U, --dc DC
-                  name these hosts in api_domain and accounts_url (default: what serve presents)
-
-Examples:
-  bulkwrite credentials --json
-  bulkwrite credentials --scopes ZohoCRM.modules.ALL --json`;
-
 /**
  * The api_domain and accounts URL clients should use: the running server's own (from server.json, which
  * `serve` writes), unless a public URL, a data centre or an explicit --port says otherwise.
@@ -128,57 +102,4 @@ export function presentedUrls(config: Config, portGiven: boolean): { apiDomain: 
   }
   const p = presentation(config, publicBaseUrl(config));
   return { apiDomain: p.apiDomain, accountsUrl: p.accountsUrl };
-}
-
-export async function credentialsCommand(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      json: { type: 'boolean' },
-      scopes: { type: 'string' },
-      port: { type: 'string' },
-      host: { type: 'string' },
-      'data-dir': { type: 'string' },
-      'public-url': { type: 'string' },
-      dc: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    strict: true,
-  });
-  if (values.help) {
-    console.log(CREDENTIALS_HELP);
-    return 0;
-  }
-  const config = configFrom(values);
-  const { apiDomain, accountsUrl } = presentedUrls(config, values.port !== undefined);
-  const storage = await openStorage(config);
-  try {
-    const now = Date.now();
-    const { org } = await ensureDefaultOrg(storage, now);
-    const creds = await issueCredentials(storage, org, {
-      scopes: values.scopes ? parseScopeList(values.scopes) : undefined,
-      now,
-      tokenTtlSeconds: config.tokenTtlSeconds,
-      apiDomain,
-      accountsUrl,
-    });
-    if (values.json) {
-      console.log(JSON.stringify(creds, null, 2));
-    } else {
-      console.log(`org_id         ${creds.org_id}
-client_id      ${creds.client_id}
-client_secret  ${creds.client_secret}
-refresh_token  ${creds.refresh_token}
-access_token   ${creds.access_token}   (valid ${creds.expires_in} s)
-grant_code     ${creds.grant_code}   (single use, 10 minutes)
-scopes         ${creds.scopes.join(',')}
-api_domain     ${creds.api_domain}
-token_url      ${creds.token_url}
-
-curl -H "Authorization: Zoho-oauthtoken ${creds.access_token}" ${creds.api_domain}/crm/bulk/v2.1/write/<job_id>`);
-    }
-  } finally {
-    await storage.close();
-  }
-  return 0;
 }
