@@ -59,6 +59,15 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+// A reader that stops early (`bulkwrite result … --out - | head`) closes the pipe: like any Unix tool,
+// the command then ends quietly instead of failing on the next write.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(EXIT.OK);
+    throw error;
+  });
+}
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
