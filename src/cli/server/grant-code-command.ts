@@ -3,7 +3,8 @@ import { ALL_BULK_SCOPES, parseScopeList } from '../../auth/scopes.js';
 import { parseCommand } from '../args.js';
 import { CliError } from '../exit-codes.js';
 import { print } from './admin-json.js';
-import { configFrom, presentedUrls } from './server-commands.js';
+import { presentedUrls } from './presented-urls.js';
+import { configFrom } from './server-commands.js';
 import { findOrg, withStorage } from './store.js';
 
 /** Seconds a grant code may live: Zoho's Self Client offers 3 to 10 minutes; shorter ones help tests. */
@@ -68,7 +69,7 @@ export async function grantCodeCommand(argv: string[]): Promise<number> {
       org,
     };
   });
-  const { accountsUrl } = presentedUrls(config, false);
+  const { accountsUrl } = await presentedUrls(config, false);
   const result = {
     code,
     client_id: client.clientId,

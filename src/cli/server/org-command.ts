@@ -29,6 +29,8 @@ Options:
   --user-email E   the admin user's email (default admin@org<id>.bulkwrite.local)
   --json           print JSON: create prints the org with its Self Client; list prints an array
   --data-dir DIR   the server's data folder (default ./data, or BULKWRITE_DATA_DIR)
+  --init           create the store if the folder (or PostgreSQL database) holds none yet; without it,
+                   a folder with no store is refused: it is likely not the one the server uses
 
 Examples:
   bulkwrite org create --name "Acme EU" --time-zone Europe/Berlin --json
@@ -51,6 +53,7 @@ export async function orgCommand(argv: string[]): Promise<number> {
     'time-zone': { type: 'string' },
     'user-name': { type: 'string' },
     'user-email': { type: 'string' },
+    init: { type: 'boolean' },
   });
   if (help) {
     console.log(ORG_HELP);
@@ -61,14 +64,17 @@ export async function orgCommand(argv: string[]): Promise<number> {
   const config = configFrom(values);
   if (action === 'create') {
     if (values['time-zone'] !== undefined) checkTimeZone(values['time-zone']);
-    const { org, client } = await withStorage(config, (storage) =>
-      createOrg(storage, {
-        name: values.name,
-        timeZone: values['time-zone'],
-        userName: values['user-name'],
-        userEmail: values['user-email'],
-        now: Date.now(),
-      }),
+    const { org, client } = await withStorage(
+      config,
+      (storage) =>
+        createOrg(storage, {
+          name: values.name,
+          timeZone: values['time-zone'],
+          userName: values['user-name'],
+          userEmail: values['user-email'],
+          now: Date.now(),
+        }),
+      { init: values.init === true },
     );
     const result = { ...orgJson(org), client: clientJson(client) };
     print(
@@ -85,7 +91,7 @@ client_secret  ${client.clientSecret}`,
   }
   if (action === 'list') {
     // The oldest org is the default one, which `serve` and `credentials` use.
-    const orgs = await withStorage(config, (storage) => storage.orgs.list());
+    const orgs = await withStorage(config, (storage) => storage.orgs.list(), { init: values.init === true });
     print(
       values.json,
       orgs.map((o, i) => ({ ...orgJson(o), default: i === 0 })),

@@ -1,9 +1,9 @@
 import { OrgSchemaError } from '../../domain/org-schema.js';
 import { applyOrgSchemaFile } from '../../org-schema-file.js';
-import { openStorage } from '../../storage/open-storage.js';
 import { parseCommand } from '../args.js';
 import { CliError } from '../exit-codes.js';
 import { configFrom } from './server-commands.js';
+import { openExistingStorage } from './store.js';
 
 export const SCHEMA_HELP = `Usage: bulkwrite org schema <apply FILE|show> [--org ID] [--data-dir DIR] [--json]
 
@@ -34,7 +34,7 @@ export async function schemaCommand(argv: string[]): Promise<number> {
   }
   if (action === 'apply' && !file) throw new CliError(`"schema apply" needs the schema file\n\n${SCHEMA_HELP}`);
   if (action === 'show' && file) throw new CliError(`unexpected argument "${file}"`);
-  const storage = await openStorage(configFrom(values));
+  const storage = await openExistingStorage(configFrom(values));
   try {
     const org = values.org ? await storage.orgs.get(values.org) : await storage.orgs.getDefault();
     if (!org) throw new CliError(values.org ? `no org with id ${values.org}` : 'there is no org yet');

@@ -1,7 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { loadConfig, publicBaseUrl, type Config } from '../../config.js';
-import { DATA_CENTRE_NAMES, isDataCentreName, presentation } from '../../data-centres.js';
-import { serverInfoPath, startServer } from '../../server.js';
+import { loadConfig, type Config } from '../../config.js';
+import { DATA_CENTRE_NAMES, isDataCentreName } from '../../data-centres.js';
+import { startServer } from '../../server.js';
 import { parseCommand } from '../args.js';
 import { CliError } from '../exit-codes.js';
 
@@ -88,18 +87,4 @@ export async function serveCommand(argv: string[]): Promise<number> {
   });
   await server.close();
   return 0;
-}
-
-/**
- * The api_domain and accounts URL clients should use: the running server's own (from server.json, which
- * `serve` writes), unless a public URL, a data centre or an explicit --port says otherwise.
- */
-export function presentedUrls(config: Config, portGiven: boolean): { apiDomain: string; accountsUrl: string } {
-  const info = serverInfoPath(config);
-  if (!portGiven && !config.publicUrl && !config.dc && existsSync(info)) {
-    const saved = JSON.parse(readFileSync(info, 'utf8')) as { url: string; api_domain?: string; accounts_url?: string };
-    return { apiDomain: saved.api_domain ?? saved.url, accountsUrl: saved.accounts_url ?? saved.url };
-  }
-  const p = presentation(config, publicBaseUrl(config));
-  return { apiDomain: p.apiDomain, accountsUrl: p.accountsUrl };
 }
