@@ -13,6 +13,8 @@ describe('profiles: switching between servers is one flag', () => {
   let dir: string;
   let env: Record<string, string>;
   const run = (...args: string[]) => cli(args, env, dir);
+  /** The flags that name server b and its token, as a user would type them. */
+  const flagsOfB = () => ['--api-domain', b.url, '--access-token', b.creds.access_token, '--org', b.creds.org_id];
   const jobOf = (r: Run) => /created job (\d+)/.exec(r.stderr)?.[1] ?? assert.fail(r.stderr);
 
   before(async () => {
@@ -39,17 +41,7 @@ describe('profiles: switching between servers is one flag', () => {
   it('saves profiles in the user config folder, readable only by the user', async () => {
     const fromCreds = await run('profile', 'set', 'a', '--from-credentials', 'a-creds.json', '--default');
     assert.equal(fromCreds.code, 0, fromCreds.stderr);
-    const byFlags = await run(
-      'profile',
-      'set',
-      'b',
-      '--api-domain',
-      b.url,
-      '--access-token',
-      b.creds.access_token,
-      '--org',
-      b.creds.org_id,
-    );
+    const byFlags = await run('profile', 'set', 'b', ...flagsOfB());
     assert.equal(byFlags.code, 0, byFlags.stderr);
     const path = join(dir, 'xdg', 'bulkwrite', 'config.json');
     assert.match(fromCreds.stdout, new RegExp(`profile "a" saved in ${path.replace(/[.]/g, '\\.')} \\(default\\)`));
@@ -141,18 +133,7 @@ describe('profiles: switching between servers is one flag', () => {
 
   it("sends every call of a command to an --api-domain given on the command line, none to the profile's", async () => {
     writeFileSync(join(dir, 'flag.csv'), 'Last_Name,Email\nFlagged,flag@example.com\n');
-    const r = await run(
-      'import',
-      'flag.csv',
-      '--module',
-      'Leads',
-      '--api-domain',
-      b.url,
-      '--access-token',
-      b.creds.access_token,
-      '--org',
-      b.creds.org_id,
-    );
+    const r = await run('import', 'flag.csv', '--module', 'Leads', ...flagsOfB());
     assert.equal(r.code, 0, r.stderr);
     assert.equal((await getJob(b, jobOf(r))).status, 200);
     const show = await run('profile', 'show', '--api-domain', b.url);
