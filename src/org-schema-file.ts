@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { parseOrgSchema, SchemaError } from './domain/org-schema.js';
+import { parseOrgSchema, OrgSchemaError } from './domain/org-schema.js';
 import type { Storage, StoredOrgSchema } from './storage/storage.js';
 
 /**
- * Applies a custom-modules-and-fields document to an org: validates it (SchemaError says what is wrong),
+ * Applies a custom-modules-and-fields document to an org: validates it (OrgSchemaError says what is wrong),
  * then stores it unless the org already has exactly this document. Running servers and workers pick it
  * up on their next request or job; stored records are untouched.
  */
@@ -17,7 +17,7 @@ export async function applyOrgSchema(
   try {
     document = JSON.parse(text);
   } catch (e) {
-    throw new SchemaError(`the schema is not valid JSON: ${(e as Error).message}`);
+    throw new OrgSchemaError(`the schema is not valid JSON: ${(e as Error).message}`);
   }
   const { normalised, catalogue } = parseOrgSchema(document, orgId);
   const custom = catalogue.modules.filter((m) => m.custom).length;
@@ -32,12 +32,12 @@ export async function applyOrgSchemaFile(storage: Storage, orgId: string, path: 
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    throw new SchemaError(`cannot read the schema file ${path}: ${(e as Error).message}`);
+    throw new OrgSchemaError(`cannot read the schema file ${path}: ${(e as Error).message}`);
   }
   try {
     return await applyOrgSchema(storage, orgId, text, now);
   } catch (e) {
-    if (e instanceof SchemaError) throw new SchemaError(`${path}: ${e.message}`);
+    if (e instanceof OrgSchemaError) throw new OrgSchemaError(`${path}: ${e.message}`);
     throw e;
   }
 }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './api/app.js';
-import { startWorkerThread, stopWorkerThread } from './jobs/worker-threads.js';
+import { startWorkerThread, stopWorkerThread } from './worker-threads.js';
 import { ensureDefaultOrg } from './auth/org-setup.js';
 import { applyOrgSchemaFile } from './org-schema-file.js';
 import { openFsBlobs } from './blobs/blobs.js';

@@ -4,20 +4,29 @@ import { CliError, EXIT } from './exit-codes.js';
 type Options = NonNullable<ParseArgsConfig['options']>;
 export type Values = Record<string, string | boolean | string[] | undefined>;
 
-/** parseArgs, strict, with messages that point at the command's --help. */
-export function parseCommand(
+/** Every command takes these. */
+const COMMON = { help: { type: 'boolean', short: 'h' }, 'no-color': { type: 'boolean' } } as const;
+type Parsed<O extends Options> = ReturnType<
+  typeof parseArgs<{ args: string[]; options: O & typeof COMMON; strict: true; allowPositionals: true }>
+>;
+
+/**
+ * parseArgs, strict, with messages that point at the command's --help. Every usage error of the CLI is
+ * a CliError: main.ts prints its message and exits with its code, never with a stack trace.
+ */
+export function parseCommand<O extends Options>(
   command: string,
   argv: string[],
-  options: Options,
-): { values: Values; positionals: string[]; help: boolean } {
+  options: O,
+): { values: Parsed<O>['values']; positionals: string[]; help: boolean } {
   try {
     const { values, positionals } = parseArgs({
       args: argv,
-      options: { ...options, help: { type: 'boolean', short: 'h' }, 'no-color': { type: 'boolean' } },
+      options: { ...options, ...COMMON },
       strict: true,
       allowPositionals: true,
     });
-    return { values: values as Values, positionals, help: values.help === true };
+    return { values: values as Parsed<O>['values'], positionals, help: (values as Values).help === true };
   } catch (e) {
     const message = (e as Error).message.replace(/\. To specify a positional argument.*$/s, '');
     throw new CliError(`${message}\nRun "bulkwrite ${command} --help" for its options.`, EXIT.USAGE);

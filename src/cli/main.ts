@@ -1,5 +1,7 @@
 #!/usr/bin/env node
 
+import { CliError, EXIT } from './exit-codes.js';
+
 // Each command loads only its own code: the client commands never load the server (Fastify, SQLite).
 const HELP = `bulkwrite: a self-hosted server for Zoho CRM's Bulk Write API, and its client
 
@@ -28,23 +30,23 @@ Exit codes: 0 ok · 1 bug · 2 usage · 3 rows skipped · 4 job failed · 5 API 
 /** Exit codes: 0 success, 1 unexpected failure, 2 usage error; the client commands add 3–8 and 130. */
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
-  const client = await import('./client-commands.js');
+  const client = await import('./client/client-commands.js');
   if (client.isClientCommand(command)) return client.runClientCommand(command, rest);
   switch (command) {
     case 'serve':
-      return (await import('./server-commands.js')).serveCommand(rest);
+      return (await import('./server/server-commands.js')).serveCommand(rest);
     case 'credentials':
-      return (await import('./server-commands.js')).credentialsCommand(rest);
+      return (await import('./server/credentials-command.js')).credentialsCommand(rest);
     case 'worker':
-      return (await import('./worker-command.js')).workerCommand(rest);
+      return (await import('./server/worker-command.js')).workerCommand(rest);
     case 'org':
-      return (await import('./admin-commands.js')).orgCommand(rest);
+      return (await import('./server/org-command.js')).orgCommand(rest);
     case 'client':
-      return (await import('./admin-commands.js')).clientCommand(rest);
+      return (await import('./server/oauth-client-command.js')).clientCommand(rest);
     case 'grant-code':
-      return (await import('./admin-commands.js')).grantCodeCommand(rest);
+      return (await import('./server/grant-code-command.js')).grantCodeCommand(rest);
     case 'schema':
-      return (await import('./admin-commands.js')).schemaCommand(rest);
+      return (await import('./server/schema-command.js')).schemaCommand(rest);
     case undefined:
     case 'help':
     case '--help':
@@ -57,14 +59,21 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+// A reader that stops early (`bulkwrite result … --out - | head`) closes the pipe: like any Unix tool,
+// the command then ends quietly instead of failing on the next write.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(EXIT.OK);
+    throw error;
+  });
+}
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },
-  async (error: unknown) => {
-    const { UsageError } = await import('./server-commands.js');
-    const isUsage = error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+  (error: unknown) => {
     console.error(`bulkwrite: ${(error as Error).message}`);
-    process.exitCode = isUsage ? 2 : 1;
+    process.exitCode = error instanceof CliError ? error.exitCode : EXIT.INTERNAL;
   },
 );

@@ -3,10 +3,10 @@ import yazl from 'yazl';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
-import { detectDelimiter } from './csv-delimiter.js';
+import { detectDelimiter } from '../csv-format/detect-delimiter.js';
 import { InputError } from './errors.js';
 
-export { DELIMITERS, detectDelimiter } from './csv-delimiter.js';
+export { DELIMITERS, detectDelimiter } from '../csv-format/detect-delimiter.js';
 
 export interface CsvHeader {
   columns: string[];

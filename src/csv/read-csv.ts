@@ -1,6 +1,6 @@
 import Papa from 'papaparse';
 import { PassThrough, type Readable } from 'node:stream';
-import { detectDelimiter } from '../client/csv-delimiter.js';
+import { detectDelimiter } from '../csv-format/detect-delimiter.js';
 import { ByteRecordCounter, TextRecordCounter } from './count-records.js';
 import { createDecoder, isUtf8 } from './decode.js';
 import type { CsvEntrySummary } from '../domain/types.js';

@@ -10,7 +10,8 @@ import { childModuleDef, lookup, SYSTEM_FIELDS } from './modules/define.js';
  * the data already stored.
  */
 
-export class SchemaError extends Error {}
+/** A custom-modules-and-fields document that is not valid; the message names where. */
+export class OrgSchemaError extends Error {}
 
 /** The modules and fields one org sees: the standard catalogue plus its custom modules and fields. */
 export interface Catalogue {
@@ -75,78 +76,80 @@ function parseField(
   subforms: PendingSubform[] | null,
   parent: string,
 ): FieldDef {
-  if (!isObject(raw)) throw new SchemaError(`${at} must be an object`);
+  if (!isObject(raw)) throw new OrgSchemaError(`${at} must be an object`);
   const apiName = raw.api_name;
   if (typeof apiName !== 'string' || !API_NAME.test(apiName)) {
-    throw new SchemaError(`${at}.api_name must be letters, digits and _, starting with a letter`);
+    throw new OrgSchemaError(`${at}.api_name must be letters, digits and _, starting with a letter`);
   }
-  if (known.has(apiName.toLowerCase())) throw new SchemaError(`${at}.api_name ${apiName} is already a field`);
+  if (known.has(apiName.toLowerCase())) throw new OrgSchemaError(`${at}.api_name ${apiName} is already a field`);
   const typeName = raw.data_type;
   const type = typeof typeName === 'string' ? SCHEMA_DATA_TYPES[typeName.toLowerCase()] : undefined;
-  if (!type) throw new SchemaError(`${at}.data_type must be one of ${Object.keys(SCHEMA_DATA_TYPES).join(', ')}`);
+  if (!type) throw new OrgSchemaError(`${at}.data_type must be one of ${Object.keys(SCHEMA_DATA_TYPES).join(', ')}`);
   const field: FieldDef = { apiName, type, custom: true };
   const length = raw.length ?? DEFAULT_LENGTH[type];
   if (length !== undefined) {
     const max = MAX_LENGTH[type];
     if (typeof length !== 'number' || !Number.isInteger(length) || length < 1 || (max && length > max)) {
-      throw new SchemaError(`${at}.length must be an integer from 1 to ${max ?? 'the type’s maximum'}`);
+      throw new OrgSchemaError(`${at}.length must be an integer from 1 to ${max ?? 'the type’s maximum'}`);
     }
     field.length = length;
   }
   for (const flag of ['mandatory', 'unique'] as const) {
     const v = raw[flag];
     if (v === undefined || v === null) continue;
-    if (typeof v !== 'boolean') throw new SchemaError(`${at}.${flag} must be true or false`);
+    if (typeof v !== 'boolean') throw new OrgSchemaError(`${at}.${flag} must be true or false`);
     if (v) field[flag] = true;
   }
   if (NOT_WRITABLE.has(type)) {
-    if (field.mandatory) throw new SchemaError(`${at}: a ${typeName as string} field cannot be mandatory`);
+    if (field.mandatory) throw new OrgSchemaError(`${at}: a ${typeName as string} field cannot be mandatory`);
     field.readOnly = true;
   }
   if (type === 'picklist' || type === 'multiselectpicklist') {
     const values = raw.pick_list_values ?? [];
     if (!Array.isArray(values) || values.some((v) => typeof v !== 'string' || v.trim() === '')) {
-      throw new SchemaError(`${at}.pick_list_values must be an array of non-empty strings`);
+      throw new OrgSchemaError(`${at}.pick_list_values must be an array of non-empty strings`);
     }
     field.picklist = values as string[];
   }
   if (type === 'subform') {
-    if (subforms === null) throw new SchemaError(`${at}: a subform cannot hold a subform`);
-    if (field.mandatory) throw new SchemaError(`${at}: a subform cannot be mandatory`);
+    if (subforms === null) throw new OrgSchemaError(`${at}: a subform cannot hold a subform`);
+    if (field.mandatory) throw new OrgSchemaError(`${at}: a subform cannot be mandatory`);
     if (!Array.isArray(raw.fields) || raw.fields.length === 0) {
-      throw new SchemaError(`${at}.fields must be a non-empty array of the subform's fields`);
+      throw new OrgSchemaError(`${at}.fields must be a non-empty array of the subform's fields`);
     }
     field.readOnly = true;
     field.subformModule = apiName;
     subforms.push({ field, parent, raw: raw.fields, at });
   }
   if (type === 'lookup' || type === 'multiselectlookup') {
-    if (typeof raw.lookup_module !== 'string') throw new SchemaError(`${at}.lookup_module is required`);
+    if (typeof raw.lookup_module !== 'string') throw new OrgSchemaError(`${at}.lookup_module is required`);
     field.lookupModule = raw.lookup_module;
   }
   if (type === 'multiselectlookup') {
     const linking = raw.linking_module ?? `${parent}X${raw.lookup_module}`;
     if (typeof linking !== 'string' || !API_NAME.test(linking) || linking.length > 50) {
-      throw new SchemaError(`${at}.linking_module must be letters, digits and _ (at most 50), starting with a letter`);
+      throw new OrgSchemaError(
+        `${at}.linking_module must be letters, digits and _ (at most 50), starting with a letter`,
+      );
     }
     if (raw.lookup_module === parent)
-      throw new SchemaError(`${at}: a multi-select lookup to its own module is not supported`);
+      throw new OrgSchemaError(`${at}: a multi-select lookup to its own module is not supported`);
     field.linkingModule = linking;
   }
   return field;
 }
 
 /**
- * Validates a schema document and returns it normalised (what is stored). Throws SchemaError naming the
+ * Validates a schema document and returns it normalised (what is stored). Throws OrgSchemaError naming the
  * first problem, by its JSON path.
  */
 export function parseOrgSchema(document: unknown, orgId: string): { normalised: string; catalogue: Catalogue } {
-  if (!isObject(document)) throw new SchemaError('$ must be a JSON object with "modules" and/or "fields"');
+  if (!isObject(document)) throw new OrgSchemaError('$ must be a JSON object with "modules" and/or "fields"');
   const rawModules = document.modules ?? [];
   const rawFields = document.fields ?? {};
-  if (!Array.isArray(rawModules)) throw new SchemaError('$.modules must be an array');
-  if (!isObject(rawFields)) throw new SchemaError('$.fields must be an object: standard module → array of fields');
-  if (rawModules.length > MAX_CUSTOM_MODULES) throw new SchemaError(`at most ${MAX_CUSTOM_MODULES} custom modules`);
+  if (!Array.isArray(rawModules)) throw new OrgSchemaError('$.modules must be an array');
+  if (!isObject(rawFields)) throw new OrgSchemaError('$.fields must be an object: standard module → array of fields');
+  if (rawModules.length > MAX_CUSTOM_MODULES) throw new OrgSchemaError(`at most ${MAX_CUSTOM_MODULES} custom modules`);
 
   const custom: ModuleDef[] = [];
   const subforms: PendingSubform[] = [];
@@ -154,15 +157,15 @@ export function parseOrgSchema(document: unknown, orgId: string): { normalised: 
   let fieldCount = 0;
   rawModules.forEach((raw, i) => {
     const at = `$.modules[${i}]`;
-    if (!isObject(raw)) throw new SchemaError(`${at} must be an object`);
+    if (!isObject(raw)) throw new OrgSchemaError(`${at} must be an object`);
     const apiName = raw.api_name;
     if (typeof apiName !== 'string' || !API_NAME.test(apiName) || apiName.length > 50) {
-      throw new SchemaError(`${at}.api_name must be letters, digits and _ (at most 50), starting with a letter`);
+      throw new OrgSchemaError(`${at}.api_name must be letters, digits and _ (at most 50), starting with a letter`);
     }
-    if (names.has(apiName.toLowerCase())) throw new SchemaError(`${at}.api_name ${apiName} is already a module`);
+    if (names.has(apiName.toLowerCase())) throw new OrgSchemaError(`${at}.api_name ${apiName} is already a module`);
     names.add(apiName.toLowerCase());
     if (!Array.isArray(raw.fields) || raw.fields.length === 0)
-      throw new SchemaError(`${at}.fields must be a non-empty array`);
+      throw new OrgSchemaError(`${at}.fields must be a non-empty array`);
     const known = new Set(SYSTEM_FIELDS.map((f) => f.apiName.toLowerCase()));
     const fields = raw.fields.map((f, j) => {
       const field = parseField(f, `${at}.fields[${j}]`, known, subforms, apiName);
@@ -173,7 +176,7 @@ export function parseOrgSchema(document: unknown, orgId: string): { normalised: 
     const display = raw.display_field ?? fields[0]!.apiName;
     const displayField = fields.find((f) => f.apiName === display);
     if (!displayField || displayField.type !== 'text') {
-      throw new SchemaError(`${at}.display_field must name one of its text fields`);
+      throw new OrgSchemaError(`${at}.display_field must name one of its text fields`);
     }
     const singular = typeof raw.singular_label === 'string' ? raw.singular_label : apiName.replace(/_/g, ' ');
     custom.push({
@@ -192,8 +195,8 @@ export function parseOrgSchema(document: unknown, orgId: string): { normalised: 
   for (const [moduleName, list] of Object.entries(rawFields)) {
     const at = `$.fields.${moduleName}`;
     const base = findModule({ apiName: moduleName });
-    if (!base || base.apiName !== moduleName) throw new SchemaError(`${at}: ${moduleName} is not a standard module`);
-    if (!Array.isArray(list)) throw new SchemaError(`${at} must be an array of fields`);
+    if (!base || base.apiName !== moduleName) throw new OrgSchemaError(`${at}: ${moduleName} is not a standard module`);
+    if (!Array.isArray(list)) throw new OrgSchemaError(`${at} must be an array of fields`);
     const known = new Set([...base.fields.keys()].map((n) => n.toLowerCase()));
     const fields = new Map(base.fields);
     list.forEach((f, j) => {
@@ -206,7 +209,7 @@ export function parseOrgSchema(document: unknown, orgId: string): { normalised: 
   }
   for (const sub of subforms) {
     const name = sub.field.apiName;
-    if (names.has(name.toLowerCase())) throw new SchemaError(`${sub.at}.api_name ${name} is already a module`);
+    if (names.has(name.toLowerCase())) throw new OrgSchemaError(`${sub.at}.api_name ${name} is already a module`);
     names.add(name.toLowerCase());
     const known = new Set(['id', 'parent_id', 'created_time', 'modified_time']);
     const fields = sub.raw.map((f, j) => {
@@ -240,7 +243,7 @@ export function parseOrgSchema(document: unknown, orgId: string): { normalised: 
       if (f.type !== 'multiselectlookup' || !f.linkingModule) continue;
       const name = f.linkingModule;
       if (names.has(name.toLowerCase())) {
-        throw new SchemaError(`${m.apiName}.${f.apiName}: linking module ${name} is already a module`);
+        throw new OrgSchemaError(`${m.apiName}.${f.apiName}: linking module ${name} is already a module`);
       }
       names.add(name.toLowerCase());
       custom.push(
@@ -261,13 +264,13 @@ export function parseOrgSchema(document: unknown, orgId: string): { normalised: 
       );
     }
   }
-  if (fieldCount > MAX_CUSTOM_FIELDS) throw new SchemaError(`at most ${MAX_CUSTOM_FIELDS} custom fields in all`);
+  if (fieldCount > MAX_CUSTOM_FIELDS) throw new OrgSchemaError(`at most ${MAX_CUSTOM_FIELDS} custom fields in all`);
 
   const modules = [...MODULES.map((m) => extended.get(m.apiName) ?? m), ...LINE_ITEM_MODULES, ...custom];
   for (const m of modules) {
     for (const f of m.fields.values()) {
       if (f.custom && f.lookupModule && !modules.some((x) => x.apiName === f.lookupModule)) {
-        throw new SchemaError(`${m.apiName}.${f.apiName}.lookup_module ${f.lookupModule} is not a module`);
+        throw new OrgSchemaError(`${m.apiName}.${f.apiName}.lookup_module ${f.lookupModule} is not a module`);
       }
     }
   }

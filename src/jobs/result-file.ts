@@ -2,15 +2,12 @@ import yazl from 'yazl';
 import { PassThrough } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import type { Blobs } from '../blobs/blobs.js';
+import { resultBlobKey } from '../blobs/result-key.js';
 import { readZipCsvRows } from '../csv/read-csv.js';
 import type { Job, RowResult } from '../domain/types.js';
 import type { Storage } from '../storage/storage.js';
 
 export const RESULT_COLUMNS = ['STATUS', 'RECORD_ID', 'ERRORS'];
-
-export function resultBlobKey(orgId: string, jobId: string): string {
-  return `results/${orgId}/${jobId}.zip`;
-}
 
 /**
  * Names of the CSVs inside the result zip, one per resource: "<Module>-<uploaded csv name>", as Zoho

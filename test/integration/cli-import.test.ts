@@ -133,6 +133,8 @@ describe('bulkwrite import', () => {
     const entries = await unzipEntries(readFileSync(join(dir, 'result.zip')));
     assert.deepEqual([...entries.keys()], ['Leads-out.csv']);
     assert.equal(z.code, 3, z.stderr);
+    assert.match(z.stdout, /^Result zip \(as downloaded, 1 CSV\) written to result\.zip$/m);
+    assert.doesNotMatch(z.stdout, /Result CSV/);
   });
 
   it('prints one JSON object with --json and nothing else', async () => {

@@ -128,6 +128,29 @@ describe('bulkwrite job, result and jobs', () => {
     assert.equal(json.not_written, 1);
   });
 
+  it('ends quietly with exit 0 when the reader of --out - stops early, as head does', async () => {
+    // A result far larger than a pipe's buffer, so the CLI is still writing when head has gone.
+    const rows = Array.from({ length: 5000 }, (_, i) => `Row ${i} ${'x'.repeat(60)},555-${i}`).join('\n');
+    const { jobId: big } = await runJob(t, `Last_Name,Mobile\n${rows}\n`, {});
+    const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('BULKWRITE_')));
+    // Asynchronously: the test server answers from this process.
+    const piped = await new Promise<Run>((resolve) => {
+      const child = spawn(
+        'bash',
+        ['-c', '"$0" "$1" result "$2" --out - | head -n 1; exit "${PIPESTATUS[0]}"', process.execPath, CLI, big],
+        { cwd: dir, env: { ...base, HOME: dir, ...env } },
+      );
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+      child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
+    });
+    assert.equal(piped.stdout, 'Last_Name,Mobile,STATUS,RECORD_ID,ERRORS\r\n');
+    assert.equal(piped.stderr, '');
+    assert.equal(piped.code, 0);
+  });
+
   it('says a job that has not finished has no result yet, exit 5', async () => {
     const idle = await startTestServer({ worker: false });
     try {

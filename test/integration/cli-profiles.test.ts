@@ -13,6 +13,8 @@ describe('profiles: switching between servers is one flag', () => {
   let dir: string;
   let env: Record<string, string>;
   const run = (...args: string[]) => cli(args, env, dir);
+  /** The flags that name server b and its token, as a user would type them. */
+  const flagsOfB = () => ['--api-domain', b.url, '--access-token', b.creds.access_token, '--org', b.creds.org_id];
   const jobOf = (r: Run) => /created job (\d+)/.exec(r.stderr)?.[1] ?? assert.fail(r.stderr);
 
   before(async () => {
@@ -32,24 +34,14 @@ describe('profiles: switching between servers is one flag', () => {
     const r = await run('profile', 'show');
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^profile {6}\(none\)$/m);
-    assert.match(r.stdout, /^apiDomain {4}http:\/\/127\.0\.0\.1:8080 \(local\)$/m);
+    assert.match(r.stdout, /^apiDomain {4}http:\/\/127\.0\.0\.1:8080 {2}\(default\)$/m);
     assert.match(r.stdout, /^credentials {2}none$/m);
   });
 
   it('saves profiles in the user config folder, readable only by the user', async () => {
     const fromCreds = await run('profile', 'set', 'a', '--from-credentials', 'a-creds.json', '--default');
     assert.equal(fromCreds.code, 0, fromCreds.stderr);
-    const byFlags = await run(
-      'profile',
-      'set',
-      'b',
-      '--api-domain',
-      b.url,
-      '--access-token',
-      b.creds.access_token,
-      '--org',
-      b.creds.org_id,
-    );
+    const byFlags = await run('profile', 'set', 'b', ...flagsOfB());
     assert.equal(byFlags.code, 0, byFlags.stderr);
     const path = join(dir, 'xdg', 'bulkwrite', 'config.json');
     assert.match(fromCreds.stdout, new RegExp(`profile "a" saved in ${path.replace(/[.]/g, '\\.')} \\(default\\)`));
@@ -111,7 +103,10 @@ describe('profiles: switching between servers is one flag', () => {
       dir,
     );
     assert.match(r.stdout, /^profile {6}a$/m);
-    assert.match(r.stdout, new RegExp(`^apiDomain {4}${b.url.replace(/\./g, '\\.')} \\(local\\)$`, 'm'));
+    // A value is labelled with where it came from, never "(local)" for a profile's or a variable's.
+    assert.match(r.stdout, new RegExp(`^apiDomain {4}${b.url.replace(/\./g, '\\.')} {2}\\(env\\)$`, 'm'));
+    const show = await run('profile', 'show');
+    assert.match(show.stdout, new RegExp(`^apiDomain {4}${a.url.replace(/\./g, '\\.')} {2}\\(profile\\)$`, 'm'));
     assert.match(r.stdout, /^org {10}from-flag {2}\(flag\)$/m);
     assert.match(r.stdout, /^clientId {5}\S+ {2}\(profile\)$/m);
     assert.match(r.stdout, /^clientSecret \S{9}… {2}\(profile\)$/m);
@@ -136,15 +131,27 @@ describe('profiles: switching between servers is one flag', () => {
     assert.match(all.stdout, new RegExp(`\\(on ${b.url.replace(/\./g, '\\.')}\\)`));
   });
 
+  it("sends every call of a command to an --api-domain given on the command line, none to the profile's", async () => {
+    writeFileSync(join(dir, 'flag.csv'), 'Last_Name,Email\nFlagged,flag@example.com\n');
+    const r = await run('import', 'flag.csv', '--module', 'Leads', ...flagsOfB());
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal((await getJob(b, jobOf(r))).status, 200);
+    const show = await run('profile', 'show', '--api-domain', b.url);
+    const url = b.url.replace(/\./g, '\\.');
+    assert.match(show.stdout, new RegExp(`^apiDomain {4}${url}  \\(flag\\)$`, 'm'));
+    assert.match(show.stdout, new RegExp(`^accountsUrl  ${url}  \\(flag, as apiDomain\\)$`, 'm'));
+    assert.match(show.stdout, new RegExp(`^uploadUrl {4}${url}  \\(flag, as apiDomain\\)$`, 'm'));
+  });
+
   it('uses BULKWRITE_CONFIG over the config folder', async () => {
     writeFileSync(
       join(dir, 'other.json'),
       JSON.stringify({ profiles: { only: { dc: 'JP' } }, defaultProfile: 'only' }),
     );
     const r = await cli(['profile', 'show'], { ...env, BULKWRITE_CONFIG: join(dir, 'other.json') }, dir);
-    assert.match(r.stdout, /^apiDomain {4}https:\/\/www\.zohoapis\.jp$/m);
-    assert.match(r.stdout, /^accountsUrl {2}https:\/\/accounts\.zoho\.jp$/m);
-    assert.match(r.stdout, /^uploadUrl {4}https:\/\/content\.zohoapis\.jp$/m);
+    assert.match(r.stdout, /^apiDomain {4}https:\/\/www\.zohoapis\.jp {2}\(profile, dc JP\)$/m);
+    assert.match(r.stdout, /^accountsUrl {2}https:\/\/accounts\.zoho\.jp {2}\(profile, dc JP\)$/m);
+    assert.match(r.stdout, /^uploadUrl {4}https:\/\/content\.zohoapis\.jp {2}\(profile, dc JP\)$/m);
   });
 
   it('makes another profile the default with use, and removes one with remove', async () => {

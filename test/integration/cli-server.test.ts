@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -97,6 +97,43 @@ describe('bulkwrite serve and bulkwrite credentials', () => {
     assert.equal(res.body.code, 'OAUTH_SCOPE_MISMATCH');
   });
 
+  it('refuses a data folder that holds no store, creating nothing there, and starts one only with --init', () => {
+    const elsewhere = join(dataDir, 'elsewhere');
+    const refused = spawnSync(process.execPath, [CLI, 'credentials', '--json', '--data-dir', elsewhere], {
+      encoding: 'utf8',
+    });
+    assert.equal(refused.status, 2, refused.stderr);
+    assert.match(refused.stderr, /^bulkwrite: no bulkwrite store in the data folder .*elsewhere/);
+    assert.match(refused.stderr, /--data-dir .*--init/s);
+    assert.equal(refused.stdout, '');
+    assert.equal(existsSync(join(elsewhere, 'bulkwrite.db')), false);
+
+    const init = spawnSync(
+      process.execPath,
+      [CLI, 'credentials', '--json', '--init', '--data-dir', elsewhere, '--public-url', 'http://127.0.0.1:9'],
+      { encoding: 'utf8' },
+    );
+    assert.equal(init.status, 0, init.stderr);
+    assert.equal((JSON.parse(init.stdout) as { api_domain: string }).api_domain, 'http://127.0.0.1:9');
+    assert.equal(existsSync(join(elsewhere, 'bulkwrite.db')), true);
+  });
+
+  it('never names in api_domain a server that runs on another data folder', () => {
+    // The running server listens on BULKWRITE_PORT, but its data folder is not this one.
+    const port = new URL(url).port;
+    for (const folder of ['another', 'elsewhere']) {
+      const other = join(dataDir, folder);
+      const run = spawnSync(process.execPath, [CLI, 'credentials', '--json', '--init', '--data-dir', other], {
+        encoding: 'utf8',
+        env: { ...process.env, BULKWRITE_PORT: port },
+      });
+      assert.equal(run.status, 2, run.stderr);
+      assert.match(run.stderr, new RegExp(`a server answers at ${url}, but it does not run on this data folder`));
+      assert.equal(run.stdout, '');
+    }
+    assert.equal(existsSync(join(dataDir, 'another', 'bulkwrite.db')), false, 'no store made for refused tokens');
+  });
+
   it('exits with 2 and a message for an unknown command or flag', () => {
     const unknown = spawnSync(process.execPath, [CLI, 'frobnicate'], { encoding: 'utf8' });
     assert.equal(unknown.status, 2);
@@ -105,5 +142,16 @@ describe('bulkwrite serve and bulkwrite credentials', () => {
     assert.equal(flag.status, 2);
     assert.match(flag.stderr, /bogus/);
     assert.doesNotMatch(flag.stderr, /at .*\.js:\d+/);
+    // Every command reports a usage problem the same way: one line from CliError, exit 2.
+    for (const args of [
+      ['worker', '--concurrency', '0'],
+      ['credentials', 'extra'],
+      ['org', 'frobnicate', '--data-dir', dataDir],
+    ]) {
+      const run = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
+      assert.equal(run.status, 2, `${args.join(' ')}: ${run.stderr}`);
+      assert.match(run.stderr, /^bulkwrite: /);
+      assert.doesNotMatch(run.stderr, /at .*\.js:\d+/);
+    }
   });
 });

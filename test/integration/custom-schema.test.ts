@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { SCHEMA_DATA_TYPES, ZOHO_DATA_TYPE } from '../../src/domain/data-types.js';
-import { parseOrgSchema, SchemaError } from '../../src/domain/org-schema.js';
+import { parseOrgSchema, OrgSchemaError } from '../../src/domain/org-schema.js';
 import { applyOrgSchema } from '../../src/org-schema-file.js';
 import { auth, call, createJob, downloadResult, runJob, uploadCsv, waitForJob } from '../helpers/api.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
@@ -113,7 +113,7 @@ describe('custom modules and fields per org', () => {
     it(`refuses a schema with ${why}, naming the problem`, () => {
       assert.throws(
         () => parseOrgSchema(document, '1'),
-        (e: unknown) => e instanceof SchemaError && message.test(e.message),
+        (e: unknown) => e instanceof OrgSchemaError && message.test(e.message),
       );
     });
   }

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CliError } from '../../src/cli/exit-codes.js';
-import { Output, Progress, renderTable, type Stream } from '../../src/cli/output.js';
-import { requireCredentials, resolveConnection, type ConfigFile } from '../../src/cli/profiles.js';
+import { Output, Progress, renderTable, type Stream } from '../../src/cli/client/output.js';
+import { requireCredentials, resolveConnection, type ConfigFile } from '../../src/cli/client/profiles.js';
 
 class Capture implements Stream {
   text = '';
@@ -107,6 +107,28 @@ describe('where the CLI connects', () => {
     const urlFlag = resolveConnection({ 'api-domain': 'http://127.0.0.1:1234' }, env, config);
     assert.equal(urlFlag.endpoints.apiDomain, 'http://127.0.0.1:1234');
     assert.equal(urlFlag.endpoints.accountsUrl, 'https://accounts.zoho.in');
+  });
+
+  it("moves a profile's one-origin hosts to an --api-domain flag, and keeps a data centre's", () => {
+    const one = 'http://127.0.0.1:1';
+    const local: ConfigFile = {
+      defaultProfile: 'local',
+      profiles: { local: { apiDomain: one, accountsUrl: one, uploadUrl: one }, eu: { dc: 'EU' } },
+    };
+    const moved = resolveConnection({ 'api-domain': 'http://127.0.0.1:2' }, {}, local);
+    assert.deepEqual(moved.endpoints, {
+      apiDomain: 'http://127.0.0.1:2',
+      accountsUrl: 'http://127.0.0.1:2',
+      uploadUrl: 'http://127.0.0.1:2',
+    });
+    assert.deepEqual(moved.endpointSources, {
+      apiDomain: 'flag',
+      accountsUrl: 'flag, as apiDomain',
+      uploadUrl: 'flag, as apiDomain',
+    });
+    const proxied = resolveConnection({ profile: 'eu', 'api-domain': 'http://127.0.0.1:2' }, {}, local);
+    assert.equal(proxied.endpoints.uploadUrl, 'https://content.zohoapis.eu');
+    assert.equal(proxied.endpointSources.uploadUrl, 'profile, dc EU');
   });
 
   it('names the missing parts of a refresh token setup', () => {

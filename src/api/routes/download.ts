@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { resultBlobKey } from '../../jobs/result-file.js';
+import { resultBlobKey } from '../../blobs/result-key.js';
 import type { AppDeps } from '../deps.js';
 import { JSON_TYPE } from '../error-handler.js';
 

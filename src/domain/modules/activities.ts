@@ -1,4 +1,4 @@
-import type { ModuleDef } from '../modules.js';
+import type { ModuleDef } from '../module-def.js';
 import { description, lookup, moduleDef, picklist, readOnly, text, typed } from './define.js';
 
 /** The modules a task or a campaign can point at through Tasks' `What_Id` (chosen per row by `$se_module`). */

@@ -1,4 +1,4 @@
-import type { FieldDef, FieldType, ModuleDef } from '../modules.js';
+import type { FieldDef, FieldType, ModuleDef } from '../module-def.js';
 
 /** Small builders the per-module catalogue files share, so each file reads as a list of Zoho's fields. */
 

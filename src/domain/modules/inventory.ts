@@ -1,4 +1,4 @@
-import type { FieldDef, ModuleDef } from '../modules.js';
+import type { FieldDef, ModuleDef } from '../module-def.js';
 import { CARRIERS, childModuleDef, description, lookup, moduleDef, picklist, readOnly, text, typed } from './define.js';
 
 const ORDER_STATUS = ['-None-', 'Created', 'Approved', 'Delivered', 'Cancelled'];

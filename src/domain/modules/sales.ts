@@ -1,4 +1,4 @@
-import type { ModuleDef } from '../modules.js';
+import type { ModuleDef } from '../module-def.js';
 import {
   address,
   description,

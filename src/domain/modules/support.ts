@@ -1,4 +1,4 @@
-import type { ModuleDef } from '../modules.js';
+import type { ModuleDef } from '../module-def.js';
 import { address, description, lookup, moduleDef, picklist, readOnly, text, typed } from './define.js';
 
 /** Cases, Solutions, Products, Vendors and Price_Books. */

@@ -1,4 +1,4 @@
-import { createClient, tokenUrlOf, type BulkWriteClient, type Credentials } from '../client/index.js';
+import { createClient, tokenUrlOf, type BulkWriteClient, type Credentials } from '../../client/index.js';
 import { configPath } from './paths.js';
 import { loadConfigFile, requireCredentials, resolveConnection, type Connection } from './profiles.js';
 import { readCachedToken, tokenKey, writeCachedToken } from './state.js';

@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
-import type { Config } from '../config.js';
-import type { PinoLogger } from '../log.js';
+import type { Config } from './config.js';
+import type { PinoLogger } from './log.js';
 
 /**
  * Starts a job worker thread (see worker-thread.ts). The thread builds its own logger from `config`

@@ -1,10 +1,11 @@
-import { parseArgs } from 'node:util';
 import type { Worker } from 'node:worker_threads';
-import { loadConfig, type Config } from '../config.js';
-import { startWorkerThread, stopWorkerThread } from '../jobs/worker-threads.js';
-import { createLogger } from '../log.js';
-import { presentedOrigins } from '../presentation.js';
-import { openStorage } from '../storage/open-storage.js';
+import { loadConfig, type Config } from '../../config.js';
+import { createLogger } from '../../log.js';
+import { presentedOrigins } from '../../presentation.js';
+import { startWorkerThread, stopWorkerThread } from '../../worker-threads.js';
+import { openStorage } from '../../storage/open-storage.js';
+import { parseCommand } from '../args.js';
+import { CliError } from '../exit-codes.js';
 
 export const WORKER_HELP = `Usage: bulkwrite worker [--concurrency N] [--data-dir DIR]
 
@@ -23,24 +24,18 @@ Examples:
   bulkwrite worker --data-dir ./data`;
 
 export async function workerCommand(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      concurrency: { type: 'string' },
-      'data-dir': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    strict: true,
+  const { values, positionals, help } = parseCommand('worker', argv, {
+    concurrency: { type: 'string' },
+    'data-dir': { type: 'string' },
   });
-  if (values.help) {
+  if (help) {
     console.log(WORKER_HELP);
     return 0;
   }
+  if (positionals.length > 0) throw new CliError(`unexpected argument "${positionals[0]}"`);
   const concurrency = values.concurrency === undefined ? 1 : Number(values.concurrency);
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) {
-    throw Object.assign(new Error(`--concurrency must be a whole number from 1 to 64, got "${values.concurrency}"`), {
-      code: 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE',
-    });
+    throw new CliError(`--concurrency must be a whole number from 1 to 64, got "${values.concurrency}"`);
   }
   const overrides: Partial<Config> = values['data-dir'] ? { dataDir: values['data-dir'] } : {};
   const config = loadConfig(process.env, overrides);

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import type { IssuedToken } from '../client/index.js';
+import type { IssuedToken } from '../../client/index.js';
 import { readJsonFile, writeJsonFile } from './json-file.js';
 import { stateDir } from './paths.js';
 

@@ -1,8 +1,8 @@
-import { jobProgress, type JobDetails } from '../client/index.js';
-import { jobIdArg, parseCommand, secondsFlag } from './args.js';
+import { jobProgress, type JobDetails } from '../../client/index.js';
+import { jobIdArg, parseCommand, secondsFlag } from '../args.js';
 import type { CommandContext } from './command-context.js';
 import { clientFor, connectionFrom } from './connect.js';
-import { EXIT } from './exit-codes.js';
+import { EXIT } from '../exit-codes.js';
 import { Stopper } from './interrupt.js';
 import { formatCount, Progress, renderTable, type Output } from './output.js';
 import { CONNECTION_HELP, CONNECTION_OPTIONS } from './profiles.js';

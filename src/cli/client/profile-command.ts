@@ -1,7 +1,6 @@
-import { isLocalUrl } from '../client/index.js';
-import { parseCommand, stringFlag } from './args.js';
+import { parseCommand, stringFlag } from '../args.js';
 import type { CommandContext } from './command-context.js';
-import { CliError, EXIT } from './exit-codes.js';
+import { CliError, EXIT } from '../exit-codes.js';
 import { readJsonFile } from './json-file.js';
 import { configPath } from './paths.js';
 import {
@@ -123,9 +122,9 @@ export async function profileCommand(argv: string[], ctx: CommandContext): Promi
       );
       out.line(`profile      ${conn.profileName ?? '(none)'}`);
       out.line(`config file  ${path}`);
-      out.line(`apiDomain    ${conn.endpoints.apiDomain}${isLocalUrl(conn.endpoints.apiDomain) ? ' (local)' : ''}`);
-      out.line(`accountsUrl  ${conn.endpoints.accountsUrl}`);
-      out.line(`uploadUrl    ${conn.endpoints.uploadUrl}`);
+      // Each host with where it came from, as the other settings; "default" is the local bulkwrite preset.
+      for (const k of ['apiDomain', 'accountsUrl', 'uploadUrl'] as const)
+        out.line(`${k.padEnd(12)} ${conn.endpoints[k]}  ${out.style('dim', `(${conn.endpointSources[k]})`)}`);
       out.line(`apiVersion   ${conn.apiVersion}`);
       for (const s of SETTINGS) {
         if (['apiDomain', 'accountsUrl', 'uploadUrl', 'apiVersion'].includes(s.key)) continue;

@@ -1,5 +1,5 @@
-import { jobProgress, type JobDetails, type ResultFile, type ResultRow } from '../client/index.js';
-import { EXIT } from './exit-codes.js';
+import { jobProgress, type JobDetails, type ResultFile, type ResultRow } from '../../client/index.js';
+import { EXIT } from '../exit-codes.js';
 import { formatCount, renderTable, type Output } from './output.js';
 
 /** What each row error code means (spec §6, §8), printed under the skipped-rows table. */

@@ -1,5 +1,5 @@
-import { DATA_CENTRES, isLocalUrl, preset, type Credentials, type Endpoints } from '../client/index.js';
-import { CliError } from './exit-codes.js';
+import { DATA_CENTRES, isLocalUrl, preset, type Credentials, type Endpoints } from '../../client/index.js';
+import { CliError } from '../exit-codes.js';
 import { readJsonFile, writeJsonFile } from './json-file.js';
 
 /**
@@ -87,6 +87,9 @@ export function saveConfigFile(path: string, config: ConfigFile): void {
   writeJsonFile(path, config);
 }
 
+const HOSTS = ['apiDomain', 'accountsUrl', 'uploadUrl'] as const;
+type HostKey = (typeof HOSTS)[number];
+
 export interface Connection {
   /** The profile used, if any. */
   profileName: string | null;
@@ -96,6 +99,8 @@ export interface Connection {
   credentials: Credentials | null;
   /** Each setting's value and where it came from (for `profile show` and messages). */
   settings: Partial<Record<SettingKey, { value: string; source: Source }>>;
+  /** Where each of the three hosts came from, as `profile show` prints it: "flag", "profile, dc EU", …. */
+  endpointSources: Record<HostKey, string>;
   /** Whether the API domain is this machine (a local bulkwrite). */
   local: boolean;
 }
@@ -163,6 +168,11 @@ export function resolveConnection(
 
   const settings: Connection['settings'] = {};
   const endpoints: Endpoints = { ...DATA_CENTRES.local };
+  const endpointSources: Record<HostKey, string> = {
+    apiDomain: 'default',
+    accountsUrl: 'default',
+    uploadUrl: 'default',
+  };
   for (const layer of layers) {
     for (const s of SETTINGS) {
       const value = layer.values[s.key];
@@ -172,22 +182,30 @@ export function resolveConnection(
       if (s.key === 'dc') {
         Object.assign(endpoints, checkDc(value, where));
         // A dc in a higher layer replaces URLs that came from lower layers.
-        for (const k of ['apiDomain', 'accountsUrl', 'uploadUrl'] as const) {
+        for (const k of HOSTS) {
+          endpointSources[k] = `${layer.source}, dc ${value}`;
           if (layer.values[k] === undefined) delete settings[k];
         }
       }
     }
-    for (const k of ['apiDomain', 'accountsUrl', 'uploadUrl'] as const) {
+    const lowerApiDomain = endpoints.apiDomain;
+    for (const k of HOSTS) {
       const value = layer.values[k];
       const s = SETTINGS.find((x) => x.key === k)!;
-      if (value) endpoints[k] = checkUrl(`--${s.flag}`, value, layer.label(s.flag, s.env));
+      if (!value) continue;
+      endpoints[k] = checkUrl(`--${s.flag}`, value, layer.label(s.flag, s.env));
+      endpointSources[k] = layer.source;
     }
-  }
-
-  // bulkwrite serves all three on one origin: an API domain given alone (no dc, no other URL) stands for them all.
-  if (settings.apiDomain && !settings.dc) {
-    if (!settings.accountsUrl) endpoints.accountsUrl = endpoints.apiDomain;
-    if (!settings.uploadUrl) endpoints.uploadUrl = endpoints.apiDomain;
+    // bulkwrite serves all three on one origin: hosts that were the old API domain's origin follow a new
+    // API domain (else a flag's --api-domain would get the job, and the profile's server the upload).
+    if (layer.values.apiDomain && !layer.values.dc) {
+      for (const k of ['accountsUrl', 'uploadUrl'] as const) {
+        if (layer.values[k] || endpoints[k] !== lowerApiDomain) continue;
+        endpoints[k] = endpoints.apiDomain;
+        endpointSources[k] = `${layer.source}, as apiDomain`;
+        delete settings[k];
+      }
+    }
   }
 
   const get = (k: SettingKey) => settings[k]?.value;
@@ -217,6 +235,7 @@ export function resolveConnection(
     apiVersion: get('apiVersion') ?? 'v2.1',
     credentials,
     settings,
+    endpointSources,
     local: isLocalUrl(endpoints.apiDomain),
   };
 }

@@ -1,9 +1,9 @@
 import { basename } from 'node:path';
-import { OPERATIONS, type ImportEvent, type JobDetails, type Operation, type ResultFile } from '../client/index.js';
-import { intFlag, listFlag, parseCommand, secondsFlag, splitPair, stringFlag } from './args.js';
+import { OPERATIONS, type ImportEvent, type JobDetails, type Operation, type ResultFile } from '../../client/index.js';
+import { intFlag, listFlag, parseCommand, secondsFlag, splitPair, stringFlag } from '../args.js';
 import type { CommandContext } from './command-context.js';
 import { clientFor, connectionFrom } from './connect.js';
-import { CliError, EXIT } from './exit-codes.js';
+import { CliError, EXIT } from '../exit-codes.js';
 import { Stopper } from './interrupt.js';
 import { formatBytes, formatCount, Progress } from './output.js';
 import { CONNECTION_HELP, CONNECTION_OPTIONS } from './profiles.js';
@@ -198,7 +198,7 @@ export async function importCommand(argv: string[], ctx: CommandContext): Promis
     return EXIT.OK;
   }
 
-  if (outFile && job.status === 'COMPLETED') await saveResult(client, job, result, outFile);
+  const written = outFile && job.status === 'COMPLETED' ? await saveResult(client, job, result, outFile) : null;
   if (json) {
     const skipped = result ? notWritten(result.rows) : [];
     out.line(
@@ -218,7 +218,7 @@ export async function importCommand(argv: string[], ctx: CommandContext): Promis
   printSummary(out, job, { elapsedMs: Date.now() - started, ...(seen.rows !== null ? { rows: seen.rows } : {}) });
   if (result) printSkipped(out, result, maxSkipped);
   out.line();
-  if (outFile && job.status === 'COMPLETED') out.line(`Result CSV written to ${outFile}`);
+  if (written) out.line(written);
   else if (job.status === 'COMPLETED')
     out.line(out.style('dim', `Full result: bulkwrite result ${job.id} --out result.csv`));
   return exitCodeFor(job, result);

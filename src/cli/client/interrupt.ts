@@ -1,4 +1,4 @@
-import { CliError, EXIT } from './exit-codes.js';
+import { CliError, EXIT } from '../exit-codes.js';
 
 /**
  * An AbortSignal for a long wait that fires on Ctrl-C or after `timeoutMs`. The job itself goes on on

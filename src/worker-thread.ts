@@ -1,11 +1,11 @@
 import { parentPort, threadId, workerData } from 'node:worker_threads';
 import { join } from 'node:path';
-import { toJobDetails } from '../api/wire.js';
-import { openFsBlobs } from '../blobs/blobs.js';
-import type { Config } from '../config.js';
-import { createLogger, messageFirst } from '../log.js';
-import { openStorage } from '../storage/open-storage.js';
-import { JobWorker } from './worker.js';
+import { toJobDetails } from './api/wire.js';
+import { openFsBlobs } from './blobs/blobs.js';
+import type { Config } from './config.js';
+import { createLogger, messageFirst } from './log.js';
+import { openStorage } from './storage/open-storage.js';
+import { JobWorker } from './jobs/worker.js';
 
 /**
  * Entry of a worker thread (started by `serve`, or N of them by `bulkwrite worker`): job processing never

@@ -1,8 +1,8 @@
-import { jobProgress, ZohoApiError, type JobDetails } from '../client/index.js';
-import { intFlag, parseCommand } from './args.js';
+import { jobProgress, ZohoApiError, type JobDetails } from '../../client/index.js';
+import { intFlag, parseCommand } from '../args.js';
 import type { CommandContext } from './command-context.js';
 import { clientFor, connectionFrom } from './connect.js';
-import { EXIT } from './exit-codes.js';
+import { EXIT } from '../exit-codes.js';
 import { formatCount, renderTable } from './output.js';
 import { CONNECTION_HELP, CONNECTION_OPTIONS } from './profiles.js';
 import { historyPath, readHistory, type HistoryEntry } from './state.js';

@@ -1,11 +1,11 @@
 import { createWriteStream } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
-import type { BulkWriteClient, JobDetails, ResultFile } from '../client/index.js';
-import { intFlag, jobIdArg, parseCommand, stringFlag } from './args.js';
+import type { BulkWriteClient, JobDetails, ResultFile } from '../../client/index.js';
+import { intFlag, jobIdArg, parseCommand, stringFlag } from '../args.js';
 import type { CommandContext } from './command-context.js';
 import { clientFor, connectionFrom } from './connect.js';
-import { CliError, EXIT } from './exit-codes.js';
+import { CliError, EXIT } from '../exit-codes.js';
 import { CONNECTION_HELP, CONNECTION_OPTIONS } from './profiles.js';
 import { exitCodeFor, notWritten, printSkipped, printSummary } from './summary.js';
 
@@ -39,21 +39,26 @@ const OPTIONS = {
   'max-skipped': { type: 'string' },
 } as const;
 
-/** Writes the result: the CSV, or the zip as downloaded when the file name ends in .zip. */
+/**
+ * Writes the result: the CSV, or the zip as downloaded when the file name ends in .zip. Returns the line
+ * that says what was written.
+ */
 export async function saveResult(
   client: BulkWriteClient,
   job: JobDetails,
   parsed: ResultFile | null,
   path: string,
-): Promise<void> {
+): Promise<string> {
   try {
     if (/\.zip$/i.test(path)) {
       const download = await client.downloadResult(job);
       await pipeline(download.body, createWriteStream(path));
-      return;
+      const csvs = job.resource.length;
+      return `Result zip (as downloaded, ${csvs} CSV${csvs === 1 ? '' : 's'}) written to ${path}`;
     }
     const result = parsed ?? (await client.downloadResultRows(job));
     await writeFile(path, result.csv);
+    return `Result CSV${job.resource.length > 1 ? ` of ${result.csvName}` : ''} written to ${path}`;
   } catch (e) {
     const code = (e as { code?: string }).code;
     if (typeof code === 'string' && /^E[A-Z]+$/.test(code))
@@ -90,7 +95,7 @@ export async function resultCommand(argv: string[], ctx: CommandContext): Promis
   // A parent/child job's result has a CSV per resource; the first is the parent's.
   const files = await client.downloadResultFiles(job);
   const result = files[0]!;
-  if (outFile) await saveResult(client, job, result, outFile);
+  const written = outFile ? await saveResult(client, job, result, outFile) : null;
   if (values.json === true) {
     out.line(
       JSON.stringify(
@@ -121,9 +126,9 @@ export async function resultCommand(argv: string[], ctx: CommandContext): Promis
     }
     printSkipped(out, file, maxSkipped);
   }
-  if (outFile) {
+  if (written) {
     out.line();
-    out.line(`Result CSV written to ${outFile}`);
+    out.line(written);
   }
   return exitCodeFor(job, result);
 }

@@ -1,5 +1,5 @@
-import { InputError, ZohoApiError, type BulkWriteClient } from '../client/index.js';
-import { CliError, EXIT } from './exit-codes.js';
+import { InputError, ZohoApiError, type BulkWriteClient } from '../../client/index.js';
+import { CliError, EXIT } from '../exit-codes.js';
 import type { Connection } from './profiles.js';
 
 /**
@@ -224,9 +224,6 @@ export function explain(error: unknown, ctx: ExplainContext = {}): { message: st
   if (error instanceof CliError) return { message: error.message, exitCode: error.exitCode };
   if (error instanceof InputError) return { message: explainInput(error), exitCode: EXIT.USAGE };
   if (error instanceof ZohoApiError) return explainApi(error, ctx);
-  const code = (error as { code?: string }).code;
-  if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS'))
-    return { message: (error as Error).message, exitCode: EXIT.USAGE };
   const stack = process.env.BULKWRITE_DEBUG ? `\n${(error as Error).stack ?? ''}` : '';
   return {
     message: `unexpected error: ${(error as Error).message ?? String(error)}${stack}\nThis is a bug in bulkwrite; please report it (set BULKWRITE_DEBUG=1 to see the stack).`,

@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { CliError } from './exit-codes.js';
+import { CliError } from '../exit-codes.js';
 
 /** Reads a JSON file of ours; undefined when it does not exist, a CliError naming the file when it is broken. */
 export function readJsonFile(path: string, what: string): unknown {

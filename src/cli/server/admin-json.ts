@@ -1,0 +1,24 @@
+import type { Org } from '../../domain/types.js';
+import type { OAuthClient } from '../../storage/storage.js';
+
+/** What the admin commands print: one JSON value with --json, else the text for a person. */
+export function print(json: boolean | undefined, value: unknown, text: string): void {
+  console.log(json ? JSON.stringify(value, null, 2) : text);
+}
+
+export const orgJson = (org: Org) => ({
+  org_id: org.id,
+  name: org.name,
+  time_zone: org.timeZone,
+  created_time: new Date(org.createdAt).toISOString(),
+  user: { id: org.user.id, name: org.user.name, email: org.user.email },
+});
+
+export const clientJson = (c: OAuthClient) => ({
+  client_id: c.clientId,
+  client_secret: c.clientSecret,
+  org_id: c.orgId,
+  client_type: c.clientType,
+  redirect_uri: c.redirectUri,
+  name: c.name,
+});
