@@ -4,11 +4,12 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import Database from 'better-sqlite3';
 import pg from 'pg';
 import { openStorage } from '../../src/storage/open-storage.js';
 import { openPostgresStorage } from '../../src/storage/postgres/postgres-storage.js';
 import { openSqliteStorage } from '../../src/storage/sqlite/sqlite-storage.js';
-import type { RowResult } from '../../src/domain/types.js';
+import type { RowResult, User } from '../../src/domain/types.js';
 import type { Storage } from '../../src/storage/storage.js';
 import { defineStorageConformance, FIRST_ID, makeOrg, type StoreUnderTest } from '../helpers/storage-conformance.js';
 
@@ -75,10 +76,16 @@ async function freshSchema(): Promise<{ url: string; drop(): Promise<void> }> {
 }
 
 /** Tracks every handle a test opens so cleanup closes them all. */
-function handles(first: Storage, reopenOne: () => Promise<Storage>, dispose: () => Promise<void>): StoreUnderTest {
+function handles(
+  first: Storage,
+  reopenOne: () => Promise<Storage>,
+  addUser: StoreUnderTest['addUser'],
+  dispose: () => Promise<void>,
+): StoreUnderTest {
   const open: Storage[] = [first];
   return {
     storage: first,
+    addUser,
     async reopen() {
       const s = await reopenOne();
       open.push(s);
@@ -91,12 +98,42 @@ function handles(first: Storage, reopenOne: () => Promise<Storage>, dispose: () 
   };
 }
 
+function sqliteUser(file: string, orgId: string, user: User): void {
+  const db = new Database(file);
+  try {
+    db.prepare('INSERT INTO users (org_id, id, name, email) VALUES (?, ?, ?, ?)').run(
+      orgId,
+      user.id,
+      user.name,
+      user.email,
+    );
+  } finally {
+    db.close();
+  }
+}
+
+async function postgresUser(url: string, orgId: string, user: User): Promise<void> {
+  const db = new pg.Client(url);
+  await db.connect();
+  try {
+    await db.query('INSERT INTO users (org_id, id, name, email) VALUES ($1, $2, $3, $4)', [
+      orgId,
+      user.id,
+      user.name,
+      user.email,
+    ]);
+  } finally {
+    await db.end();
+  }
+}
+
 defineStorageConformance('SQLite', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'bulkwrite-storage-'));
   const file = join(dir, 'bulkwrite.db');
   return handles(
     openSqliteStorage(file),
     async () => openSqliteStorage(file),
+    async (orgId, user) => sqliteUser(file, orgId, user),
     async () => rmSync(dir, { recursive: true, force: true }),
   );
 });
@@ -108,13 +145,19 @@ defineStorageConformance('SQLite (background checkpoints)', async () => {
   return handles(
     openSqliteStorage(file, { backgroundCheckpoints: { intervalMs: 5, guardBytes: 64 << 10 } }),
     async () => openSqliteStorage(file),
+    async (orgId, user) => sqliteUser(file, orgId, user),
     async () => rmSync(dir, { recursive: true, force: true }),
   );
 });
 
 defineStorageConformance('PostgreSQL', async () => {
   const { url, drop } = await freshSchema();
-  return handles(await openPostgresStorage(url), () => openPostgresStorage(url), drop);
+  return handles(
+    await openPostgresStorage(url),
+    () => openPostgresStorage(url),
+    (orgId, user) => postgresUser(url, orgId, user),
+    drop,
+  );
 });
 
 describe('PostgreSQL migrations', () => {
@@ -137,6 +180,7 @@ describe('PostgreSQL migrations', () => {
           { version: 3, name: '003_org_schemas.sql' },
           { version: 4, name: '004_parent_child.sql' },
           { version: 5, name: '005_packed_results.sql' },
+          { version: 6, name: '006_records_by_id.sql' },
         ]);
       } finally {
         await check.end();

@@ -143,7 +143,13 @@ const SQL = {
           CROSS JOIN LATERAL (SELECT * FROM records x WHERE x.id = w.id LIMIT 1) r
           WHERE r.org_id = $1 AND r.module = $2`,
   recordGet: 'SELECT * FROM records WHERE org_id = $1 AND module = $2 AND id = $3',
-  recordList: 'SELECT * FROM records WHERE org_id = $1 AND module = $2 ORDER BY created_at, id LIMIT $3 OFFSET $4',
+  // Id order, as in SQLite. Ids are reserved in blocks (10,000 per worker), so when two workers write at
+  // once their blocks interleave in time and created_at order would depend on that timing and on each
+  // worker's clock. An id is fixed when it is reserved, unique (no tie-break), grows with the rows of a
+  // CSV, and is the order search answers in (api/routes/records.ts) and the one keyset paging
+  // (`id > last seen`) needs. The price: while workers write, a record written into a block reserved
+  // earlier can land before records a client has already paged past.
+  recordList: 'SELECT * FROM records WHERE org_id = $1 AND module = $2 ORDER BY id LIMIT $3 OFFSET $4',
   recordCount: 'SELECT count(*) AS n FROM records WHERE org_id = $1 AND module = $2',
   schemaGet: 'SELECT * FROM org_schemas WHERE org_id = $1',
   schemaPut: `INSERT INTO org_schemas (org_id, document, version, updated_at) VALUES ($1, $2, 1, $3)

@@ -171,7 +171,8 @@ export function openSqliteStorage(file: string, options: SqliteOptions = {}): St
     orgList: db.prepare('SELECT * FROM orgs ORDER BY created_at, rowid'),
     firstUser: db.prepare('SELECT * FROM users WHERE org_id = ? ORDER BY rowid LIMIT 1'),
     userById: db.prepare('SELECT * FROM users WHERE org_id = ? AND id = ?'),
-    userByEmail: db.prepare('SELECT * FROM users WHERE org_id = ? AND lower(email) = lower(?)'),
+    // Users of an org may share an address: the first one added answers.
+    userByEmail: db.prepare('SELECT * FROM users WHERE org_id = ? AND lower(email) = lower(?) ORDER BY rowid LIMIT 1'),
     clientInsert: db.prepare(
       'INSERT INTO oauth_clients (client_id, org_id, client_secret, client_type, redirect_uri, name, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
     ),
@@ -260,6 +261,7 @@ export function openSqliteStorage(file: string, options: SqliteOptions = {}): St
       'DELETE FROM record_keys WHERE org_id = ? AND module = ? AND field = ? AND value = ? AND record_id = ?',
     ),
     recordGet: db.prepare(`SELECT ${RECORD_COLUMNS} FROM records WHERE id = ? AND org_id = ? AND module = ?`),
+    // Id order, as in PostgreSQL: see records.list there.
     recordList: db.prepare(
       `SELECT ${RECORD_COLUMNS} FROM records WHERE org_id = ? AND module = ? ORDER BY id LIMIT ? OFFSET ?`,
     ),
