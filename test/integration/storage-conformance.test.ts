@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,69 +10,11 @@ import { openPostgresStorage } from '../../src/storage/postgres/postgres-storage
 import { openSqliteStorage } from '../../src/storage/sqlite/sqlite-storage.js';
 import type { RowResult, User } from '../../src/domain/types.js';
 import type { Storage } from '../../src/storage/storage.js';
+import { testSchemas } from '../helpers/postgres.js';
 import { defineStorageConformance, FIRST_ID, makeOrg, type StoreUnderTest } from '../helpers/storage-conformance.js';
 
-/** A server where this run may create and drop a database. CI provides one; its absence fails the run. */
-const ADMIN_URL = process.env.BULKWRITE_TEST_POSTGRES_URL || 'postgres://postgres@127.0.0.1:5432/test';
-const DATABASE = `bulkwrite_test_${randomBytes(6).toString('hex')}`;
-
-function withDatabase(url: string, database: string, schema?: string): string {
-  const u = new URL(url);
-  u.pathname = `/${database}`;
-  if (schema) u.searchParams.set('options', `-c search_path=${schema}`);
-  return u.toString();
-}
-
-/** The run's own database, created on first use; one schema per test keeps tests apart and cheap. */
-let admin: Promise<pg.Pool> | undefined;
-function runDatabase(): Promise<pg.Pool> {
-  admin ??= (async () => {
-    const server = new pg.Client({ connectionString: ADMIN_URL, connectionTimeoutMillis: 5_000 });
-    try {
-      await server.connect();
-    } catch (e) {
-      throw new Error(
-        `PostgreSQL is not reachable at ${ADMIN_URL} (${(e as Error).message}); the PostgreSQL storage tests need ` +
-          'a server (set BULKWRITE_TEST_POSTGRES_URL)',
-        { cause: e },
-      );
-    }
-    try {
-      await server.query(`CREATE DATABASE ${DATABASE}`);
-    } finally {
-      await server.end();
-    }
-    const pool = new pg.Pool({ connectionString: withDatabase(ADMIN_URL, DATABASE), max: 2 });
-    pool.on('error', () => {});
-    return pool;
-  })();
-  return admin;
-}
-
-after(async () => {
-  if (!admin) return;
-  const pool = await admin.catch(() => undefined);
-  if (!pool) return;
-  await pool.end();
-  const server = new pg.Client(ADMIN_URL);
-  await server.connect();
-  try {
-    await server.query(`DROP DATABASE IF EXISTS ${DATABASE} WITH (FORCE)`);
-  } finally {
-    await server.end();
-  }
-});
-
-let schemas = 0;
-async function freshSchema(): Promise<{ url: string; drop(): Promise<void> }> {
-  const pool = await runDatabase();
-  const schema = `t${++schemas}`;
-  await pool.query(`CREATE SCHEMA ${schema}`);
-  return {
-    url: withDatabase(ADMIN_URL, DATABASE, schema),
-    drop: async () => void (await pool.query(`DROP SCHEMA ${schema} CASCADE`)),
-  };
-}
+const schemas = testSchemas();
+after(() => schemas.dropDatabase());
 
 /** Tracks every handle a test opens so cleanup closes them all. */
 function handles(
@@ -151,7 +92,7 @@ defineStorageConformance('SQLite (background checkpoints)', async () => {
 });
 
 defineStorageConformance('PostgreSQL', async () => {
-  const { url, drop } = await freshSchema();
+  const { url, drop } = await schemas.fresh();
   return handles(
     await openPostgresStorage(url),
     () => openPostgresStorage(url),
@@ -162,7 +103,7 @@ defineStorageConformance('PostgreSQL', async () => {
 
 describe('PostgreSQL migrations', () => {
   test('are applied once when several processes open a fresh database at the same moment', async () => {
-    const { url, drop } = await freshSchema();
+    const { url, drop } = await schemas.fresh();
     const stores = await Promise.all(Array.from({ length: 5 }, () => openPostgresStorage(url)));
     try {
       const starts = await Promise.all(stores.map((s) => s.reserveIds(1)));
@@ -192,7 +133,7 @@ describe('PostgreSQL migrations', () => {
   });
 
   test('keep the row outcomes of a job interrupted by the upgrade to packed outcomes (005)', async () => {
-    const { url, drop } = await freshSchema();
+    const { url, drop } = await schemas.fresh();
     const db = new pg.Client(url);
     await db.connect();
     try {
@@ -237,7 +178,7 @@ describe('PostgreSQL migrations', () => {
   });
 
   test('leave an already migrated database as it is when a process opens it again', async () => {
-    const { url, drop } = await freshSchema();
+    const { url, drop } = await schemas.fresh();
     try {
       const first = await openPostgresStorage(url);
       await first.orgs.create(makeOrg('org-a'));
@@ -265,7 +206,7 @@ describe('openStorage', () => {
   });
 
   test('opens PostgreSQL for a postgres:// or postgresql:// URL', async () => {
-    const { url, drop } = await freshSchema();
+    const { url, drop } = await schemas.fresh();
     const dataDir = mkdtempSync(join(tmpdir(), 'bulkwrite-open-'));
     try {
       for (const databaseUrl of [url, url.replace(/^postgres:/, 'postgresql:')]) {
