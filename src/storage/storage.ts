@@ -129,6 +129,7 @@ export interface Storage {
     get(orgId: string): Promise<Org | undefined>;
     /** The org created first; the one `serve` and `credentials` use when none is named. */
     getDefault(): Promise<Org | undefined>;
+    /** By id, or by e-mail address regardless of case: then the first user added with it. */
     getUser(orgId: string, ref: { id?: string; email?: string }): Promise<User | undefined>;
     /** Every org, oldest first (the admin `org list`). */
     list(): Promise<Org[]>;
@@ -205,6 +206,7 @@ export interface Storage {
     idsByKey(orgId: string, module: string, field: string, keys: string[]): Promise<Map<string, string>>;
     byIds(orgId: string, module: string, ids: string[]): Promise<Map<string, StoredRecord>>;
     get(orgId: string, module: string, id: string): Promise<StoredRecord | undefined>;
+    /** A module's records in id order (why: core/sql-storage.ts), `limit` of them from `offset` on. */
     list(orgId: string, module: string, offset: number, limit: number): Promise<StoredRecord[]>;
     count(orgId: string, module: string): Promise<number>;
   };

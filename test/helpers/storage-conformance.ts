@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, test } from 'node:test';
-import type { Job, Org, RecordData, RowResult, UploadedFile } from '../../src/domain/types.js';
+import type { Job, Org, RecordData, RowResult, UploadedFile, User } from '../../src/domain/types.js';
 import {
   ChunkConflictError,
   LeaseLostError,
@@ -17,6 +17,11 @@ export interface StoreUnderTest {
   storage: Storage;
   /** Another handle on the same store, as a second process would open it; cleanup closes it too. */
   reopen(): Promise<Storage>;
+  /**
+   * Adds another user to an org, straight into the store's tables: Zoho orgs have many users, but the
+   * Storage interface only ever creates an org's first.
+   */
+  addUser(orgId: string, user: User): Promise<void>;
   /** Closes every handle and throws the store away. */
   cleanup(): Promise<void>;
 }
@@ -219,6 +224,16 @@ export function defineStorageConformance(name: string, open: () => Promise<Store
         assert.equal(await storage.orgs.getUser('org-a', { id: 'b-u1' }), undefined);
         assert.equal(await storage.orgs.getUser('org-a', { email: 'bob@example.com' }), undefined);
         assert.equal(await storage.orgs.getUser('org-b', { email: 'ada@example.com' }), undefined);
+      });
+
+      test('finds the user added first when several users of an org share an e-mail address', async () => {
+        // The first user sorts last by id and by e-mail bytes, so only insertion order picks it.
+        const first = { id: 'u9', name: 'Ada First', email: 'ada@example.com' };
+        await storage.orgs.create(makeOrg('org-a', T0, first));
+        await store!.addUser('org-a', { id: 'u1', name: 'Ada Second', email: 'Ada@Example.com' });
+        await store!.addUser('org-a', { id: 'u0', name: 'Ada Third', email: 'ADA@EXAMPLE.COM' });
+        assert.deepEqual(await storage.orgs.getUser('org-a', { email: 'ada@EXAMPLE.com' }), first);
+        assert.deepEqual((await storage.orgs.get('org-a'))?.user, first);
       });
     });
 
@@ -1108,7 +1123,30 @@ export function defineStorageConformance(name: string, open: () => Promise<Store
         assert.equal(await storage.records.get('org-a', 'Leads', '4150868000000710002'), undefined);
       });
 
-      test('lists records oldest first with offset and limit, and counts them per org and module', async () => {
+      test('lists records in id order, not in the order their chunks were written', async () => {
+        // Two workers reserved id blocks 7100… and 7200…; worker B wrote first, then A, then B again.
+        await stored('org-a', 'Leads', 'j1', [insert('4150868000000720001', {}), insert('4150868000000720002', {})]);
+        await stored(
+          'org-a',
+          'Leads',
+          'j2',
+          [insert('4150868000000710001', {}), insert('4150868000000710002', {})],
+          T0 + 2_000,
+        );
+        await stored('org-a', 'Leads', 'j3', [insert('4150868000000720003', {})], T0 + 3_000);
+        const ids = async (offset: number, limit: number) =>
+          (await storage.records.list('org-a', 'Leads', offset, limit)).map((r) => r.id);
+        assert.deepEqual(await ids(0, 10), [
+          '4150868000000710001',
+          '4150868000000710002',
+          '4150868000000720001',
+          '4150868000000720002',
+          '4150868000000720003',
+        ]);
+        assert.deepEqual(await ids(1, 3), ['4150868000000710002', '4150868000000720001', '4150868000000720002']);
+      });
+
+      test('lists records with offset and limit, and counts them per org and module', async () => {
         await stored(
           'org-a',
           'Leads',

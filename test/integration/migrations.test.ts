@@ -1,43 +1,186 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { appendFileSync, cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import pg from 'pg';
+import { migrate as migratePostgres } from '../../src/storage/postgres/migrate.js';
 import { openPostgresStorage } from '../../src/storage/postgres/postgres-storage.js';
+import { migrate as migrateSqlite } from '../../src/storage/sqlite/migrate.js';
 import { openSqliteStorage } from '../../src/storage/sqlite/sqlite-storage.js';
-import { createTestDatabase } from '../helpers/postgres.js';
+import { testSchemas } from '../helpers/postgres.js';
+
+const schemas = testSchemas();
+after(() => schemas.dropDatabase());
+
+interface AppliedRow {
+  version: number;
+  name: string;
+  checksum: string | null;
+}
+
+/** One empty database of a store, and what the tests do with it. */
+interface MigratedDatabase {
+  /** This build's migrations of the store. */
+  migrations: string;
+  /** Opens the store on the database (it migrates with this build's migrations), then closes it. */
+  open(): Promise<void>;
+  /** Runs the store's migrator with the migrations in `dir`. */
+  migrate(dir: string): Promise<void>;
+  exec(sql: string): Promise<void>;
+  applied(): Promise<AppliedRow[]>;
+  cleanup(): Promise<void>;
+}
+
+const migrationsOf = (store: string) =>
+  fileURLToPath(new URL(`../../src/storage/${store}/migrations/`, import.meta.url));
+
+async function sqliteDatabase(): Promise<MigratedDatabase> {
+  const dir = mkdtempSync(join(tmpdir(), 'bulkwrite-migrate-'));
+  const file = join(dir, 'bulkwrite.db');
+  const withDb = <T>(fn: (db: Database.Database) => T): T => {
+    const db = new Database(file);
+    try {
+      return fn(db);
+    } finally {
+      db.close();
+    }
+  };
+  return {
+    migrations: migrationsOf('sqlite'),
+    open: async () => openSqliteStorage(file).close(),
+    migrate: async (migrations) => withDb((db) => migrateSqlite(db, migrations)),
+    exec: async (sql) => void withDb((db) => db.exec(sql)),
+    applied: async () =>
+      withDb((db) =>
+        db.prepare('SELECT version, name, checksum FROM schema_migrations ORDER BY version').all(),
+      ) as AppliedRow[],
+    cleanup: async () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+async function postgresDatabase(): Promise<MigratedDatabase> {
+  const { url, drop } = await schemas.fresh();
+  const withPool = async <T>(fn: (pool: pg.Pool) => Promise<T>): Promise<T> => {
+    const pool = new pg.Pool({ connectionString: url, max: 1 });
+    try {
+      return await fn(pool);
+    } finally {
+      await pool.end();
+    }
+  };
+  return {
+    migrations: migrationsOf('postgres'),
+    open: async () => (await openPostgresStorage(url)).close(),
+    migrate: (migrations) => withPool((pool) => migratePostgres(pool, migrations)),
+    exec: (sql) => withPool(async (pool) => void (await pool.query(sql))),
+    applied: () =>
+      withPool(
+        async (pool) =>
+          (await pool.query<AppliedRow>('SELECT version, name, checksum FROM schema_migrations ORDER BY version')).rows,
+      ),
+    cleanup: drop,
+  };
+}
+
+/** What the migrator should have recorded for the migrations in `dir`. */
+function expectedRows(dir: string): AppliedRow[] {
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.sql'))
+    .sort()
+    .map((name) => ({
+      version: Number(name.split('_')[0]),
+      name,
+      checksum: createHash('sha256')
+        .update(readFileSync(join(dir, name)))
+        .digest('hex'),
+    }));
+}
+
+/** A copy of the migrations a test may edit. */
+function copyOf(dir: string): string {
+  const copy = mkdtempSync(join(tmpdir(), 'bulkwrite-migrations-'));
+  cpSync(dir, copy, { recursive: true });
+  return copy;
+}
 
 const ANOTHER_BUILD =
   /the database has migration 4 as 004_from_another_build\.sql, but this build's migration 4 is 004_parent_child\.sql/;
 
-describe('a database migrated by another build', () => {
-  it('is refused by SQLite, not half migrated', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'bulkwrite-migrate-'));
-    try {
-      const file = join(dir, 'bulkwrite.db');
-      await openSqliteStorage(file).close();
-      const db = new Database(file);
-      db.prepare("UPDATE schema_migrations SET name = '004_from_another_build.sql' WHERE version = 4").run();
-      db.close();
-      assert.throws(() => openSqliteStorage(file), ANOTHER_BUILD);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
+for (const [name, database] of [
+  ['SQLite', sqliteDatabase],
+  ['PostgreSQL', postgresDatabase],
+] as const) {
+  describe(`${name} migrations`, () => {
+    async function withDatabase(fn: (db: MigratedDatabase) => Promise<void>): Promise<void> {
+      const db = await database();
+      try {
+        await fn(db);
+      } finally {
+        await db.cleanup();
+      }
     }
-  });
 
-  it('is refused by PostgreSQL, not half migrated', async () => {
-    const { url, drop } = await createTestDatabase();
-    try {
-      await (await openPostgresStorage(url)).close();
-      const db = new pg.Client(url);
-      await db.connect();
-      await db.query("UPDATE schema_migrations SET name = '004_from_another_build.sql' WHERE version = 4");
-      await db.end();
-      await assert.rejects(openPostgresStorage(url), ANOTHER_BUILD);
-    } finally {
-      await drop();
-    }
+    it('records the sha256 of every migration it applies', () =>
+      withDatabase(async (db) => {
+        await db.open();
+        assert.deepEqual(await db.applied(), expectedRows(db.migrations));
+      }));
+
+    it('records the checksums of a database migrated before checksums were kept, and opens it', () =>
+      withDatabase(async (db) => {
+        await db.open();
+        await db.exec('ALTER TABLE schema_migrations DROP COLUMN checksum');
+        await db.open();
+        assert.deepEqual(await db.applied(), expectedRows(db.migrations));
+      }));
+
+    it('refuses a database one of whose applied migrations was edited since, and applies nothing', () =>
+      withDatabase(async (db) => {
+        const copy = copyOf(db.migrations);
+        try {
+          await db.migrate(copy);
+          const before = await db.applied();
+          appendFileSync(join(copy, '002_token_lifecycle.sql'), '\nCREATE TABLE edited (x integer);\n');
+          writeFileSync(join(copy, '099_next.sql'), 'CREATE TABLE next (x integer);\n');
+          await assert.rejects(
+            db.migrate(copy),
+            /migration 002_token_lifecycle\.sql was edited after it was applied to this database .*restore the file and put the change in a new numbered migration/,
+          );
+          assert.deepEqual(await db.applied(), before);
+        } finally {
+          rmSync(copy, { recursive: true, force: true });
+        }
+      }));
+
+    it('takes a migration whose line endings alone changed as the one applied', () =>
+      withDatabase(async (db) => {
+        const copy = copyOf(db.migrations);
+        try {
+          await db.migrate(copy);
+          const file = join(copy, '001_initial.sql');
+          writeFileSync(file, readFileSync(file, 'utf8').replace(/\n/g, '\r\n'));
+          await db.migrate(copy);
+        } finally {
+          rmSync(copy, { recursive: true, force: true });
+        }
+      }));
+
+    it('is refused on open when the checksum it recorded is not that of the migration file', () =>
+      withDatabase(async (db) => {
+        await db.open();
+        await db.exec("UPDATE schema_migrations SET checksum = 'a1b2c3' WHERE version = 3");
+        await assert.rejects(db.open(), /migration 003_org_schemas\.sql was edited after it was applied/);
+      }));
+
+    it('refuses a database migrated by another build, not half migrated', () =>
+      withDatabase(async (db) => {
+        await db.open();
+        await db.exec("UPDATE schema_migrations SET name = '004_from_another_build.sql' WHERE version = 4");
+        await assert.rejects(db.open(), ANOTHER_BUILD);
+      }));
   });
-});
+}

@@ -1,84 +1,32 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import Database from 'better-sqlite3';
 import pg from 'pg';
 import { openStorage } from '../../src/storage/open-storage.js';
 import { openPostgresStorage } from '../../src/storage/postgres/postgres-storage.js';
 import { openSqliteStorage } from '../../src/storage/sqlite/sqlite-storage.js';
-import type { RowResult } from '../../src/domain/types.js';
+import type { RowResult, User } from '../../src/domain/types.js';
 import type { Storage } from '../../src/storage/storage.js';
+import { testSchemas } from '../helpers/postgres.js';
 import { defineStorageConformance, FIRST_ID, makeOrg, type StoreUnderTest } from '../helpers/storage-conformance.js';
 
-/** A server where this run may create and drop a database. CI provides one; its absence fails the run. */
-const ADMIN_URL = process.env.BULKWRITE_TEST_POSTGRES_URL || 'postgres://postgres@127.0.0.1:5432/test';
-const DATABASE = `bulkwrite_test_${randomBytes(6).toString('hex')}`;
-
-function withDatabase(url: string, database: string, schema?: string): string {
-  const u = new URL(url);
-  u.pathname = `/${database}`;
-  if (schema) u.searchParams.set('options', `-c search_path=${schema}`);
-  return u.toString();
-}
-
-/** The run's own database, created on first use; one schema per test keeps tests apart and cheap. */
-let admin: Promise<pg.Pool> | undefined;
-function runDatabase(): Promise<pg.Pool> {
-  admin ??= (async () => {
-    const server = new pg.Client({ connectionString: ADMIN_URL, connectionTimeoutMillis: 5_000 });
-    try {
-      await server.connect();
-    } catch (e) {
-      throw new Error(
-        `PostgreSQL is not reachable at ${ADMIN_URL} (${(e as Error).message}); the PostgreSQL storage tests need ` +
-          'a server (set BULKWRITE_TEST_POSTGRES_URL)',
-        { cause: e },
-      );
-    }
-    try {
-      await server.query(`CREATE DATABASE ${DATABASE}`);
-    } finally {
-      await server.end();
-    }
-    const pool = new pg.Pool({ connectionString: withDatabase(ADMIN_URL, DATABASE), max: 2 });
-    pool.on('error', () => {});
-    return pool;
-  })();
-  return admin;
-}
-
-after(async () => {
-  if (!admin) return;
-  const pool = await admin.catch(() => undefined);
-  if (!pool) return;
-  await pool.end();
-  const server = new pg.Client(ADMIN_URL);
-  await server.connect();
-  try {
-    await server.query(`DROP DATABASE IF EXISTS ${DATABASE} WITH (FORCE)`);
-  } finally {
-    await server.end();
-  }
-});
-
-let schemas = 0;
-async function freshSchema(): Promise<{ url: string; drop(): Promise<void> }> {
-  const pool = await runDatabase();
-  const schema = `t${++schemas}`;
-  await pool.query(`CREATE SCHEMA ${schema}`);
-  return {
-    url: withDatabase(ADMIN_URL, DATABASE, schema),
-    drop: async () => void (await pool.query(`DROP SCHEMA ${schema} CASCADE`)),
-  };
-}
+const schemas = testSchemas();
+after(() => schemas.dropDatabase());
 
 /** Tracks every handle a test opens so cleanup closes them all. */
-function handles(first: Storage, reopenOne: () => Promise<Storage>, dispose: () => Promise<void>): StoreUnderTest {
+function handles(
+  first: Storage,
+  reopenOne: () => Promise<Storage>,
+  addUser: StoreUnderTest['addUser'],
+  dispose: () => Promise<void>,
+): StoreUnderTest {
   const open: Storage[] = [first];
   return {
     storage: first,
+    addUser,
     async reopen() {
       const s = await reopenOne();
       open.push(s);
@@ -91,12 +39,42 @@ function handles(first: Storage, reopenOne: () => Promise<Storage>, dispose: () 
   };
 }
 
+function sqliteUser(file: string, orgId: string, user: User): void {
+  const db = new Database(file);
+  try {
+    db.prepare('INSERT INTO users (org_id, id, name, email) VALUES (?, ?, ?, ?)').run(
+      orgId,
+      user.id,
+      user.name,
+      user.email,
+    );
+  } finally {
+    db.close();
+  }
+}
+
+async function postgresUser(url: string, orgId: string, user: User): Promise<void> {
+  const db = new pg.Client(url);
+  await db.connect();
+  try {
+    await db.query('INSERT INTO users (org_id, id, name, email) VALUES ($1, $2, $3, $4)', [
+      orgId,
+      user.id,
+      user.name,
+      user.email,
+    ]);
+  } finally {
+    await db.end();
+  }
+}
+
 defineStorageConformance('SQLite', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'bulkwrite-storage-'));
   const file = join(dir, 'bulkwrite.db');
   return handles(
     openSqliteStorage(file),
     async () => openSqliteStorage(file),
+    async (orgId, user) => sqliteUser(file, orgId, user),
     async () => rmSync(dir, { recursive: true, force: true }),
   );
 });
@@ -108,18 +86,24 @@ defineStorageConformance('SQLite (background checkpoints)', async () => {
   return handles(
     openSqliteStorage(file, { backgroundCheckpoints: { intervalMs: 5, guardBytes: 64 << 10 } }),
     async () => openSqliteStorage(file),
+    async (orgId, user) => sqliteUser(file, orgId, user),
     async () => rmSync(dir, { recursive: true, force: true }),
   );
 });
 
 defineStorageConformance('PostgreSQL', async () => {
-  const { url, drop } = await freshSchema();
-  return handles(await openPostgresStorage(url), () => openPostgresStorage(url), drop);
+  const { url, drop } = await schemas.fresh();
+  return handles(
+    await openPostgresStorage(url),
+    () => openPostgresStorage(url),
+    (orgId, user) => postgresUser(url, orgId, user),
+    drop,
+  );
 });
 
 describe('PostgreSQL migrations', () => {
   test('are applied once when several processes open a fresh database at the same moment', async () => {
-    const { url, drop } = await freshSchema();
+    const { url, drop } = await schemas.fresh();
     const stores = await Promise.all(Array.from({ length: 5 }, () => openPostgresStorage(url)));
     try {
       const starts = await Promise.all(stores.map((s) => s.reserveIds(1)));
@@ -137,6 +121,7 @@ describe('PostgreSQL migrations', () => {
           { version: 3, name: '003_org_schemas.sql' },
           { version: 4, name: '004_parent_child.sql' },
           { version: 5, name: '005_packed_results.sql' },
+          { version: 6, name: '006_records_by_id.sql' },
         ]);
       } finally {
         await check.end();
@@ -148,7 +133,7 @@ describe('PostgreSQL migrations', () => {
   });
 
   test('keep the row outcomes of a job interrupted by the upgrade to packed outcomes (005)', async () => {
-    const { url, drop } = await freshSchema();
+    const { url, drop } = await schemas.fresh();
     const db = new pg.Client(url);
     await db.connect();
     try {
@@ -193,7 +178,7 @@ describe('PostgreSQL migrations', () => {
   });
 
   test('leave an already migrated database as it is when a process opens it again', async () => {
-    const { url, drop } = await freshSchema();
+    const { url, drop } = await schemas.fresh();
     try {
       const first = await openPostgresStorage(url);
       await first.orgs.create(makeOrg('org-a'));
@@ -221,7 +206,7 @@ describe('openStorage', () => {
   });
 
   test('opens PostgreSQL for a postgres:// or postgresql:// URL', async () => {
-    const { url, drop } = await freshSchema();
+    const { url, drop } = await schemas.fresh();
     const dataDir = mkdtempSync(join(tmpdir(), 'bulkwrite-open-'));
     try {
       for (const databaseUrl of [url, url.replace(/^postgres:/, 'postgresql:')]) {

@@ -1,7 +1,6 @@
-import { migrationMismatch } from '../migration-mismatch.js';
 import type pg from 'pg';
-import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { migrationStep, readMigrationFiles, type AppliedMigration } from '../core/migration-files.js';
 
 const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations/', import.meta.url));
 
@@ -11,12 +10,11 @@ const MIGRATION_LOCK_KEY = '108256469677938';
 /**
  * Applies the numbered migrations not yet applied, all in one transaction that first takes an advisory
  * lock: when several processes start at once, one migrates and the others wait, then find nothing to do.
- * PostgreSQL DDL is transactional, so a failed migration leaves the schema as it was.
+ * PostgreSQL DDL is transactional, so a failed migration, or a database refused because its applied
+ * migrations differ from this build's, leaves the schema as it was.
  */
-export async function migrate(pool: pg.Pool): Promise<void> {
-  const files = readdirSync(MIGRATIONS_DIR)
-    .filter((f) => /^\d+_.+\.sql$/.test(f))
-    .sort();
+export async function migrate(pool: pg.Pool, dir = MIGRATIONS_DIR): Promise<void> {
+  const files = readMigrationFiles(dir);
   const client = await pool.connect();
   let broken: Error | undefined;
   try {
@@ -26,23 +24,25 @@ export async function migrate(pool: pg.Pool): Promise<void> {
       await client.query(
         'CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at bigint NOT NULL)',
       );
-      const applied = await client.query<{ version: number; name: string }>(
-        'SELECT version, name FROM schema_migrations',
+      // The checksum came later: a database migrated before has none, and gets them recorded below.
+      await client.query('ALTER TABLE schema_migrations ADD COLUMN IF NOT EXISTS checksum text');
+      const applied = await client.query<AppliedMigration & { version: number }>(
+        'SELECT version, name, checksum FROM schema_migrations',
       );
-      const done = new Map(applied.rows.map((r) => [r.version, r.name]));
+      const done = new Map(applied.rows.map((r) => [r.version, r]));
       for (const file of files) {
-        const version = Number(file.split('_')[0]);
-        const name = done.get(version);
-        if (name !== undefined) {
-          if (name !== file) throw migrationMismatch(version, name, file);
-          continue;
-        }
-        await client.query(readFileSync(MIGRATIONS_DIR + file, 'utf8'));
-        await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [
-          version,
-          file,
-          Date.now(),
-        ]);
+        const step = migrationStep(file, done.get(file.version));
+        if (step === 'record')
+          await client.query('UPDATE schema_migrations SET checksum = $1 WHERE version = $2', [
+            file.checksum,
+            file.version,
+          ]);
+        if (step !== 'apply') continue;
+        await client.query(file.sql);
+        await client.query(
+          'INSERT INTO schema_migrations (version, name, applied_at, checksum) VALUES ($1, $2, $3, $4)',
+          [file.version, file.name, Date.now(), file.checksum],
+        );
       }
       await client.query('COMMIT');
     } catch (e) {

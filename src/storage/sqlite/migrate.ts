@@ -1,34 +1,32 @@
 import type Database from 'better-sqlite3';
-import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { migrationMismatch } from '../migration-mismatch.js';
+import { migrationStep, readMigrationFiles, type AppliedMigration } from '../core/migration-files.js';
 
 const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations/', import.meta.url));
 
-/** Applies the numbered migrations not yet applied, each in its own immediate transaction (safe when processes start together). */
-export function migrate(db: Database.Database): void {
+/**
+ * Applies the numbered migrations not yet applied, each in its own immediate transaction (safe when
+ * processes start together), and refuses a database whose applied migrations differ from this build's.
+ */
+export function migrate(db: Database.Database, dir = MIGRATIONS_DIR): void {
   db.exec(
     'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)',
   );
-  const files = readdirSync(MIGRATIONS_DIR)
-    .filter((f) => /^\d+_.+\.sql$/.test(f))
-    .sort();
-  for (const file of files) {
-    const version = Number(file.split('_')[0]);
-    const apply = db.transaction(() => {
-      const done = db.prepare('SELECT name FROM schema_migrations WHERE version = ?').get(version) as
-        { name: string } | undefined;
-      if (done) {
-        if (done.name !== file) throw migrationMismatch(version, done.name, file);
-        return;
-      }
-      db.exec(readFileSync(MIGRATIONS_DIR + file, 'utf8'));
-      db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
-        version,
-        file,
-        Date.now(),
-      );
-    });
-    apply.immediate();
+  // The checksum came later: a database migrated before has none, and gets them recorded below.
+  db.transaction(() => {
+    const has = db.prepare("SELECT 1 FROM pragma_table_info('schema_migrations') WHERE name = 'checksum'").get();
+    if (!has) db.exec('ALTER TABLE schema_migrations ADD COLUMN checksum TEXT');
+  }).immediate();
+  const appliedOf = db.prepare('SELECT name, checksum FROM schema_migrations WHERE version = ?');
+  const record = db.prepare('UPDATE schema_migrations SET checksum = ? WHERE version = ?');
+  const insert = db.prepare('INSERT INTO schema_migrations (version, name, applied_at, checksum) VALUES (?, ?, ?, ?)');
+  for (const file of readMigrationFiles(dir)) {
+    db.transaction(() => {
+      const step = migrationStep(file, appliedOf.get(file.version) as AppliedMigration | undefined);
+      if (step === 'record') record.run(file.checksum, file.version);
+      if (step !== 'apply') return;
+      db.exec(file.sql);
+      insert.run(file.version, file.name, Date.now(), file.checksum);
+    }).immediate();
   }
 }

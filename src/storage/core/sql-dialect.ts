@@ -1,0 +1,69 @@
+import type { Storage } from '../storage.js';
+
+/** One row as a dialect hands it to the core, column name → value. */
+export type Row = Record<string, unknown>;
+
+/** A statement's parameters, in the order the core's builders give them; each is used once. */
+export type Params = readonly unknown[];
+
+/** The statements the core runs by name; each dialect writes their SQL text. */
+export type SharedStatement =
+  | 'reserve'
+  | 'orgInsert'
+  | 'userInsert'
+  | 'orgGet'
+  | 'orgDefault'
+  | 'orgList'
+  | 'userById'
+  | 'userByEmail'
+  | 'clientInsert'
+  | 'clientGet'
+  | 'clientsOf'
+  | 'grantInsert'
+  | 'grantUse'
+  | 'refreshInsert'
+  | 'refreshGet'
+  | 'accessInsert'
+  | 'accessGet'
+  | 'accessRevoke'
+  | 'accessCountSince'
+  | 'accessPrune'
+  | 'fileInsert'
+  | 'fileGet'
+  | 'jobInsert'
+  | 'jobGet'
+  | 'jobStateGet'
+  | 'jobList'
+  | 'jobClaim'
+  | 'jobRenew'
+  | 'jobRelease'
+  | 'jobComplete'
+  | 'jobFail'
+  | 'results'
+  | 'recordList'
+  | 'recordCount'
+  | 'schemaGet'
+  | 'schemaPut';
+
+/**
+ * What a store supplies for the core (sql-storage.ts) to implement Storage on it: the shared statements
+ * run by name, and the operations whose mechanics differ between SQLite and PostgreSQL (transactions
+ * that branch, the chunk write, bulk lookups by key and id). SQLite answers at once, PostgreSQL later.
+ *
+ * Rows have one shape in both: JSON columns and scope lists as text (scopes space-separated), ids as
+ * decimal text, integers as numbers or decimal text, flags as 1/0 or true/false.
+ */
+export interface SqlDialect {
+  rows(name: SharedStatement, params: Params): Row[] | Promise<Row[]>;
+  row(name: SharedStatement, params: Params): Row | undefined | Promise<Row | undefined>;
+  /** Runs a statement; how many rows it changed. */
+  changes(name: SharedStatement, params: Params): number | Promise<number>;
+  /** Runs the statements in order, in one transaction. */
+  inTransaction(steps: ReadonlyArray<readonly [SharedStatement, Params]>): Promise<void>;
+  revokeRefreshToken: Storage['oauth']['revokeRefreshToken'];
+  pruneRefreshTokens: Storage['oauth']['pruneRefreshTokens'];
+  commitChunk: Storage['jobs']['commitChunk'];
+  idsByKey: Storage['records']['idsByKey'];
+  byIds: Storage['records']['byIds'];
+  close(): Promise<void>;
+}

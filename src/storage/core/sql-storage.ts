@@ -1,0 +1,202 @@
+import type { RowResult } from '../../domain/types.js';
+import { setBounded } from '../bounded-map.js';
+import { unpackResults } from '../packed-results.js';
+import { LeaseLostError, type Storage } from '../storage.js';
+import { fileInsertParams, toFile } from './file-rows.js';
+import { jobInsertParams, toJob, toJobHead, withState, type JobHead } from './job-rows.js';
+import {
+  accessInsertParams,
+  clientInsertParams,
+  grantInsertParams,
+  refreshInsertParams,
+  toAccessToken,
+  toClient,
+  toGrantCode,
+  toRefreshToken,
+} from './oauth-rows.js';
+import { orgInsertParams, toOrg, toUser, userInsertParams } from './org-rows.js';
+import { toRecord } from './record-rows.js';
+import { toSchema } from './schema-rows.js';
+import type { SqlDialect } from './sql-dialect.js';
+
+/** How many parsed job heads one store keeps (a few hundred bytes to a few KB each). */
+const MAX_JOB_HEADS = 1000;
+
+/** Storage on a SQL dialect: everything both stores do alike, written once. */
+export function createSqlStorage(d: SqlDialect): Storage {
+  // Job details are polled, and parsing the spec (field mappings …) was 12 % of such a request. A job's
+  // head never changes after it is created, and job ids are never reused, so it is parsed once per job;
+  // the changing columns are read from the row every time, so status and counts are never stale. The
+  // row is still read with the org in the WHERE clause: a head is only ever paired with its own row.
+  const jobHeads = new Map<string, JobHead>();
+
+  return {
+    async reserveIds(count) {
+      const n = BigInt(count);
+      return BigInt(String((await d.row('reserve', [n, n]))!.first));
+    },
+
+    orgs: {
+      async create(org) {
+        await d.inTransaction([
+          ['orgInsert', orgInsertParams(org)],
+          ['userInsert', userInsertParams(org.id, org.user)],
+        ]);
+      },
+      async get(orgId) {
+        const r = await d.row('orgGet', [orgId]);
+        return r && toOrg(r);
+      },
+      async getDefault() {
+        const r = await d.row('orgDefault', []);
+        return r && toOrg(r);
+      },
+      async list() {
+        return (await d.rows('orgList', [])).map(toOrg);
+      },
+      async getUser(orgId, ref) {
+        const r = ref.id
+          ? await d.row('userById', [orgId, ref.id])
+          : await d.row('userByEmail', [orgId, ref.email ?? '']);
+        return r && toUser(r);
+      },
+    },
+
+    oauth: {
+      async createClient(c) {
+        await d.changes('clientInsert', clientInsertParams(c));
+      },
+      async getClient(clientId) {
+        const r = await d.row('clientGet', [clientId]);
+        return r && toClient(r);
+      },
+      async clientsOf(orgId) {
+        return (await d.rows('clientsOf', [orgId])).map(toClient);
+      },
+      async saveGrantCode(g) {
+        await d.changes('grantInsert', grantInsertParams(g));
+      },
+      async consumeGrantCode(codeHash, now) {
+        const r = await d.row('grantUse', [now, codeHash, now]);
+        return r && toGrantCode(r);
+      },
+      async saveRefreshToken(t) {
+        await d.changes('refreshInsert', refreshInsertParams(t));
+      },
+      async getRefreshToken(tokenHash) {
+        const r = await d.row('refreshGet', [tokenHash]);
+        return r && toRefreshToken(r);
+      },
+      async saveAccessToken(t) {
+        await d.changes('accessInsert', accessInsertParams(t));
+      },
+      async getAccessToken(tokenHash, now) {
+        const r = await d.row('accessGet', [tokenHash, now]);
+        return r && toAccessToken(r);
+      },
+      revokeRefreshToken: d.revokeRefreshToken,
+      async revokeAccessToken(tokenHash, now) {
+        return (await d.changes('accessRevoke', [now, tokenHash])) === 1;
+      },
+      async countAccessTokensIssued(refreshTokenHash, since) {
+        return Number((await d.row('accessCountSince', [refreshTokenHash, since]))!.n);
+      },
+      async pruneAccessTokens(refreshTokenHash, keep, now) {
+        return d.changes('accessPrune', [now, refreshTokenHash, now, keep]);
+      },
+      pruneRefreshTokens: d.pruneRefreshTokens,
+    },
+
+    files: {
+      async create(f) {
+        await d.changes('fileInsert', fileInsertParams(f));
+      },
+      async get(orgId, fileId) {
+        const r = await d.row('fileGet', [orgId, fileId]);
+        return r && toFile(r);
+      },
+    },
+
+    jobs: {
+      async create(job) {
+        await d.changes('jobInsert', jobInsertParams(job));
+      },
+      async get(orgId, jobId) {
+        const head = jobHeads.get(jobId);
+        if (head !== undefined && head.orgId === orgId) {
+          const state = await d.row('jobStateGet', [orgId, jobId]);
+          return state && withState(head, state);
+        }
+        const r = await d.row('jobGet', [orgId, jobId]);
+        if (!r) return undefined;
+        const fresh = toJobHead(r);
+        setBounded(jobHeads, MAX_JOB_HEADS, fresh.id, fresh);
+        return withState(fresh, r);
+      },
+      async list(orgId, limit) {
+        return (await d.rows('jobList', [orgId, limit])).map(toJob);
+      },
+      async claimNext(workerId, leaseMs, now) {
+        const r = await d.row('jobClaim', [workerId, now + leaseMs, now]);
+        return r && toJob(r);
+      },
+      async renewLease(jobId, workerId, leaseMs, now) {
+        return (await d.changes('jobRenew', [now + leaseMs, jobId, workerId])) === 1;
+      },
+      async releaseLease(jobId, workerId) {
+        await d.changes('jobRelease', [jobId, workerId]);
+      },
+      commitChunk: d.commitChunk,
+      async complete(jobId, workerId, now) {
+        if ((await d.changes('jobComplete', [now, jobId, workerId])) !== 1) throw new LeaseLostError(jobId);
+      },
+      async fail(jobId, workerId, failure, now) {
+        if ((await d.changes('jobFail', [failure.code, failure.message, now, jobId, workerId])) !== 1)
+          throw new LeaseLostError(jobId);
+      },
+      async results(jobId, fromRow, limit) {
+        const out: RowResult[] = [];
+        if (limit <= 0) return out;
+        // Only the chunks that hold rows fromRow … fromRow + limit - 1 (a chunk's rows are consecutive);
+        // every chunk holds at least one row, so `limit` chunks always cover them.
+        for (const r of await d.rows('results', [jobId, fromRow, fromRow + limit, limit])) {
+          unpackResults(Number(r.first_row), String(r.data), fromRow, limit, out);
+          if (out.length >= limit) break;
+        }
+        return out;
+      },
+    },
+
+    schemas: {
+      async get(orgId) {
+        const r = await d.row('schemaGet', [orgId]);
+        return r && toSchema(r);
+      },
+      async put(orgId, document, now) {
+        return toSchema((await d.row('schemaPut', [orgId, document, now]))!);
+      },
+    },
+
+    records: {
+      idsByKey: d.idsByKey,
+      byIds: d.byIds,
+      async get(orgId, module, id) {
+        return (await d.byIds(orgId, module, [id])).get(id);
+      },
+      // Id order, in both stores. Ids are reserved in blocks (10,000 per worker), so when two workers
+      // write at once their blocks interleave in time and created_at order would depend on that timing
+      // and on each worker's clock. An id is fixed when it is reserved, unique (no tie-break), grows with
+      // the rows of a CSV, and is the order search answers in (api/routes/records.ts) and the one keyset
+      // paging (`id > last seen`) needs. The price: while workers write, a record written into a block
+      // reserved earlier can land before records a client has already paged past.
+      async list(orgId, module, offset, limit) {
+        return (await d.rows('recordList', [orgId, module, limit, offset])).map(toRecord);
+      },
+      async count(orgId, module) {
+        return Number((await d.row('recordCount', [orgId, module]))!.n);
+      },
+    },
+
+    close: () => d.close(),
+  };
+}
