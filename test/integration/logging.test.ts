@@ -117,10 +117,11 @@ describe('the log configuration', () => {
     assert.match(text, /duplicate key/);
   });
 
-  it('takes every pino level and silent from BULKWRITE_LOG_LEVEL, info by default, and refuses anything else', () => {
+  it('takes every pino level and silent from BULKWRITE_LOG_LEVEL in any case, info by default, and refuses anything else', () => {
     assert.equal(loadConfig({}).logLevel, 'info');
     for (const level of LOG_LEVELS) assert.equal(loadConfig({ BULKWRITE_LOG_LEVEL: level }).logLevel, level);
-    for (const bad of ['verbose', 'INFO', 'warning', '30']) {
+    assert.equal(loadConfig({ BULKWRITE_LOG_LEVEL: 'INFO' }).logLevel, 'info');
+    for (const bad of ['verbose', 'warning', '30']) {
       assert.throws(
         () => loadConfig({ BULKWRITE_LOG_LEVEL: bad }),
         new RegExp(`BULKWRITE_LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, got "${bad}"`),
