@@ -33,6 +33,8 @@ export interface JobStore {
    * worker's stop does, and is returned.
    */
   process(opts?: { batchSize?: number; onChunk?: ProcessDeps['onChunk'] }): Promise<unknown>;
+  /** Inserts the rows of a CSV into a module with a whole job; returns the record ids in row order. */
+  insertRecords(org: Org, module: string, csv: string): Promise<string[]>;
   /** The rows of each CSV of a finished job's result zip, by CSV name. */
   resultRows(job: Job): Promise<Map<string, Array<Record<string, string>>>>;
   newOrg(): Promise<Org>;
@@ -45,7 +47,7 @@ export async function openJobStore(): Promise<JobStore> {
   const blobs = openFsBlobs(join(dir, 'blobs'));
   const ids = new IdAllocator(storage);
   const files = new Map<string, UploadedFile>();
-  return {
+  const store: JobStore = {
     storage,
     blobs,
     async newOrg() {
@@ -123,6 +125,17 @@ export async function openJobStore(): Promise<JobStore> {
         return e;
       }
     },
+    async insertRecords(org, module, csv) {
+      const file = await store.upload(org, { [`${module}.csv`]: csv });
+      const job = await store.createJob(org, {
+        operation: 'insert',
+        resource: [{ type: 'data', module: { api_name: module }, file_id: file.id }],
+      });
+      const failure = await store.process();
+      if (failure !== null) throw failure;
+      const [rows] = (await store.resultRows(job)).values();
+      return rows!.map((r) => r.RECORD_ID!);
+    },
     async resultRows(job) {
       const zip = await blobs.read(`results/${job.orgId}/${job.id}.zip`).toArray();
       const out = new Map<string, Array<Record<string, string>>>();
@@ -139,4 +152,5 @@ export async function openJobStore(): Promise<JobStore> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+  return store;
 }

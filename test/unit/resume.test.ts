@@ -23,18 +23,6 @@ interface Scenario {
   counts: { added: number; updated: number; skipped: number; total: number };
 }
 
-/** Inserts rows into a module with a whole job; returns the record ids in row order. */
-async function insertWhole(s: JobStore, org: Org, module: string, csv: string): Promise<string[]> {
-  const file = await s.upload(org, { [`${module}.csv`]: csv });
-  const job = await s.createJob(org, {
-    operation: 'insert',
-    resource: [{ type: 'data', module: { api_name: module }, file_id: file.id }],
-  });
-  assert.equal(await s.process(), null);
-  const [rows] = (await s.resultRows(job)).values();
-  return rows!.map((r) => r.RECORD_ID!);
-}
-
 const leadsJob =
   (operation: string, resource: Json = {}) =>
   (fileId: string) => ({
@@ -78,8 +66,7 @@ const SCENARIOS: Scenario[] = [
     what: 'an upsert by a unique field, with ignore_empty',
     batchSize: 2,
     seed: async (s, org) => {
-      const [kept, other] = await insertWhole(
-        s,
+      const [kept, other] = await s.insertRecords(
         org,
         'Leads',
         'Last_Name,Email\nKept,kept@resume.test\nOther,other@resume.test',
@@ -117,7 +104,7 @@ const SCENARIOS: Scenario[] = [
     what: 'an update by id',
     batchSize: 2,
     seed: async (s, org) => {
-      const [a, b, c] = await insertWhole(s, org, 'Leads', 'Last_Name,Company\nA,Old\nB,Old\nC,Old');
+      const [a, b, c] = await s.insertRecords(org, 'Leads', 'Last_Name,Company\nA,Old\nB,Old\nC,Old');
       return { a: a!, b: b!, c: c! };
     },
     csvs: (seeds) => ({
@@ -157,8 +144,8 @@ const SCENARIOS: Scenario[] = [
     what: 'a parent and its children (quotes and their line items)',
     batchSize: 2,
     seed: async (s, org) => {
-      const [account] = await insertWhole(s, org, 'Accounts', 'Account_Name\nResume Ltd');
-      const [p0, p1] = await insertWhole(s, org, 'Products', 'Product_Name\nWidget\nGadget');
+      const [account] = await s.insertRecords(org, 'Accounts', 'Account_Name\nResume Ltd');
+      const [p0, p1] = await s.insertRecords(org, 'Products', 'Product_Name\nWidget\nGadget');
       return { account: account!, p0: p0!, p1: p1! };
     },
     csvs: (seeds) => ({
