@@ -1,42 +1,26 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { STANDARD_CATALOGUE } from '../../src/domain/org-schema.js';
-import { compileRowPlan, type RowPlan } from '../../src/domain/row-plan.js';
-import type { FieldMapping, JobResource, Operation, Org } from '../../src/domain/types.js';
+import type { RowPlan } from '../../src/domain/row-plan.js';
+import type { FieldMapping, Operation, Org } from '../../src/domain/types.js';
 import { applyBatch, type BatchOutcome, type UserCache } from '../../src/jobs/apply-batch.js';
 import { IdAllocator } from '../../src/jobs/id-allocator.js';
 import { IdSet } from '../../src/jobs/id-set.js';
 import { openJobStore, type JobStore } from '../helpers/job-store.js';
+import { fieldMapping, planOf } from '../helpers/row-plans.js';
 
-function planOf(
+/** A plan whose mappings read the columns in order; a column is a field, or a field and more of its mapping. */
+const planOn = (
   operation: Operation,
   module: string,
   columns: Array<string | [string, Partial<FieldMapping>]>,
   opts: { findBy?: string; ignoreEmpty?: boolean } = {},
-): RowPlan {
-  const fieldMappings = columns.map((c, index): FieldMapping => {
-    const [apiName, extra] = typeof c === 'string' ? [c, {}] : c;
-    return { apiName, index, format: null, findBy: null, module: null, defaultValue: null, ...extra };
-  });
-  const resource: JobResource = {
-    type: 'data',
-    module: { apiName: module, id: '1' },
-    fileId: '1',
-    findBy: opts.findBy ?? null,
-    ignoreEmpty: opts.ignoreEmpty ?? false,
-    fieldMappings,
-    autoMapped: false,
-  };
-  const spec = {
+) =>
+  planOf(
     operation,
-    characterEncoding: 'UTF-8',
-    ignoreEmpty: false,
-    ignoreEmptyGiven: false,
-    callback: null,
-    resources: [resource],
-  };
-  return compileRowPlan(spec, resource, '+00:00', STANDARD_CATALOGUE);
-}
+    module,
+    columns.map((c, i) => (typeof c === 'string' ? fieldMapping(c, i) : fieldMapping(c[0], i, c[1]))),
+    { ignoreEmpty: false, ...opts },
+  );
 
 /** Each row's STATUS and ERRORS, as the result CSV shows them. */
 const outcomeOf = (o: BatchOutcome) => o.results.map((r) => [r.status, r.errors ?? '']);
@@ -70,7 +54,7 @@ describe('applyBatch', () => {
 
   it('inserts each good row under a fresh id, owned by the org user, and writes nothing itself', async () => {
     freshUsers();
-    const plan = planOf('insert', 'Leads', ['Last_Name', 'Email', 'Company']);
+    const plan = planOn('insert', 'Leads', ['Last_Name', 'Email', 'Company']);
     const outcome = await apply(plan, [
       ['Ada', 'ada@apply.test', ''],
       ['', 'nolast@apply.test', 'X'],
@@ -90,7 +74,7 @@ describe('applyBatch', () => {
 
   it('refuses on insert a unique value that a stored record or an earlier row of the batch holds', async () => {
     freshUsers();
-    const plan = planOf('insert', 'Leads', ['Last_Name', 'Email']);
+    const plan = planOn('insert', 'Leads', ['Last_Name', 'Email']);
     const outcome = await apply(plan, [
       ['A', 'KEPT@apply.test'],
       ['B', 'b@apply.test'],
@@ -105,13 +89,13 @@ describe('applyBatch', () => {
 
   it('refuses on insert a row whose find_by value matches a stored record', async () => {
     freshUsers();
-    const plan = planOf('insert', 'Leads', ['Last_Name', 'Email'], { findBy: 'Email' });
+    const plan = planOn('insert', 'Leads', ['Last_Name', 'Email'], { findBy: 'Email' });
     assert.deepEqual(outcomeOf(await apply(plan, [['A', 'kept@apply.test']])), [['SKIPPED', 'DUPLICATE_DATA-Email']]);
   });
 
   it('updates by id: merges the row into the record, clears an empty field, and lets the first row of an id win', async () => {
     freshUsers();
-    const plan = planOf('update', 'Leads', ['id', 'Company', 'Email'], { findBy: 'id' });
+    const plan = planOn('update', 'Leads', ['id', 'Company', 'Email'], { findBy: 'id' });
     const matched = new IdSet();
     matched.add(stored.other!);
     const outcome = await apply(
@@ -140,7 +124,7 @@ describe('applyBatch', () => {
 
   it('upserts by a unique field: a stored match updates, a new value inserts, an insert needs the mandatory fields', async () => {
     freshUsers();
-    const plan = planOf('upsert', 'Leads', ['Last_Name', 'Email', 'Company'], { findBy: 'Email', ignoreEmpty: true });
+    const plan = planOn('upsert', 'Leads', ['Last_Name', 'Email', 'Company'], { findBy: 'Email', ignoreEmpty: true });
     const outcome = await apply(
       plan,
       [
@@ -169,7 +153,7 @@ describe('applyBatch', () => {
 
   it('lets a later row of the batch take a unique value an earlier row moved off its record', async () => {
     freshUsers();
-    const update = planOf('update', 'Leads', ['id', 'Email'], { findBy: 'id' });
+    const update = planOn('update', 'Leads', ['id', 'Email'], { findBy: 'id' });
     const moved = await apply(update, [
       [stored.other!, 'moved@apply.test'],
       [stored.kept!, 'other@apply.test'],
@@ -186,7 +170,7 @@ describe('applyBatch', () => {
 
   it('resolves lookups and owners against stored records and the org users, and remembers each owner it looked up', async () => {
     freshUsers();
-    const plan = planOf('insert', 'Contacts', ['Last_Name', 'Account_Name', ['Owner', { findBy: 'email' }]]);
+    const plan = planOn('insert', 'Contacts', ['Last_Name', 'Account_Name', ['Owner', { findBy: 'email' }]]);
     const outcome = await apply(plan, [
       ['Ada', stored.account!, org.user.email],
       ['Bob', '4150868000009999999', org.user.email],

@@ -5,6 +5,7 @@ import { validateJobRequest, type JobRequestContext } from '../../src/domain/job
 import { catalogueFor } from '../../src/domain/org-schema.js';
 import type { CsvEntrySummary, JobSpec, UploadedFile } from '../../src/domain/types.js';
 import { ZohoError } from '../../src/errors/zoho-error.js';
+import { fieldMapping } from '../helpers/row-plans.js';
 
 type Json = Record<string, unknown>;
 
@@ -85,6 +86,18 @@ const mapped = (extra: Json[], resource: Json = {}, top: Json = {}): Json =>
     },
     top,
   );
+/** A Contacts insert that maps Last_Name and one more field. */
+const contacts = (mapping: Json): Json => ({
+  operation: 'insert',
+  resource: [
+    {
+      type: 'data',
+      module: 'Contacts',
+      file_id: CONTACTS,
+      field_mappings: [{ api_name: 'Last_Name', index: 0 }, mapping],
+    },
+  ],
+});
 const quote = (
   mappings: Json[] = [
     { api_name: 'Subject', index: 1 },
@@ -459,20 +472,7 @@ const ERRORS: ErrorCase[] = [
   },
   {
     what: 'a date format that does not parse',
-    body: {
-      operation: 'insert',
-      resource: [
-        {
-          type: 'data',
-          module: 'Contacts',
-          file_id: CONTACTS,
-          field_mappings: [
-            { api_name: 'Last_Name', index: 0 },
-            { api_name: 'Date_of_Birth', index: 1, format: 'qq/zz' },
-          ],
-        },
-      ],
-    },
+    body: contacts({ api_name: 'Date_of_Birth', index: 1, format: 'qq/zz' }),
     code: 'INVALID_FORMAT',
     details: at(`${M(1)}.format`, 'Date_of_Birth'),
   },
@@ -490,20 +490,7 @@ const ERRORS: ErrorCase[] = [
   },
   {
     what: 'a lookup find_by on a field of the target that is not unique',
-    body: {
-      operation: 'insert',
-      resource: [
-        {
-          type: 'data',
-          module: 'Contacts',
-          file_id: CONTACTS,
-          field_mappings: [
-            { api_name: 'Last_Name', index: 0 },
-            { api_name: 'Account_Name', index: 2, find_by: 'Phone' },
-          ],
-        },
-      ],
-    },
+    body: contacts({ api_name: 'Account_Name', index: 2, find_by: 'Phone' }),
     code: 'INVALID_DATA',
     details: at(`${M(1)}.find_by`, 'find_by'),
   },
@@ -689,14 +676,7 @@ describe('validateJobRequest', () => {
               fileId: LEADS,
               findBy: null,
               ignoreEmpty: null,
-              fieldMappings: ['Last_Name', 'Email', 'Company'].map((apiName, index) => ({
-                apiName,
-                index,
-                format: null,
-                findBy: null,
-                module: null,
-                defaultValue: null,
-              })),
+              fieldMappings: ['Last_Name', 'Email', 'Company'].map((apiName, index) => fieldMapping(apiName, index)),
               autoMapped: true,
             },
           ],
@@ -730,14 +710,10 @@ describe('validateJobRequest', () => {
         assert.deepEqual(spec.callback, { url: 'https://example.test/done', method: 'post' });
         const [r] = spec.resources;
         assert.deepEqual([r!.fileId, r!.findBy, r!.ignoreEmpty, r!.autoMapped], [LEADS, 'Email', false, false]);
-        assert.deepEqual(r!.fieldMappings[2], {
-          apiName: 'Layout',
-          index: null,
-          format: null,
-          findBy: null,
-          module: null,
-          defaultValue: { value: '4150868000000091055' },
-        });
+        assert.deepEqual(
+          r!.fieldMappings[2],
+          fieldMapping('Layout', null, { defaultValue: { value: '4150868000000091055' } }),
+        );
       },
     },
     {

@@ -1,49 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { STANDARD_CATALOGUE } from '../../src/domain/org-schema.js';
-import { compileRowPlan, formatErrors, mapRow, type RowPlan } from '../../src/domain/row-plan.js';
-import type { FieldMapping, JobResource, JobSpec, Operation } from '../../src/domain/types.js';
-
-const mapping = (apiName: string, index: number | null, extra: Partial<FieldMapping> = {}): FieldMapping => ({
-  apiName,
-  index,
-  format: null,
-  findBy: null,
-  module: null,
-  defaultValue: null,
-  ...extra,
-});
-
-function planOf(
-  operation: Operation,
-  module: string,
-  mappings: FieldMapping[],
-  opts: {
-    findBy?: string;
-    ignoreEmpty?: boolean | null;
-    jobIgnoreEmpty?: boolean;
-    parentIds?: ReadonlyMap<string, string>;
-  } = {},
-): RowPlan {
-  const resource: JobResource = {
-    type: 'data',
-    module: { apiName: module, id: '1' },
-    fileId: '1',
-    findBy: opts.findBy ?? null,
-    ignoreEmpty: opts.ignoreEmpty ?? null,
-    fieldMappings: mappings,
-    autoMapped: false,
-  };
-  const spec: JobSpec = {
-    operation,
-    characterEncoding: 'UTF-8',
-    ignoreEmpty: opts.jobIgnoreEmpty ?? false,
-    ignoreEmptyGiven: false,
-    callback: null,
-    resources: [resource],
-  };
-  return compileRowPlan(spec, resource, '+05:30', STANDARD_CATALOGUE, opts.parentIds ?? null);
-}
+import { formatErrors, mapRow } from '../../src/domain/row-plan.js';
+import type { Operation } from '../../src/domain/types.js';
+import { fieldMapping as mapping, planOf } from '../helpers/row-plans.js';
 
 const LEAD_COLUMNS = [mapping('Last_Name', 0), mapping('Email', 1), mapping('Company', 2)];
 const leadPlan = (operation: Operation, ignoreEmpty: boolean) =>
