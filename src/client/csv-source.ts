@@ -1,4 +1,5 @@
-import Papa from 'papaparse';
+import { parseFirstRecord } from '../csv-format/parse-first-record.js';
+import { RecordScanner } from '../csv-format/record-ends.js';
 import yazl from 'yazl';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
@@ -15,26 +16,19 @@ export interface CsvHeader {
 
 const MAX_HEADER_BYTES = 1 << 20;
 
-/** The end of the first record (a line end outside quotes), or -1 when the text has none yet. */
-function firstRecordEnd(text: string): number {
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 34) quoted = !quoted;
-    else if (!quoted && (c === 10 || c === 13)) return i;
-  }
-  return -1;
-}
-
 function headerFrom(bytes: Buffer, encoding: string, complete: boolean): CsvHeader | null {
   const text = new TextDecoder(encoding).decode(bytes).replace(/^\uFEFF/, '');
-  const end = firstRecordEnd(text);
-  if (end < 0 && !complete) return null;
-  const line = end < 0 ? text : text.slice(0, end);
+  const scanner = new RecordScanner();
+  scanner.push(text);
+  if (scanner.firstRecord === null) {
+    if (!complete) return null;
+    scanner.end();
+  }
+  const line = scanner.firstRecord ?? '';
   if (line.trim() === '') return { columns: [], delimiter: ',' };
   const delimiter = detectDelimiter(line);
-  const parsed = Papa.parse<string[]>(line, { delimiter });
-  return { columns: (parsed.data[0] ?? []).map((c) => c.trim()), delimiter };
+  const cells = parseFirstRecord(line, scanner.lineEnd, scanner.firstRecordClosed, delimiter);
+  return { columns: cells.map((c) => c.trim()), delimiter };
 }
 
 /** Reads chunks until the header record is whole; returns it and the chunks read so far. */
@@ -108,39 +102,28 @@ export async function peekCsvHeader(
 }
 
 /**
- * Passes CSV bytes through and counts them and the records in them (line ends outside quotes, for lines
- * that hold anything). Works on bytes, so it is exact for UTF-8 and the other ASCII-compatible encodings.
+ * Passes CSV bytes through and counts them and the records in them, as the server counts an upload's
+ * (csv-format/record-ends.ts). Works on bytes, so it is exact for UTF-8 and the other ASCII-compatible
+ * encodings.
  */
 export class CsvCounter extends Transform {
   bytes = 0;
-  records = 0;
-  private quoted = false;
-  private lineHasContent = false;
+  private readonly scanner = new RecordScanner();
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
     this.bytes += chunk.length;
-    for (let i = 0; i < chunk.length; i++) {
-      const c = chunk[i]!;
-      if (c === 34) {
-        this.quoted = !this.quoted;
-        this.lineHasContent = true;
-      } else if (!this.quoted && (c === 10 || c === 13)) {
-        if (this.lineHasContent) this.records++;
-        this.lineHasContent = false;
-      } else if (c !== 32 && c !== 9) this.lineHasContent = true;
-    }
+    this.scanner.pushBytes(chunk);
     done(null, chunk);
   }
 
   override _flush(done: TransformCallback): void {
-    if (this.lineHasContent) this.records++;
-    this.lineHasContent = false;
+    this.scanner.end();
     done();
   }
 
   /** Data rows: the records after the header. */
   get dataRows(): number {
-    return Math.max(0, this.records - 1);
+    return Math.max(0, this.scanner.records - 1);
   }
 }
 

@@ -1,8 +1,9 @@
-import Papa from 'papaparse';
 import { PassThrough, type Readable } from 'node:stream';
 import { detectDelimiter } from '../csv-format/detect-delimiter.js';
 import { ByteRecordCounter, TextRecordCounter } from './count-records.js';
 import { createDecoder, isUtf8 } from './decode.js';
+import { CsvRowParser } from './parse-rows.js';
+import { parseFirstRecord } from '../csv-format/parse-first-record.js';
 import type { CsvEntrySummary } from '../domain/types.js';
 import { NotAZipError, openZipCsvEntries, type ZipCsvEntry } from './zip-entries.js';
 
@@ -57,8 +58,8 @@ async function summarizeEntry(entry: ZipCsvEntry, encoding: string): Promise<Csv
   counter.end();
   if (counter.firstLine === null) throw new CsvFileError('empty-csv', `the CSV file ${entry.name} is empty`);
   const delimiter = detectDelimiter(counter.firstLine);
-  const parsed = Papa.parse<string[]>(counter.firstLine, { delimiter });
-  const header = (parsed.data[0] ?? []).map((h) => h.trim());
+  const cells = parseFirstRecord(counter.firstLine, counter.lineEnd, counter.firstLineClosed, delimiter);
+  const header = cells.map((h) => h.trim());
   return { name: entry.name, header, delimiter, rowCount: counter.records - 1 };
 }
 
@@ -99,34 +100,6 @@ export async function summarizeZipCsvs(zipPath: string, maxCsvs: number, encodin
   }
 }
 
-/**
- * Finds where complete records end in a stream of text: the last line break outside quotes.
- * Jumps from quote to quote with indexOf, so text without quotes costs one lastIndexOf.
- */
-export class RecordBoundary {
-  private quoted = false;
-
-  /** The index just past the last record-ending line break in `text`, or 0 when there is none. */
-  scan(text: string): number {
-    let pos = 0;
-    let boundary = -1;
-    let quoted = this.quoted;
-    for (;;) {
-      const next = text.indexOf('"', pos);
-      const end = next === -1 ? text.length : next;
-      if (!quoted && end > pos) {
-        const nl = text.lastIndexOf('\n', end - 1);
-        if (nl >= pos) boundary = nl;
-      }
-      if (next === -1) break;
-      quoted = !quoted;
-      pos = next + 1;
-    }
-    this.quoted = quoted;
-    return boundary + 1;
-  }
-}
-
 async function openEntry(entry: { open(): Promise<Readable> }): Promise<Readable> {
   try {
     return await entry.open();
@@ -145,10 +118,9 @@ async function* readable(stream: Readable): AsyncGenerator<Buffer> {
 }
 
 /**
- * Streams the rows of one CSV of the zip, header first, a slice of rows at a time. Decoded text is cut at
- * record boundaries and each slice is parsed in one synchronous call, which is several times faster than
- * a parser stream; handing over whole slices spares the consumer an await per row. Memory is bounded by
- * the zip reader's chunk size, not by the file.
+ * Streams the rows of one CSV of the zip, header first, a slice of rows at a time (CsvRowParser); handing
+ * over whole slices spares the consumer an await per row. Memory is bounded by the zip reader's chunk
+ * size, not by the file.
  */
 export async function* readZipCsvRows(
   zipPath: string,
@@ -166,29 +138,13 @@ export async function* readZipCsvRows(
     source.on('error', (e) => ahead.destroy(e));
     source.pipe(ahead);
     const decode = createDecoder(encoding);
-    const boundary = new RecordBoundary();
-    let pending = '';
-    const parse = (text: string): string[][] => {
-      const parsed = Papa.parse<string[]>(text, { delimiter, skipEmptyLines: true });
-      return parsed.data;
-    };
+    const parser = new CsvRowParser(delimiter);
     for await (const chunk of readable(ahead)) {
-      const text = decode(chunk);
-      if (text.length === 0) continue;
-      const cut = boundary.scan(text);
-      if (cut === 0) {
-        pending += text;
-        continue;
-      }
-      const rows = parse(pending + text.slice(0, cut));
-      pending = text.slice(cut);
+      const rows = parser.push(decode(chunk));
       if (rows.length > 0) yield rows;
     }
-    const rest = pending + decode(null);
-    if (rest.length > 0) {
-      const rows = parse(rest);
-      if (rows.length > 0) yield rows;
-    }
+    const rows = parser.end(decode(null));
+    if (rows.length > 0) yield rows;
   } finally {
     source?.destroy();
     close();

@@ -306,8 +306,25 @@ function resourceCsv(
   );
 }
 
+/** What validating one resource needs besides the resource itself. */
+interface ResourceContext {
+  ctx: JobRequestContext;
+  version: ApiVersion;
+  catalogue: Catalogue;
+  operation: Operation;
+  /** How many resources the job has (a parent/child job has several). */
+  resourceCount: number;
+}
+
+/** A resource as validated, with the module and the CSV it reads. */
+interface ParsedResource {
+  resource: JobResource;
+  module: ModuleDef;
+  csv: CsvEntrySummary;
+}
+
 /** The rules that tie the resources of a parent/child job together; the parent is the first resource. */
-function checkParentChild(parsed: Array<{ resource: JobResource; module: ModuleDef; csv: CsvEntrySummary }>): void {
+function checkParentChild(parsed: ParsedResource[]): void {
   const parent = parsed[0]!;
   const seen = new Set<string>();
   parsed.forEach(({ resource, module, csv }, i) => {
@@ -377,7 +394,26 @@ export function validateJobRequest(body: unknown, ctx: JobRequestContext): JobSp
   const version = ctx.version ?? V2_1;
   const catalogue = ctx.catalogue ?? STANDARD_CATALOGUE;
   if (!isObject(body)) throw invalid('body', '$', 'the request body must be a JSON object');
+  const operation = parseOperation(body);
+  const characterEncoding = parseEncoding(body);
+  const topIgnoreEmpty = optionalBoolean(body, 'ignore_empty', '$.ignore_empty');
+  const callback = parseCallback(body, version);
+  const resources = parseResourceList(body, version);
+  const rc: ResourceContext = { ctx, version, catalogue, operation, resourceCount: resources.length };
+  const parsed = resources.map((r, i) => parseResource(r, i, rc));
+  if (parsed.length > 1) checkParentChild(parsed);
+  else checkNoParentLink(parsed[0]!.resource);
+  return {
+    operation,
+    characterEncoding,
+    ignoreEmpty: topIgnoreEmpty ?? false,
+    ignoreEmptyGiven: topIgnoreEmpty !== null,
+    callback,
+    resources: parsed.map((p) => p.resource),
+  };
+}
 
+function parseOperation(body: Json): Operation {
   const operation = key(body, 'operation');
   if (operation === undefined || operation === null || operation === '') throw missing('operation', '$.operation');
   if (typeof operation !== 'string' || !OPERATIONS.includes(operation as Operation)) {
@@ -385,8 +421,10 @@ export function validateJobRequest(body: unknown, ctx: JobRequestContext): JobSp
       supported_values: OPERATIONS,
     });
   }
-  const op = operation as Operation;
+  return operation as Operation;
+}
 
+function parseEncoding(body: Json): string {
   const characterEncoding = optionalString(body, 'character_encoding', '$.character_encoding') ?? 'UTF-8';
   if (!supportedEncoding(characterEncoding)) {
     throw invalid(
@@ -395,9 +433,11 @@ export function validateJobRequest(body: unknown, ctx: JobRequestContext): JobSp
       `character encoding ${characterEncoding} is not supported`,
     );
   }
-  const topIgnoreEmpty = optionalBoolean(body, 'ignore_empty', '$.ignore_empty');
-  const callback = parseCallback(body, version);
+  return characterEncoding;
+}
 
+/** The `resource` array: one resource, or from v6 on a parent and its children. */
+function parseResourceList(body: Json, version: ApiVersion): unknown[] {
   const resources = key(body, 'resource');
   if (resources === undefined || resources === null) throw missing('resource', '$.resource');
   if (!Array.isArray(resources) || resources.length === 0)
@@ -416,165 +456,190 @@ export function validateJobRequest(body: unknown, ctx: JobRequestContext): JobSp
       },
     );
   }
+  return resources;
+}
 
-  const parsed = resources.map((r, i) => {
-    const at = `$.resource[${i}]`;
-    if (!isObject(r)) throw invalid('resource', at, 'each resource must be an object');
-    const type = key(r, 'type');
-    if (type === undefined || type === null || type === '') throw missing('type', `${at}.type`);
-    if (type !== 'data')
-      throw invalid('type', `${at}.type`, 'resource type must be data', { supported_values: ['data'] });
-
-    const rawModule = key(r, 'module');
-    if (rawModule === undefined || rawModule === null || rawModule === '') throw missing('module', `${at}.module`);
-    let moduleRef: { apiName?: string | null; id?: string | null };
-    if (typeof rawModule === 'string') moduleRef = { apiName: rawModule };
-    else if (isObject(rawModule)) {
-      moduleRef = {
-        apiName: typeof rawModule.api_name === 'string' ? rawModule.api_name : null,
-        id: idString(rawModule.id),
-      };
-      if (!moduleRef.apiName && !moduleRef.id) throw missing('api_name', `${at}.module.api_name`);
-    } else throw invalid('module', `${at}.module`, 'module must be an object with api_name');
-    const module = catalogue.find(moduleRef);
-    if (!module) {
-      const name = moduleRef.apiName ?? moduleRef.id ?? '';
-      throw new ZohoError('MODULE_NOT_AVAILABLE', {
-        message: `Requested module '${name}' is not available.`,
-        details: { api_name: 'module', json_path: `${at}.module`, module: name },
-      });
-    }
-
-    if (module.linkingOf !== undefined && i === 0) {
-      throw invalid(
-        'module',
-        `${at}.module`,
-        `${module.apiName} is a linking module: import it as a child resource, after a ${module.linkingOf} resource`,
-      );
-    }
-
-    const rawFileId = key(r, 'file_id');
-    if (rawFileId === undefined || rawFileId === null || rawFileId === '') throw missing('file_id', `${at}.file_id`);
-    const fileId = idString(rawFileId);
-    const file = fileId ? ctx.files.get(fileId) : undefined;
-    if (!fileId || !file) {
-      throw new ZohoError('INVALID_FILE_ID', { details: { api_name: 'file_id', json_path: `${at}.file_id` } });
-    }
-    const fileNames = version.parentChild ? parseFileNames(r, `${at}.file_names`) : undefined;
-    const csv = resourceCsv(file, fileNames, at, version);
-    if (csv.header.length > ctx.limits.maxColumns) {
-      throw new ZohoError('HEADER_LIMIT_EXCEEDED', {
-        message: `the file has ${csv.header.length} columns; at most ${ctx.limits.maxColumns} are allowed`,
-        details: { api_name: 'file_id', json_path: `${at}.file_id`, limit: ctx.limits.maxColumns },
-      });
-    }
-    if (csv.rowCount > ctx.limits.maxRows) {
-      throw new ZohoError('LIMIT_EXCEEDED', {
-        message: `the file has ${csv.rowCount} records; at most ${ctx.limits.maxRows} are allowed in one job`,
-        details: { api_name: 'file_id', json_path: `${at}.file_id`, limit: ctx.limits.maxRows },
-      });
-    }
-
-    const findBy = optionalString(r, 'find_by', `${at}.find_by`);
-    if (findBy === null && op !== 'insert') {
-      throw missing('find_by', `${at}.find_by`, 'Required key find_by is not available');
-    }
-    if (findBy !== null) {
-      const field = module.fields.get(findBy);
-      if (!field) {
-        throw new ZohoError('INVALID_FIELD', {
-          message: `invalid find_by. invalid api_name ${findBy}.`,
-          details: { api_name: findBy, json_path: `${at}.find_by` },
-        });
-      }
-      if (field.type !== 'id' && !field.unique) {
-        throw invalid(
-          'find_by',
-          `${at}.find_by`,
-          `find_by must be id or a unique field of ${module.apiName}; ${findBy} is not unique`,
-        );
-      }
-    }
-
-    const resIgnoreEmpty = optionalBoolean(r, 'ignore_empty', `${at}.ignore_empty`);
-    const rawMappings = key(r, 'field_mappings');
-    if (resources.length > 1 && (rawMappings === undefined || rawMappings === null)) {
-      throw missing(
-        'field_mappings',
-        `${at}.field_mappings`,
-        'required key field_mappings is not found in request body: a parent/child job maps every resource',
-      );
-    }
-    const { mappings, autoMapped } = parseMappings(
-      rawMappings,
-      module,
-      op,
-      csv.header,
+/** One resource: its type, module, file and CSV, find_by, ignore_empty and field mappings. */
+function parseResource(r: unknown, i: number, rc: ResourceContext): ParsedResource {
+  const at = `$.resource[${i}]`;
+  if (!isObject(r)) throw invalid('resource', at, 'each resource must be an object');
+  const type = key(r, 'type');
+  if (type === undefined || type === null || type === '') throw missing('type', `${at}.type`);
+  if (type !== 'data')
+    throw invalid('type', `${at}.type`, 'resource type must be data', { supported_values: ['data'] });
+  const module = parseModule(r, at, i, rc.catalogue);
+  const { fileId, file, fileNames, csv } = parseFile(r, at, rc);
+  const findBy = parseFindBy(r, at, module, rc.operation);
+  const resIgnoreEmpty = optionalBoolean(r, 'ignore_empty', `${at}.ignore_empty`);
+  const rawMappings = key(r, 'field_mappings');
+  if (rc.resourceCount > 1 && (rawMappings === undefined || rawMappings === null)) {
+    throw missing(
+      'field_mappings',
       `${at}.field_mappings`,
-      ctx.limits,
-      version,
-      catalogue,
+      'required key field_mappings is not found in request body: a parent/child job maps every resource',
     );
+  }
+  const { mappings, autoMapped } = parseMappings(
+    rawMappings,
+    module,
+    rc.operation,
+    csv.header,
+    `${at}.field_mappings`,
+    rc.ctx.limits,
+    rc.version,
+    rc.catalogue,
+  );
+  checkMappedFields(module, mappings, findBy, rc.operation, at);
 
-    const mapped = new Set(mappings.map((m) => m.apiName));
-    const multiModule = mappings.find((m) => module.fields.get(m.apiName)?.lookupModules !== undefined);
-    if (multiModule && !mapped.has('$se_module')) {
-      throw new ZohoError('MANDATORY_FIELDS_NOT_MAPPED', {
-        message: `$se_module must be mapped with ${multiModule.apiName}: it names the module of the related record`,
-        details: { api_name: '$se_module', json_path: `${at}.field_mappings`, missing_fields: ['$se_module'] },
-      });
-    }
-    if (findBy !== null && !mapped.has(findBy)) {
-      throw new ZohoError('MANDATORY_FIELDS_NOT_MAPPED', {
-        message: `the find_by field ${findBy} is not mapped`,
+  const resource: JobResource = {
+    type: 'data',
+    module: { apiName: module.apiName, id: module.id },
+    fileId,
+    findBy,
+    ignoreEmpty: resIgnoreEmpty,
+    fieldMappings: mappings,
+    autoMapped,
+  };
+  if (fileNames) resource.fileNames = fileNames;
+  if (file.csvs.length > 1) resource.csvName = csv.name;
+  if (rc.resourceCount > 1) resource.csvRows = csv.rowCount;
+  return { resource, module, csv };
+}
+
+/** The resource's module, by api_name or id; a linking module only as a child. */
+function parseModule(r: Json, at: string, i: number, catalogue: Catalogue): ModuleDef {
+  const rawModule = key(r, 'module');
+  if (rawModule === undefined || rawModule === null || rawModule === '') throw missing('module', `${at}.module`);
+  let moduleRef: { apiName?: string | null; id?: string | null };
+  if (typeof rawModule === 'string') moduleRef = { apiName: rawModule };
+  else if (isObject(rawModule)) {
+    moduleRef = {
+      apiName: typeof rawModule.api_name === 'string' ? rawModule.api_name : null,
+      id: idString(rawModule.id),
+    };
+    if (!moduleRef.apiName && !moduleRef.id) throw missing('api_name', `${at}.module.api_name`);
+  } else throw invalid('module', `${at}.module`, 'module must be an object with api_name');
+  const module = catalogue.find(moduleRef);
+  if (!module) {
+    const name = moduleRef.apiName ?? moduleRef.id ?? '';
+    throw new ZohoError('MODULE_NOT_AVAILABLE', {
+      message: `Requested module '${name}' is not available.`,
+      details: { api_name: 'module', json_path: `${at}.module`, module: name },
+    });
+  }
+  if (module.linkingOf !== undefined && i === 0) {
+    throw invalid(
+      'module',
+      `${at}.module`,
+      `${module.apiName} is a linking module: import it as a child resource, after a ${module.linkingOf} resource`,
+    );
+  }
+  return module;
+}
+
+/** The uploaded file a resource reads, the CSV in it, and the limits on that CSV's columns and rows. */
+function parseFile(
+  r: Json,
+  at: string,
+  rc: ResourceContext,
+): { fileId: string; file: UploadedFile; fileNames: string[] | undefined; csv: CsvEntrySummary } {
+  const rawFileId = key(r, 'file_id');
+  if (rawFileId === undefined || rawFileId === null || rawFileId === '') throw missing('file_id', `${at}.file_id`);
+  const fileId = idString(rawFileId);
+  const file = fileId ? rc.ctx.files.get(fileId) : undefined;
+  if (!fileId || !file) {
+    throw new ZohoError('INVALID_FILE_ID', { details: { api_name: 'file_id', json_path: `${at}.file_id` } });
+  }
+  const fileNames = rc.version.parentChild ? parseFileNames(r, `${at}.file_names`) : undefined;
+  const csv = resourceCsv(file, fileNames, at, rc.version);
+  const { limits } = rc.ctx;
+  if (csv.header.length > limits.maxColumns) {
+    throw new ZohoError('HEADER_LIMIT_EXCEEDED', {
+      message: `the file has ${csv.header.length} columns; at most ${limits.maxColumns} are allowed`,
+      details: { api_name: 'file_id', json_path: `${at}.file_id`, limit: limits.maxColumns },
+    });
+  }
+  if (csv.rowCount > limits.maxRows) {
+    throw new ZohoError('LIMIT_EXCEEDED', {
+      message: `the file has ${csv.rowCount} records; at most ${limits.maxRows} are allowed in one job`,
+      details: { api_name: 'file_id', json_path: `${at}.file_id`, limit: limits.maxRows },
+    });
+  }
+  return { fileId, file, fileNames, csv };
+}
+
+/** `find_by`: required on update and upsert; the id or a unique field of the module. */
+function parseFindBy(r: Json, at: string, module: ModuleDef, operation: Operation): string | null {
+  const findBy = optionalString(r, 'find_by', `${at}.find_by`);
+  if (findBy === null && operation !== 'insert') {
+    throw missing('find_by', `${at}.find_by`, 'Required key find_by is not available');
+  }
+  if (findBy !== null) {
+    const field = module.fields.get(findBy);
+    if (!field) {
+      throw new ZohoError('INVALID_FIELD', {
+        message: `invalid find_by. invalid api_name ${findBy}.`,
         details: { api_name: findBy, json_path: `${at}.find_by` },
       });
     }
-    if (op !== 'update') {
-      const unmapped = mandatoryFields(module).filter((f) => !mapped.has(f.apiName));
-      if (unmapped.length > 0) {
-        throw new ZohoError('MANDATORY_FIELDS_NOT_MAPPED', {
-          details: {
-            api_name: unmapped[0]!.apiName,
-            json_path: `${at}.field_mappings`,
-            missing_fields: unmapped.map((f) => f.apiName),
-          },
-        });
-      }
-    }
-
-    const resource: JobResource = {
-      type: 'data',
-      module: { apiName: module.apiName, id: module.id },
-      fileId,
-      findBy,
-      ignoreEmpty: resIgnoreEmpty,
-      fieldMappings: mappings,
-      autoMapped,
-    };
-    if (fileNames) resource.fileNames = fileNames;
-    if (file.csvs.length > 1) resource.csvName = csv.name;
-    if (resources.length > 1) resource.csvRows = csv.rowCount;
-    return { resource, module, csv };
-  });
-  if (parsed.length > 1) checkParentChild(parsed);
-  else {
-    const link = parsed[0]!.resource.fieldMappings.findIndex(isParentLink);
-    if (link >= 0) {
+    if (field.type !== 'id' && !field.unique) {
       throw invalid(
-        'parent_column_index',
-        `$.resource[0].field_mappings[${link}].parent_column_index`,
-        'parent_column_index links a child resource to its parent: it needs a job with a parent and a child resource',
+        'find_by',
+        `${at}.find_by`,
+        `find_by must be id or a unique field of ${module.apiName}; ${findBy} is not unique`,
       );
     }
   }
+  return findBy;
+}
 
-  return {
-    operation: op,
-    characterEncoding,
-    ignoreEmpty: topIgnoreEmpty ?? false,
-    ignoreEmptyGiven: topIgnoreEmpty !== null,
-    callback,
-    resources: parsed.map((p) => p.resource),
-  };
+/**
+ * The fields a resource must map: `$se_module` beside a multi-module lookup, the find_by field, and on
+ * insert and upsert every mandatory field (an upsert row may insert).
+ */
+function checkMappedFields(
+  module: ModuleDef,
+  mappings: readonly FieldMapping[],
+  findBy: string | null,
+  operation: Operation,
+  at: string,
+): void {
+  const mapped = new Set(mappings.map((m) => m.apiName));
+  const multiModule = mappings.find((m) => module.fields.get(m.apiName)?.lookupModules !== undefined);
+  if (multiModule && !mapped.has('$se_module')) {
+    throw new ZohoError('MANDATORY_FIELDS_NOT_MAPPED', {
+      message: `$se_module must be mapped with ${multiModule.apiName}: it names the module of the related record`,
+      details: { api_name: '$se_module', json_path: `${at}.field_mappings`, missing_fields: ['$se_module'] },
+    });
+  }
+  if (findBy !== null && !mapped.has(findBy)) {
+    throw new ZohoError('MANDATORY_FIELDS_NOT_MAPPED', {
+      message: `the find_by field ${findBy} is not mapped`,
+      details: { api_name: findBy, json_path: `${at}.find_by` },
+    });
+  }
+  if (operation !== 'update') {
+    const unmapped = mandatoryFields(module).filter((f) => !mapped.has(f.apiName));
+    if (unmapped.length > 0) {
+      throw new ZohoError('MANDATORY_FIELDS_NOT_MAPPED', {
+        details: {
+          api_name: unmapped[0]!.apiName,
+          json_path: `${at}.field_mappings`,
+          missing_fields: unmapped.map((f) => f.apiName),
+        },
+      });
+    }
+  }
+}
+
+/** `parent_column_index` links a child to its parent, so a one-resource job has no use for it. */
+function checkNoParentLink(resource: JobResource): void {
+  const link = resource.fieldMappings.findIndex(isParentLink);
+  if (link >= 0) {
+    throw invalid(
+      'parent_column_index',
+      `$.resource[0].field_mappings[${link}].parent_column_index`,
+      'parent_column_index links a child resource to its parent: it needs a job with a parent and a child resource',
+    );
+  }
 }

@@ -52,6 +52,11 @@ export interface MappedRow {
   /** The normalised find_by value (a record id or a unique key), or null when the cell is empty. */
   matchKey: string | null;
   lookups: LookupRef[];
+  /**
+   * Upsert with ignore_empty: the mandatory fields whose cells are empty. Whether the row updates (and
+   * leaves them alone) or inserts (and cannot do without them) is known only once it is matched.
+   */
+  emptyMandatory: string[];
 }
 
 export function compileRowPlan(
@@ -108,11 +113,19 @@ function addErrorTo(errors: Map<string, string[]>, code: string, field: string):
 // Most rows have no errors and no lookups: they share these empty containers, replaced on first use.
 const NO_ERRORS: Map<string, string[]> = new Map();
 const NO_LOOKUPS: LookupRef[] = [];
+const NO_FIELDS: string[] = [];
 
 /** Maps one CSV row to field values, validating each; errors are collected, never thrown. */
 export function mapRow(plan: RowPlan, rowNo: number, cells: readonly string[]): MappedRow {
   const values: RecordData = {};
-  const row: MappedRow = { rowNo, values, errors: NO_ERRORS, matchKey: null, lookups: NO_LOOKUPS };
+  const row: MappedRow = {
+    rowNo,
+    values,
+    errors: NO_ERRORS,
+    matchKey: null,
+    lookups: NO_LOOKUPS,
+    emptyMandatory: NO_FIELDS,
+  };
   const inserting = plan.operation === 'insert';
 
   for (const col of plan.columns) {
@@ -140,6 +153,9 @@ export function mapRow(plan: RowPlan, rowNo: number, cells: readonly string[]): 
       if (col.field.mandatory && (inserting || !plan.ignoreEmpty)) {
         // On update a mandatory field may be left alone (ignore_empty) but never cleared.
         addRowError(row, 'MANDATORY_NOT_FOUND', name);
+      } else if (col.field.mandatory && plan.operation === 'upsert') {
+        if (row.emptyMandatory === NO_FIELDS) row.emptyMandatory = [];
+        row.emptyMandatory.push(name);
       } else if (!plan.ignoreEmpty) {
         values[name] = null;
       }

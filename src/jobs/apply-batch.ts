@@ -208,6 +208,12 @@ export async function applyBatch(
       skip(row);
       continue;
     }
+    if (!target && row.emptyMandatory.length > 0) {
+      // An upsert row that inserts needs every mandatory field, whatever ignore_empty says.
+      for (const field of row.emptyMandatory) addRowError(row, 'MANDATORY_NOT_FOUND', field);
+      skip(row);
+      continue;
+    }
 
     const recordId = target ? target.id : fresh[freshAt]!;
     const keys = rowKeys[i]!;

@@ -7,7 +7,7 @@ import { detachedString } from '../domain/field-values.js';
 import { formatOffset, offsetMinutes } from '../domain/time.js';
 import type { Job, JobResource, Org, ResourceCounts, RowResult, UploadedFile } from '../domain/types.js';
 import { ChunkConflictError, type Storage } from '../storage/storage.js';
-import { applyBatch, type BatchRow, type UserCache } from './apply-batch.js';
+import { applyBatch, type BatchOutcome, type BatchRow, type UserCache } from './apply-batch.js';
 import { IdSet } from './id-set.js';
 import { IdAllocator } from './id-allocator.js';
 import { rebuildResultFile, ResultZipWriter, type ResourceInput } from './result-file.js';
@@ -144,6 +144,20 @@ interface RunState {
   writer: ResultZipWriter | null;
 }
 
+/** One resource being run, and what its rows must remember besides themselves. */
+interface ResourceContext {
+  deps: ProcessDeps;
+  job: Job;
+  org: Org;
+  run: ResourceRun;
+  plan: RowPlan;
+  state: RunState;
+  /** Update/upsert: what the rows applied so far matched (first row wins; see applyBatch). */
+  matched: IdSet | null;
+  /** The parent of a parent/child job whose children link through its columns: the key maps to fill. */
+  parentKeys: ParentKeys | null;
+}
+
 /** A row read again after a resume (it is before the checkpoint): what the rest of the job must know of it. */
 interface Replayed {
   /** With find_by id: its id cell (first-row-wins); the stored outcome's record id serves otherwise. */
@@ -163,89 +177,23 @@ async function runResource(
   /** The parent of a parent/child job: the key maps to fill from its rows. */
   parentKeys: ParentKeys | null,
 ): Promise<void> {
-  const { storage } = deps;
   const last = run.input.rowsBefore + run.rows;
   // A resource that was done before a resume is read again only if the children need its keys.
   const needKeys = parentKeys !== null && parentKeys.size > 0;
   if (state.writer === null && state.checkpoint >= last && !needKeys) return;
+  const ctx: ResourceContext = {
+    deps,
+    job,
+    org,
+    run,
+    plan,
+    state,
+    matched: plan.operation !== 'insert' && plan.findBy !== null ? new IdSet() : null,
+    parentKeys: needKeys ? parentKeys : null,
+  };
   // Rows are numbered across the CSVs, so one may not run into the next one's numbers.
   const isLast = run.index === job.resources.length - 1;
-
-  // Update/upsert: what the rows applied so far matched (first row wins; see applyBatch).
-  const matched = plan.operation !== 'insert' && plan.findBy !== null ? new IdSet() : null;
-  // After a resume, rows before the checkpoint are read again only for what the stored outcomes lack:
-  // their id cells (find_by id) and, in a parent, their keys.
-  const readBack = (matched !== null && plan.findBy === 'id') || needKeys;
-  const keyColumns = needKeys ? [...parentKeys.keys()] : [];
-  const keysOf = (cells: readonly string[]): Array<[number, string]> =>
-    keyColumns.map((c) => [c, detachedString(parentKey(cells[c] ?? ''))]);
-  const remember = (results: readonly RowResult[], keys: ReadonlyArray<Array<[number, string]> | null>) => {
-    results.forEach((r, i) => {
-      if (r.status === 'SKIPPED' || r.recordId === null) return;
-      for (const [column, key] of keys[i] ?? []) {
-        const map = parentKeys!.get(column)!;
-        if (key !== '' && !map.has(key)) map.set(key, r.recordId);
-      }
-    });
-  };
-  // Rows before the checkpoint are remembered a batch at a time, so memory stays bounded by the batch.
-  const replayed = new Map<number, Replayed>();
-  let replayFrom = run.input.rowsBefore + 1;
-  let replayTo = 0;
-  const replay = async () => {
-    if (replayTo < replayFrom) return;
-    if (matched !== null || needKeys) {
-      await rememberApplied(storage, job.id, replayFrom, replayTo, replayed, matched, remember);
-    }
-    replayed.clear();
-    replayFrom = replayTo + 1;
-  };
-
-  const commit = async (batch: BatchRow[]) => {
-    let outcome;
-    for (let attempt = 1; ; attempt++) {
-      outcome = await applyBatch(storage, org, plan, batch, deps.ids, state.users, matched);
-      const counts = state.counts?.map((c, i) =>
-        i === run.index
-          ? {
-              added: c.added + outcome!.added,
-              updated: c.updated + outcome!.updated,
-              skipped: c.skipped + outcome!.skipped,
-            }
-          : c,
-      );
-      try {
-        await storage.jobs.commitChunk({
-          orgId: job.orgId,
-          jobId: job.id,
-          workerId: deps.workerId,
-          module: plan.module.apiName,
-          ...outcome,
-          checkpointRow: batch[batch.length - 1]!.rowNo,
-          ...(counts ? { resourceCounts: counts } : {}),
-          leaseUntil: deps.now() + deps.leaseMs,
-          now: deps.now(),
-        });
-        if (counts) state.counts = counts;
-        break;
-      } catch (e) {
-        // Another writer took a unique key this batch wanted: decide the batch again against what is stored now.
-        if (!(e instanceof ChunkConflictError) || attempt >= 3) throw e;
-      }
-    }
-    if (needKeys)
-      remember(
-        outcome.results,
-        batch.map((r) => keysOf(r.cells)),
-      );
-    if (state.writer) {
-      for (let i = 0; i < batch.length; i++) state.writer.row(batch[i]!.cells, outcome.results[i]!);
-      await state.writer.settle();
-    }
-    state.checkpoint = batch[batch.length - 1]!.rowNo;
-    await deps.onChunk?.(job, state.checkpoint);
-  };
-
+  const replay = new Replay(ctx);
   let header = true;
   let rowNo = run.input.rowsBefore;
   let batch: BatchRow[] = [];
@@ -266,23 +214,135 @@ async function runResource(
         throw new JobFailure('CANNOT_PROCESS', `the CSV holds more rows than the ${run.rows} counted at upload`);
       }
       if (rowNo <= state.checkpoint) {
-        replayTo = rowNo;
-        if (readBack) {
-          const key = matched !== null && plan.findBy === 'id' ? mapRow(plan, rowNo, cells).matchKey : null;
-          replayed.set(rowNo, { matchKey: key, keys: needKeys ? keysOf(cells) : null });
-        }
-        if (rowNo === state.checkpoint || rowNo - replayFrom + 1 >= deps.batchSize) await replay();
+        if (replay.add(rowNo, cells)) await replay.flush();
         continue;
       }
       batch.push({ rowNo, cells });
       if (batch.length >= deps.batchSize) {
-        await commit(batch);
+        await commitBatch(ctx, batch);
         batch = [];
       }
     }
   }
-  await replay();
-  if (batch.length > 0) await commit(batch);
+  await replay.flush();
+  if (batch.length > 0) await commitBatch(ctx, batch);
+}
+
+/**
+ * After a resume, the rows before the checkpoint: not applied again, only remembered from their stored
+ * outcomes (what they matched, the records a parent's keys became), a batch at a time, so memory stays
+ * bounded by the batch. They are read again only for what the outcomes lack: their id cells (find_by id)
+ * and, in a parent, their keys.
+ */
+class Replay {
+  private readonly rows = new Map<number, Replayed>();
+  private readonly readBack: boolean;
+  private from: number;
+  private to = 0;
+
+  constructor(private readonly ctx: ResourceContext) {
+    this.from = ctx.run.input.rowsBefore + 1;
+    this.readBack = (ctx.matched !== null && ctx.plan.findBy === 'id') || ctx.parentKeys !== null;
+  }
+
+  /** Takes a row before the checkpoint; true when the rows taken so far are to be remembered now. */
+  add(rowNo: number, cells: readonly string[]): boolean {
+    const { ctx } = this;
+    this.to = rowNo;
+    if (this.readBack) {
+      const matchKey =
+        ctx.matched !== null && ctx.plan.findBy === 'id' ? mapRow(ctx.plan, rowNo, cells).matchKey : null;
+      this.rows.set(rowNo, { matchKey, keys: ctx.parentKeys ? keysOf(ctx.parentKeys, cells) : null });
+    }
+    return rowNo === ctx.state.checkpoint || rowNo - this.from + 1 >= ctx.deps.batchSize;
+  }
+
+  async flush(): Promise<void> {
+    if (this.to < this.from) return;
+    const { ctx } = this;
+    if (ctx.matched !== null || ctx.parentKeys !== null) {
+      await rememberApplied(ctx.deps.storage, ctx.job.id, this.from, this.to, this.rows, ctx.matched, ctx.parentKeys);
+    }
+    this.rows.clear();
+    this.from = this.to + 1;
+  }
+}
+
+/**
+ * Applies a batch: decides and commits it (with its outcomes and the checkpoint), remembers a parent's
+ * keys, writes its result lines, and moves the checkpoint on.
+ */
+async function commitBatch(ctx: ResourceContext, batch: BatchRow[]): Promise<void> {
+  const { state } = ctx;
+  const outcome = await decideAndCommit(ctx, batch);
+  if (ctx.parentKeys) {
+    const keys = batch.map((r) => keysOf(ctx.parentKeys!, r.cells));
+    rememberParentKeys(ctx.parentKeys, outcome.results, keys);
+  }
+  if (state.writer) {
+    for (let i = 0; i < batch.length; i++) state.writer.row(batch[i]!.cells, outcome.results[i]!);
+    await state.writer.settle();
+  }
+  state.checkpoint = batch[batch.length - 1]!.rowNo;
+  await ctx.deps.onChunk?.(ctx.job, state.checkpoint);
+}
+
+/**
+ * Decides a batch and commits it in one transaction. When another writer took a unique key the batch
+ * wanted, the batch is decided again against what is stored now (three tries in all).
+ */
+async function decideAndCommit(ctx: ResourceContext, batch: BatchRow[]): Promise<BatchOutcome> {
+  const { deps, job, state, plan } = ctx;
+  for (let attempt = 1; ; attempt++) {
+    const outcome = await applyBatch(deps.storage, ctx.org, plan, batch, deps.ids, state.users, ctx.matched);
+    const counts = state.counts && countsWith(state.counts, ctx.run.index, outcome);
+    try {
+      await deps.storage.jobs.commitChunk({
+        orgId: job.orgId,
+        jobId: job.id,
+        workerId: deps.workerId,
+        module: plan.module.apiName,
+        ...outcome,
+        checkpointRow: batch[batch.length - 1]!.rowNo,
+        ...(counts ? { resourceCounts: counts } : {}),
+        leaseUntil: deps.now() + deps.leaseMs,
+        now: deps.now(),
+      });
+      if (counts) state.counts = counts;
+      return outcome;
+    } catch (e) {
+      if (!(e instanceof ChunkConflictError) || attempt >= 3) throw e;
+    }
+  }
+}
+
+/** A parent/child job's counts per resource, with a batch's outcome added to resource `index`. */
+function countsWith(counts: readonly ResourceCounts[], index: number, outcome: BatchOutcome): ResourceCounts[] {
+  return counts.map((c, i) =>
+    i === index
+      ? { added: c.added + outcome.added, updated: c.updated + outcome.updated, skipped: c.skipped + outcome.skipped }
+      : c,
+  );
+}
+
+/** A parent row's values in the columns its children link through (copied: they outlive the row's text). */
+function keysOf(parentKeys: ParentKeys, cells: readonly string[]): Array<[number, string]> {
+  return [...parentKeys.keys()].map((c) => [c, detachedString(parentKey(cells[c] ?? ''))]);
+}
+
+/** Each key of a parent row that became a record leads to that record; the first row with a key wins. */
+function rememberParentKeys(
+  parentKeys: ParentKeys,
+  results: readonly RowResult[],
+  keys: ReadonlyArray<Array<[number, string]> | null>,
+): void {
+  results.forEach((r, i) => {
+    if (r.status === 'SKIPPED' || r.recordId === null) return;
+    for (const [column, key] of keys[i] ?? []) {
+      const map = parentKeys.get(column)!;
+      if (key !== '' && !map.has(key)) map.set(key, r.recordId);
+    }
+  });
 }
 
 /**
@@ -297,7 +357,7 @@ async function rememberApplied(
   to: number,
   replayed: ReadonlyMap<number, Replayed>,
   matched: IdSet | null,
-  remember: (results: readonly RowResult[], keys: ReadonlyArray<Array<[number, string]> | null>) => void,
+  parentKeys: ParentKeys | null,
 ): Promise<void> {
   const PAGE = 5000;
   for (let at = from; ;) {
@@ -310,10 +370,10 @@ async function rememberApplied(
         if (key !== null) matched.add(key);
       }
     }
-    remember(
-      results,
-      results.map((r) => replayed.get(r.rowNo)?.keys ?? null),
-    );
+    if (parentKeys !== null) {
+      const keys = results.map((r) => replayed.get(r.rowNo)?.keys ?? null);
+      rememberParentKeys(parentKeys, results, keys);
+    }
     if (page.length < PAGE || page[page.length - 1]!.rowNo >= to) return;
     at = page[page.length - 1]!.rowNo + 1;
   }

@@ -190,6 +190,100 @@ describe('matching rows to records on update and upsert', () => {
     assert.equal((await record(id!))?.Company, undefined);
   });
 
+  // Four rows per job: a new Email (the row inserts, or on update finds nothing) and a stored one (the
+  // row updates, or on insert clashes), each with the mandatory Last_Name empty and filled.
+  const MANDATORY_CASES: Array<{ operation: string; ignoreEmpty: boolean; outcome: string[][] }> = [
+    {
+      operation: 'insert',
+      ignoreEmpty: false,
+      outcome: [
+        ['SKIPPED', 'MANDATORY_NOT_FOUND-Last_Name'],
+        ['ADDED', ''],
+        ['SKIPPED', 'MANDATORY_NOT_FOUND-Last_Name'],
+        ['SKIPPED', 'DUPLICATE_DATA-Email'],
+      ],
+    },
+    {
+      operation: 'insert',
+      ignoreEmpty: true,
+      outcome: [
+        ['SKIPPED', 'MANDATORY_NOT_FOUND-Last_Name'],
+        ['ADDED', ''],
+        ['SKIPPED', 'MANDATORY_NOT_FOUND-Last_Name'],
+        ['SKIPPED', 'DUPLICATE_DATA-Email'],
+      ],
+    },
+    {
+      operation: 'update',
+      ignoreEmpty: false,
+      outcome: [
+        ['SKIPPED', 'MANDATORY_NOT_FOUND-Last_Name'],
+        ['SKIPPED', 'RESOURCE_NOT_FOUND-Email'],
+        ['SKIPPED', 'MANDATORY_NOT_FOUND-Last_Name'],
+        ['UPDATED', ''],
+      ],
+    },
+    {
+      operation: 'update',
+      ignoreEmpty: true,
+      outcome: [
+        ['SKIPPED', 'RESOURCE_NOT_FOUND-Email'],
+        ['SKIPPED', 'RESOURCE_NOT_FOUND-Email'],
+        ['UPDATED', ''],
+        ['UPDATED', ''],
+      ],
+    },
+    {
+      operation: 'upsert',
+      ignoreEmpty: false,
+      outcome: [
+        ['SKIPPED', 'MANDATORY_NOT_FOUND-Last_Name'],
+        ['ADDED', ''],
+        ['SKIPPED', 'MANDATORY_NOT_FOUND-Last_Name'],
+        ['UPDATED', ''],
+      ],
+    },
+    {
+      operation: 'upsert',
+      ignoreEmpty: true,
+      outcome: [
+        // The row would insert: a mandatory field is mandatory for the insert half of an upsert.
+        ['SKIPPED', 'MANDATORY_NOT_FOUND-Last_Name'],
+        ['ADDED', ''],
+        ['UPDATED', ''],
+        ['UPDATED', ''],
+      ],
+    },
+  ];
+  for (const { operation, ignoreEmpty, outcome: expected } of MANDATORY_CASES) {
+    it(`on ${operation} with ignore_empty ${ignoreEmpty}, needs a mandatory cell to insert, and to update unless ignore_empty leaves the field alone`, async () => {
+      const email = (n: number) => `${operation}-${ignoreEmpty}-${n}@mandatory.test`;
+      const [stored3, stored4] = await insertLeads([`Kept,${email(3)},Old`, `Kept,${email(4)},Old`]);
+      const csv = ['Last_Name,Email,Company', `,${email(1)},New`, `Filled,${email(2)},New`];
+      csv.push(`,${email(3)},New`, `Filled,${email(4)},New`);
+      const { details } = await runJob(
+        t,
+        csv.join('\n'),
+        { ignore_empty: ignoreEmpty, ...(operation === 'insert' ? {} : { find_by: 'Email' }) },
+        { operation },
+      );
+      const rows = (await downloadResult(t, details)).rows;
+      assert.deepEqual(outcome(rows), expected);
+      // No record was made for a row that was skipped or found nothing.
+      const byEmail = await t.server.storage.records.idsByKey(t.creds.org_id, 'Leads', 'Email', [email(1), email(2)]);
+      assert.deepEqual([...byEmail.keys()], rows[1]!.STATUS === 'ADDED' ? [email(2)] : []);
+      if (rows[1]!.STATUS === 'ADDED') assert.equal((await record(rows[1]!.RECORD_ID!))?.Last_Name, 'Filled');
+      // A stored record keeps its Last_Name unless a row gave it a new one.
+      const updated = (row: number) => rows[row]!.STATUS === 'UPDATED';
+      const nameAndCompany = async (id: string) => {
+        const data = await record(id);
+        return [data?.Last_Name, data?.Company];
+      };
+      assert.deepEqual(await nameAndCompany(stored3!), ['Kept', updated(2) ? 'New' : 'Old']);
+      assert.deepEqual(await nameAndCompany(stored4!), updated(3) ? ['Filled', 'New'] : ['Kept', 'Old']);
+    });
+  }
+
   it('stores the Layout given by default_value on every record, and reads it back as {name, id}', async () => {
     const layoutId = '4150868000000091055';
     const { details } = await runJob(t, 'Last_Name\nLaid Out\n', {
