@@ -29,9 +29,11 @@ worker.start();
 parentPort?.on('message', (msg: string) => {
   if (msg === 'wake') worker.wake();
   if (msg === 'stop') {
-    void worker.stop().then(async () => {
-      await storage.close();
-      parentPort?.postMessage('stopped');
-    });
+    // 'stopped' is answered whatever happens, so the parent never waits out its grace period for nothing.
+    worker
+      .stop()
+      .then(() => storage.close())
+      .catch((err: unknown) => log.error('worker thread did not stop cleanly', { error: (err as Error).stack }))
+      .finally(() => parentPort?.postMessage('stopped'));
   }
 });

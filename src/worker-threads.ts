@@ -19,11 +19,18 @@ export function startWorkerThread(config: Config, downloadBase: string, log: Pin
  */
 export function stopWorkerThread(worker: Worker, graceMs = 30_000): Promise<void> {
   return new Promise<void>((resolve) => {
-    const timer = setTimeout(() => void worker.terminate().then(() => resolve()), graceMs);
+    // terminate() settles once the thread is gone; either way there is nothing left to wait for.
+    const end = (): void => {
+      worker.terminate().then(
+        () => resolve(),
+        () => resolve(),
+      );
+    };
+    const timer = setTimeout(end, graceMs);
     worker.on('message', (msg: unknown) => {
       if (msg !== 'stopped') return;
       clearTimeout(timer);
-      void worker.terminate().then(() => resolve());
+      end();
     });
     worker.once('exit', () => {
       clearTimeout(timer);

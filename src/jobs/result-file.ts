@@ -137,7 +137,8 @@ export class ResultZipWriter {
     this.zipOut.unpipe(this.out);
     for (const csv of this.csvs) csv.destroy();
     this.out.destroy();
-    void this.blobs.removeTemp(this.tmp);
+    // Best effort: a temp file that cannot be removed now is only disk, not a wrong result.
+    this.blobs.removeTemp(this.tmp).catch(() => undefined);
   }
 }
 

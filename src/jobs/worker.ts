@@ -139,7 +139,7 @@ export class JobWorker {
   }
 
   private notify(orgId: string, jobId: string): void {
-    const task = (async () => {
+    const task: Promise<void> = (async () => {
       const [job, org] = await Promise.all([
         this.deps.storage.jobs.get(orgId, jobId),
         this.deps.storage.orgs.get(orgId),
@@ -150,8 +150,9 @@ export class JobWorker {
         log: (msg, extra) => this.deps.log.warn(msg, { job: jobId, ...extra }),
       });
       if (ok) this.deps.log.info('callback delivered', { job: jobId });
-    })().catch((e) => this.deps.log.error('callback error', { job: jobId, error: (e as Error).message }));
+    })()
+      .catch((e) => this.deps.log.error('callback error', { job: jobId, error: (e as Error).message }))
+      .finally(() => this.callbacks.delete(task));
     this.callbacks.add(task);
-    void task.finally(() => this.callbacks.delete(task));
   }
 }

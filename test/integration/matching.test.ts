@@ -13,13 +13,16 @@ const outcome = (rows: Row[]) => rows.map((r) => [r.STATUS, r.ERRORS]);
  * remembers the rows before the checkpoint in several steps. Returns the result rows.
  */
 async function interruptedThenResumed(quiet: TestServer, jobId: string): Promise<Row[]> {
+  // stop() settles once the loop has ended, which is after this hook returns: awaited after drain().
+  let stopping: Promise<void> | undefined;
   const first = openTestWorker(quiet, {
     batchSize: 2,
     onChunk: () => {
-      void first.worker.stop();
+      stopping ??= first.worker.stop();
     },
   });
   await first.worker.drain();
+  await stopping;
   await first.close();
   const second = openTestWorker(quiet, { batchSize: 1 });
   await second.worker.drain();

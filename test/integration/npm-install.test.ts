@@ -91,7 +91,7 @@ describe('the bulkwrite command, installed globally from a packed clone', () => 
           resolve(m[1]!);
         }
       });
-      void exited.then((code) => reject(new Error(`serve exited with ${code}: ${output}`)));
+      exited.then((code) => reject(new Error(`serve exited with ${code}: ${output}`)), reject);
     });
     const res = await fetch(`${url}/crm/bulk/v2.1/write/1`);
     assert.equal(res.status, 401);

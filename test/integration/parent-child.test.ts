@@ -339,14 +339,16 @@ describe('parent/child jobs (v6+): one zip, a CSV per module, the parent first',
       // Three rows per chunk; the first worker stops after each chunk, a fresh one resumes.
       const seen: unknown[] = [];
       for (let round = 0; round < 10; round++) {
+        let stopping: Promise<void> | undefined;
         const w = openTestWorker(quiet, {
           batchSize: 3,
           onChunk: async () => {
             seen.push(await look());
-            void w.worker.stop();
+            stopping ??= w.worker.stop();
           },
         });
         await w.worker.drain();
+        await stopping;
         await w.close();
         const job = (await call(`${quiet.url}/crm/bulk/v8/write/${jobId}`, { headers: auth(quiet.creds.access_token) }))
           .body;

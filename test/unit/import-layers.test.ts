@@ -73,6 +73,25 @@ describe('imports point one way', () => {
     );
   });
 
+  it('the lint refuses a promise nobody awaits or catches, even behind void', async () => {
+    // lintText with the file's own path gives the type-aware rules the project's types.
+    for (const line of [
+      'export function later(p: Promise<void>): void { p.then(() => undefined); }',
+      'export function later(p: Promise<void>): void { void p; }',
+    ]) {
+      const messages = await lintWithImport('src/jobs/id-set.ts', line);
+      assert.ok(
+        messages.some((m) => m.startsWith('@typescript-eslint/no-floating-promises')),
+        `${line}: ${messages.join('; ')}`,
+      );
+    }
+    const handled = await lintWithImport(
+      'src/jobs/id-set.ts',
+      'export function later(p: Promise<void>): void { p.catch(() => undefined); }',
+    );
+    assert.deepEqual(handled, []);
+  });
+
   it('the lint passes the sources as they are', async () => {
     const messages = await lintWithImport('src/domain/date-pattern.ts', '');
     assert.deepEqual(messages, []);
