@@ -39,6 +39,11 @@ export interface Config {
   logLevel: (typeof LOG_LEVELS)[number];
   /** A custom modules and fields document applied to the default org at start (docs/modules.md). Empty: none. */
   schemaFile: string;
+  /**
+   * The key every /_bulkwrite/ (admin) call and the console must present. Empty: they are answered on
+   * loopback connections only.
+   */
+  adminKey: string;
 }
 
 /** One setting: its variable, the serve/credentials flag that overrides it, its default and its meaning. */
@@ -277,6 +282,15 @@ export const SETTINGS: readonly Setting[] = [
       'a JSON document of custom modules and fields applied to the default org at start ([modules.md](modules.md#custom-modules-and-fields)); `bulkwrite org schema apply FILE` does the same for any org without a restart',
     parse: text,
     put: (c, v) => (c.schemaFile = v),
+  }),
+  setting({
+    env: 'BULKWRITE_ADMIN_KEY',
+    default: '',
+    shownDefault: '(none: loopback only)',
+    meaning:
+      'the key the admin API (`/_bulkwrite/`) asks for in `X-Bulkwrite-Admin-Key`; without one, admin calls are answered on loopback connections only, and a Zoho token is never enough ([admin-api.md](admin-api.md))',
+    parse: text,
+    put: (c, v) => (c.adminKey = v),
   }),
 ];
 

@@ -71,6 +71,7 @@ export async function startServer(config: Config, opts: { logger?: PinoLogger } 
     baseUrl: () => publicBaseUrl(config, port),
     presentation: () => presentedOrigins(config, port),
     onJobCreated: () => worker?.postMessage('wake'),
+    workers: () => (worker === null ? 0 : 1),
     logger,
   });
   await app.listen({ host: config.host, port: config.port });
@@ -91,6 +92,7 @@ export async function startServer(config: Config, opts: { logger?: PinoLogger } 
       const w = startWorkerThread(config, presented.downloadBase, logger);
       w.once('exit', (code) => {
         if (closing || worker !== w) return;
+        worker = null;
         logger.error({ code }, 'worker thread exited; starting a new one');
         setTimeout(() => {
           if (!closing) worker = spawnWorker();

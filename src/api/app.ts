@@ -1,5 +1,7 @@
 import multipart from '@fastify/multipart';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { guardAdminSurface } from './admin/admin-access.js';
+import { adminRoutes } from './admin/admin-routes.js';
 import type { AppDeps } from './deps.js';
 import { ZohoError } from '../errors/zoho-error.js';
 import { errorHandler, sendZohoError } from './error-handler.js';
@@ -33,6 +35,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setNotFoundHandler((_req, reply) => sendZohoError(reply, new ZohoError('INVALID_URL_PATTERN')));
   // Hooks first: a route takes the hooks present when it is added.
   registerRequestLog(app);
+  guardAdminSurface(app, deps.config.adminKey);
   answerUnservedMethods(app, ROUTER_OPTIONS);
   registerPipeline(app, { storage: deps.storage, now: deps.now ?? Date.now });
 
@@ -48,5 +51,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerBulkWriteRoutes(app, deps);
   registerDownloadRoutes(app, deps);
   registerRecordRoutes(app, deps);
+  await app.register(adminRoutes(deps), { prefix: '/_bulkwrite' });
   return app;
 }

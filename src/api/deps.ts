@@ -18,6 +18,8 @@ export interface AppDeps {
   now?: () => number;
   /** Told when a job is queued, so an idle worker starts at once. */
   onJobCreated?: (jobId: string) => void;
+  /** How many job worker threads this process runs now (the admin health answer). */
+  workers?: () => number;
   /** The server's logger (log.ts); none: the app logs nothing. */
   logger?: PinoLogger;
 }

@@ -38,6 +38,13 @@ export const ERROR_CODES = {
   INVALID_MODULE: { httpStatus: 400, message: 'the given module is not supported for this api' },
   REQUIRED_PARAM_MISSING: { httpStatus: 400, message: 'One of the expected parameter is missing' },
   INVALID_QUERY: { httpStatus: 400, message: 'invalid query formed' },
+  // bulkwrite's own, answered only under /_bulkwrite/ (the admin API, docs/admin-api.md): Zoho never uses them.
+  ADMIN_KEY_REQUIRED: { httpStatus: 401, message: 'this admin call needs the X-Bulkwrite-Admin-Key header' },
+  ADMIN_KEY_INVALID: { httpStatus: 401, message: 'the X-Bulkwrite-Admin-Key header does not hold the admin key' },
+  ADMIN_LOOPBACK_ONLY: {
+    httpStatus: 403,
+    message: 'admin calls are answered on loopback connections only while BULKWRITE_ADMIN_KEY is not set',
+  },
   // Job failure reasons (never an HTTP answer of their own, but they go through the same registry).
   CANNOT_PROCESS: { httpStatus: 400, message: 'The file could not be processed' },
 } as const satisfies Record<string, { httpStatus: number; message: string }>;

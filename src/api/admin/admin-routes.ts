@@ -1,0 +1,32 @@
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import { VERSION } from '../../version.js';
+import type { AppDeps } from '../deps.js';
+import { JSON_TYPE } from '../error-handler.js';
+
+/**
+ * bulkwrite's own API under `/_bulkwrite/` (docs/admin-api.md): JSON in, JSON out, never a Zoho token.
+ * Every route here is marked `config.admin`, so `guardAdminSurface` (admin-access.ts) applies the admin
+ * rule to it before anything else runs. Each capability adds its routes in a file of its own, registered
+ * below.
+ */
+export function adminRoutes(deps: AppDeps): FastifyPluginAsync {
+  return async (app: FastifyInstance) => {
+    app.addHook('onRoute', (route) => {
+      route.config = { ...(route.config ?? {}), admin: true };
+    });
+
+    app.get('/health', async (_req, reply) =>
+      reply
+        .code(200)
+        .header('content-type', JSON_TYPE)
+        .send(
+          JSON.stringify({
+            status: 'ok',
+            version: VERSION,
+            store: deps.config.databaseUrl.trim() === '' ? 'sqlite' : 'postgres',
+            workers: deps.workers?.() ?? 0,
+          }),
+        ),
+    );
+  };
+}
