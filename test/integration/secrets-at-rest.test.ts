@@ -170,9 +170,16 @@ describe('the data folder', () => {
       });
       const entries = modesUnder(dataDir);
       const names = entries.map((e) => e.path.slice(dataDir.length));
-      for (const expected of ['/bulkwrite.db', '/bulkwrite.db-wal', '/server.json']) assert.ok(names.includes(expected));
-      assert.ok(names.some((n) => /^\/blobs\/uploads\/\d+\/\d+\.zip$/.test(n)), names.join('\n'));
-      assert.ok(names.some((n) => n.startsWith('/blobs/results/') && n.endsWith('.zip')), names.join('\n'));
+      for (const expected of ['/bulkwrite.db', '/bulkwrite.db-wal', '/server.json'])
+        assert.ok(names.includes(expected));
+      assert.ok(
+        names.some((n) => /^\/blobs\/uploads\/\d+\/\d+\.zip$/.test(n)),
+        names.join('\n'),
+      );
+      assert.ok(
+        names.some((n) => n.startsWith('/blobs/results/') && n.endsWith('.zip')),
+        names.join('\n'),
+      );
       const wrong = entries.filter((e) => e.mode !== (e.dir ? 0o700 : 0o600));
       assert.deepEqual(
         wrong.map((e) => `${e.path.slice(dataDir.length)} ${e.mode.toString(8)}`),
