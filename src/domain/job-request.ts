@@ -1,6 +1,8 @@
 import { ZohoError } from '../errors/zoho-error.js';
 import { V2_1, type ApiVersion } from './api-versions.js';
 import { compileDatePattern } from './date-pattern.js';
+import { NUMBER_LIMITS } from './field-values.js';
+import { compileNumberFormat } from './number-format.js';
 import { mandatoryFields, type FieldDef, type ModuleDef } from './modules.js';
 import { STANDARD_CATALOGUE, type Catalogue } from './org-schema.js';
 import { isParentLink, linksToParent, MAX_CSVS_PER_ZIP } from './parent-child.js';
@@ -87,6 +89,16 @@ export function requestedFileIds(body: unknown): string[] {
   );
 }
 
+/**
+ * The answer to a callback URL that is malformed or that the egress policy refuses (`reason`): v8's
+ * INVALID_CALLBACK_URL with Zoho's message, earlier versions INVALID_DATA; both name the path and why.
+ */
+export function refusedCallbackUrl(version: ApiVersion, reason: string): ZohoError {
+  const details = { api_name: 'url', json_path: '$.callback.url', reason };
+  if (version.callbackUrlCode === 'INVALID_CALLBACK_URL') return new ZohoError('INVALID_CALLBACK_URL', { details });
+  return new ZohoError('INVALID_DATA', { message: `the callback url is refused: ${reason}`, details });
+}
+
 function parseCallback(body: Json, version: ApiVersion): JobSpec['callback'] {
   const raw = key(body, 'callback');
   if (raw === undefined || raw === null) return null;
@@ -100,7 +112,13 @@ function parseCallback(body: Json, version: ApiVersion): JobSpec['callback'] {
     parsed = null;
   }
   if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) {
+    if (version.callbackUrlCode === 'INVALID_CALLBACK_URL') {
+      throw refusedCallbackUrl(version, 'callback url must be an absolute http or https URL');
+    }
     throw invalid('url', '$.callback.url', 'callback url must be an absolute http or https URL');
+  }
+  if (parsed.username !== '' || parsed.password !== '') {
+    throw refusedCallbackUrl(version, 'callback url must not carry a user name or password');
   }
   const method = key(raw, 'method');
   if (method === undefined || method === null || method === '') throw missing('method', '$.callback.method');
@@ -224,7 +242,9 @@ function parseMappings(
     if (seen.has(field.apiName)) throw invalid(m.apiName, at, `field ${m.apiName} is mapped more than once`);
     seen.add(field.apiName);
     if (m.format !== null) {
-      if ((field.type !== 'date' && field.type !== 'datetime') || !compileDatePattern(m.format)) {
+      const dated = field.type === 'date' || field.type === 'datetime';
+      const numeric = NUMBER_LIMITS[field.type] !== undefined;
+      if (dated ? !compileDatePattern(m.format) : !numeric || !compileNumberFormat(m.format)) {
         throw new ZohoError('INVALID_FORMAT', {
           message: `invalid format ${m.format} for field ${m.apiName}`,
           details: { api_name: m.apiName, json_path: `${at}.format` },
