@@ -41,7 +41,10 @@ export type SharedStatement =
   | 'jobFail'
   | 'results'
   | 'recordList'
+  | 'recordListAfter'
   | 'recordCount'
+  | 'recordCountAfter'
+  | 'recordMarks'
   | 'schemaGet'
   | 'schemaPut';
 
