@@ -1,3 +1,5 @@
+import { metrics } from '../metrics.js';
+
 export interface CallbackOptions {
   attempts: number;
   timeoutMs: number;
@@ -20,12 +22,15 @@ export async function sendCallback(url: string, body: unknown, opts: CallbackOpt
         signal: AbortSignal.timeout(opts.timeoutMs),
       });
       await res.arrayBuffer().catch(() => undefined);
+      metrics.callbackAttempt(res.ok);
       if (res.ok) return true;
       opts.log('callback answered with an error status', { url, status: res.status, attempt });
     } catch (e) {
+      metrics.callbackAttempt(false);
       opts.log('callback failed', { url, attempt, error: (e as Error).message });
     }
     if (attempt < opts.attempts) await new Promise((r) => setTimeout(r, opts.backoffMs * 2 ** (attempt - 1)));
   }
+  metrics.callbackFailed();
   return false;
 }

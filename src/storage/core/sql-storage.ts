@@ -16,6 +16,7 @@ import {
 } from './oauth-rows.js';
 import { orgInsertParams, toOrg, toUser, userInsertParams } from './org-rows.js';
 import { toRecord } from './record-rows.js';
+import { createOpsStorage } from './ops-storage.js';
 import { toSchema } from './schema-rows.js';
 import type { SqlDialect } from './sql-dialect.js';
 
@@ -196,6 +197,8 @@ export function createSqlStorage(d: SqlDialect): Storage {
         return Number((await d.row('recordCount', [orgId, module]))!.n);
       },
     },
+
+    ops: createOpsStorage(d.ops),
 
     close: () => d.close(),
   };
