@@ -40,6 +40,7 @@ const LAYERS = [
       './src/storage',
       './src/blobs',
       './src/csv',
+      './src/egress',
       './src/config.ts',
       './src/data-centres.ts',
       './src/log.ts',

@@ -7,6 +7,7 @@ import { createLogger, messageFirst } from './log.js';
 import { forwardMetrics } from './metrics.js';
 import { openStorage } from './storage/open-storage.js';
 import { JobWorker } from './jobs/worker.js';
+import { egressPolicyOf } from './config.js';
 
 /**
  * Entry of a worker thread (started by `serve`, or N of them by `bulkwrite worker`): job processing never
@@ -26,6 +27,7 @@ const worker = new JobWorker({
   leaseMs: config.leaseMs,
   pollIntervalMs: config.pollIntervalMs,
   callback: config.callback,
+  egress: egressPolicyOf(config),
   renderJobDetails: (job, org) => toJobDetails(job, org, downloadBase),
 });
 worker.start();
