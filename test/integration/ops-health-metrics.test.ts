@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { buildApp } from '../../src/api/app.js';
 import { openFsBlobs } from '../../src/blobs/blobs.js';
-import { loadConfig } from '../../src/config.js';
+import { DEFAULTS, loadConfig } from '../../src/config.js';
 import { openStorage } from '../../src/storage/open-storage.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -44,7 +44,7 @@ async function scrape(t: { url: string }): Promise<string> {
 describe('GET /_bulkwrite/ready and /_bulkwrite/metrics on SQLite, over a socket', () => {
   let t: TestServer;
   before(async () => {
-    t = await startTestServer({ callback: { attempts: 2, timeoutMs: 2000, backoffMs: 10 } });
+    t = await startTestServer({ callback: { ...DEFAULTS.callback, attempts: 2, timeoutMs: 2000, backoffMs: 10 } });
   });
   after(() => t.close());
 
