@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { VERSION } from '../../version.js';
 import type { AppDeps } from '../deps.js';
 import { JSON_TYPE } from '../error-handler.js';
+import { faultRoutes } from './faults-routes.js';
 import { registerMetricsRoute } from './metrics.js';
 import { registerReadyRoute } from './ready.js';
 
@@ -30,6 +31,7 @@ export function adminRoutes(deps: AppDeps): FastifyPluginAsync {
           }),
         ),
     );
+    await app.register(faultRoutes(deps));
     registerReadyRoute(app, deps);
     registerMetricsRoute(app, deps);
   };

@@ -45,7 +45,17 @@ export type SharedStatement =
   | 'recordList'
   | 'recordCount'
   | 'schemaGet'
-  | 'schemaPut';
+  | 'schemaPut'
+  | 'faultInsert'
+  | 'faultList'
+  | 'faultDelete'
+  | 'faultJobsOfRuleDelete'
+  | 'faultClear'
+  | 'faultJobsClear'
+  | 'faultFire'
+  | 'faultBind'
+  | 'faultJobEffects'
+  | 'faultRelease';
 
 /**
  * What a store supplies for the core (sql-storage.ts) to implement Storage on it: the shared statements

@@ -2,6 +2,7 @@ import type { RowResult } from '../../domain/types.js';
 import { setBounded } from '../bounded-map.js';
 import { unpackResults } from '../packed-results.js';
 import { LeaseLostError, type Storage } from '../storage.js';
+import { faultBindParams, faultInsertParams, toFaultRule, toJobEffect } from './fault-rows.js';
 import { fileInsertParams, toFile } from './file-rows.js';
 import { jobInsertParams, toJob, toJobHead, withState, type JobHead } from './job-rows.js';
 import {
@@ -207,6 +208,37 @@ export function createSqlStorage(d: SqlDialect): Storage {
       },
     },
 
+    faults: {
+      async add(rule) {
+        await d.changes('faultInsert', faultInsertParams(rule));
+      },
+      async list() {
+        return (await d.rows('faultList', [])).map(toFaultRule);
+      },
+      // Rules first, then their bindings: a binding made meanwhile by a firing just before is removed too.
+      async remove(id) {
+        const existed = (await d.changes('faultDelete', [id])) === 1;
+        await d.changes('faultJobsOfRuleDelete', [id]);
+        return existed;
+      },
+      async clear() {
+        const n = await d.changes('faultClear', []);
+        await d.changes('faultJobsClear', []);
+        return n;
+      },
+      async fire(id) {
+        return (await d.changes('faultFire', [id])) === 1;
+      },
+      async bindJob(binding) {
+        await d.changes('faultBind', faultBindParams(binding));
+      },
+      async jobEffects(jobId) {
+        return (await d.rows('faultJobEffects', [jobId])).map(toJobEffect);
+      },
+      async release(jobId) {
+        return (await d.changes('faultRelease', [jobId])) > 0;
+      },
+    },
     ops: createOpsStorage(d.ops),
 
     close: () => d.close(),

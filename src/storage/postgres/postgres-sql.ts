@@ -64,7 +64,8 @@ export const POSTGRES_SQL: Record<SharedStatement, string> = {
   // The scalar subquery runs once; a row whose status changed before we locked it is re-checked and skipped.
   jobClaim: `UPDATE jobs SET status = 'INPROGRESS', lease_owner = $1, lease_expires_at = $2
              WHERE id = (SELECT id FROM jobs
-                         WHERE status = 'ADDED' OR (status = 'INPROGRESS' AND lease_expires_at < $3)
+                         WHERE (status = 'ADDED' OR (status = 'INPROGRESS' AND lease_expires_at < $3))
+                           AND NOT EXISTS (SELECT 1 FROM fault_jobs f WHERE f.job_id = jobs.id AND f.held)
                          ORDER BY created_at, seq LIMIT 1
                          FOR UPDATE SKIP LOCKED)
              RETURNING *`,
@@ -86,6 +87,20 @@ export const POSTGRES_SQL: Record<SharedStatement, string> = {
               ON CONFLICT (org_id) DO UPDATE SET document = EXCLUDED.document,
                 version = org_schemas.version + 1, updated_at = EXCLUDED.updated_at
               RETURNING *`,
+  faultInsert: `INSERT INTO fault_rules (id, org_id, route, method, job_id, times, remaining, probability, effect, created_at)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+  faultList: 'SELECT * FROM fault_rules ORDER BY seq',
+  faultDelete: 'DELETE FROM fault_rules WHERE id = $1',
+  faultJobsOfRuleDelete: 'DELETE FROM fault_jobs WHERE rule_id = $1',
+  faultClear: 'DELETE FROM fault_rules',
+  faultJobsClear: 'DELETE FROM fault_jobs',
+  // One UPDATE: the row lock makes concurrent firings of a rule with `times` count down one at a time.
+  faultFire: `UPDATE fault_rules SET hits = hits + 1, remaining = remaining - 1
+              WHERE id = $1 AND (remaining IS NULL OR remaining > 0)`,
+  faultBind: `INSERT INTO fault_jobs (job_id, rule_id, effect, held) VALUES ($1, $2, $3, $4::int::boolean)
+              ON CONFLICT DO NOTHING`,
+  faultJobEffects: 'SELECT effect FROM fault_jobs WHERE job_id = $1 ORDER BY seq',
+  faultRelease: 'UPDATE fault_jobs SET held = false WHERE job_id = $1 AND held',
 };
 
 /**

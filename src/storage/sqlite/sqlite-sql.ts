@@ -51,7 +51,8 @@ export const SQLITE_SQL: Record<SharedStatement, string> = {
                 FROM jobs WHERE org_id = ? AND id = ?`,
   jobList: 'SELECT * FROM jobs WHERE org_id = ? ORDER BY created_at DESC, rowid DESC LIMIT ?',
   jobClaim: `UPDATE jobs SET status = 'INPROGRESS', lease_owner = ?, lease_expires_at = ?
-             WHERE id = (SELECT id FROM jobs WHERE status = 'ADDED' OR (status = 'INPROGRESS' AND lease_expires_at < ?)
+             WHERE id = (SELECT id FROM jobs WHERE (status = 'ADDED' OR (status = 'INPROGRESS' AND lease_expires_at < ?))
+                           AND NOT EXISTS (SELECT 1 FROM fault_jobs f WHERE f.job_id = jobs.id AND f.held = 1)
                          ORDER BY created_at, rowid LIMIT 1)
              RETURNING *`,
   jobRenew: "UPDATE jobs SET lease_expires_at = ? WHERE id = ? AND lease_owner = ? AND status = 'INPROGRESS'",
@@ -73,6 +74,19 @@ export const SQLITE_SQL: Record<SharedStatement, string> = {
               ON CONFLICT (org_id) DO UPDATE SET document = excluded.document,
                 version = org_schemas.version + 1, updated_at = excluded.updated_at
               RETURNING *`,
+  faultInsert: `INSERT INTO fault_rules (id, org_id, route, method, job_id, times, remaining, probability, effect, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  faultList: 'SELECT * FROM fault_rules ORDER BY rowid',
+  faultDelete: 'DELETE FROM fault_rules WHERE id = ?',
+  faultJobsOfRuleDelete: 'DELETE FROM fault_jobs WHERE rule_id = ?',
+  faultClear: 'DELETE FROM fault_rules',
+  faultJobsClear: 'DELETE FROM fault_jobs',
+  // NULL - 1 is NULL: an unlimited rule stays unlimited.
+  faultFire: `UPDATE fault_rules SET hits = hits + 1, remaining = remaining - 1
+              WHERE id = ? AND (remaining IS NULL OR remaining > 0)`,
+  faultBind: 'INSERT OR IGNORE INTO fault_jobs (job_id, rule_id, effect, held) VALUES (?, ?, ?, ?)',
+  faultJobEffects: 'SELECT effect FROM fault_jobs WHERE job_id = ? ORDER BY rowid',
+  faultRelease: 'UPDATE fault_jobs SET held = 0 WHERE job_id = ? AND held = 1',
 };
 
 /** The statements of this store's own transactions: token revocation and the chunk write. */
