@@ -247,6 +247,7 @@ export interface Storage {
     /** Lets a held job be claimed. False when nothing held it. */
     release(jobId: string): Promise<boolean>;
   };
+
   /** The operator's view of the whole store: readiness, gauges read at scrape time, retention. */
   ops: OpsStorage;
 
