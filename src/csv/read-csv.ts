@@ -1,7 +1,8 @@
 import { PassThrough, type Readable } from 'node:stream';
 import { detectDelimiter } from '../csv-format/detect-delimiter.js';
 import { ByteRecordCounter, TextRecordCounter } from './count-records.js';
-import { createDecoder, isUtf8 } from './decode.js';
+import { createDecoder, isUtf8, type DecodeWatch } from './decode.js';
+import { detectEncoding, SAMPLE_BYTES } from './detect-encoding.js';
 import { CsvRowParser } from './parse-rows.js';
 import { parseFirstRecord } from '../csv-format/parse-first-record.js';
 import { RecordTooLongError, type RecordLengthLimits } from '../csv-format/record-ends.js';
@@ -116,7 +117,10 @@ async function pickCsv(zipPath: string, csvName?: string) {
   return { entry, close: entries.close };
 }
 
-/** Summarises one CSV entry; the number of bytes it inflated to is `inflated`. */
+/**
+ * Reads a CSV once: header, delimiter, rows. With `encoding` 'auto' the first bytes decide it
+ * (detectEncoding). The number of bytes it inflated to is `inflated`.
+ */
 async function summarizeEntry(
   entry: ZipCsvEntry,
   encoding: string,
@@ -125,12 +129,36 @@ async function summarizeEntry(
 ): Promise<CsvSummary & { inflated: number }> {
   const guard = inflationGuard(entry, limits, before);
   const stream = await openEntry(entry);
+  const chunks = readable(stream);
+  let detected: string | null = null;
+  let sample: Buffer[] = [];
+  if (encoding === AUTO) {
+    let size = 0;
+    let done = false;
+    while (size < SAMPLE_BYTES) {
+      const next = await chunks.next();
+      if (next.done) {
+        done = true;
+        break;
+      }
+      sample.push(next.value);
+      size += next.value.length;
+    }
+    const head = Buffer.concat(sample);
+    detected = detectEncoding(head.subarray(0, SAMPLE_BYTES), done && head.length <= SAMPLE_BYTES);
+    encoding = detected;
+  }
   // UTF-8 is counted on the bytes (quotes and line breaks are single bytes there), without decoding.
   const counter = isUtf8(encoding)
     ? new ByteRecordCounter(limits)
     : new TextRecordCounter(createDecoder(encoding), limits);
   try {
-    for await (const chunk of readable(stream)) {
+    for (const chunk of sample) {
+      guard.add(chunk.length);
+      counter.push(chunk);
+    }
+    sample = [];
+    for await (const chunk of chunks) {
       guard.add(chunk.length);
       counter.push(chunk);
     }
@@ -145,8 +173,20 @@ async function summarizeEntry(
   const delimiter = detectDelimiter(counter.firstLine);
   const cells = parseFirstRecord(counter.firstLine, counter.lineEnd, counter.firstLineClosed, delimiter);
   const header = cells.map((h) => h.trim());
-  return { name: entry.name, header, delimiter, rowCount: counter.records - 1, inflated: guard.read };
+  const summary: CsvSummary & { inflated: number } = {
+    name: entry.name,
+    header,
+    delimiter,
+    rowCount: counter.records - 1,
+    inflated: guard.read,
+  };
+  // Only a detected encoding other than UTF-8 is kept: a job without character_encoding reads the CSV in it.
+  if (detected !== null && !isUtf8(detected)) summary.encoding = detected;
+  return summary;
 }
+
+/** Summaries detect the CSV's encoding from its first bytes. */
+export const AUTO = 'auto';
 
 /**
  * Reads the zip's one CSV once: its header, delimiter and record count. Validates that it is a usable zip
@@ -154,7 +194,7 @@ async function summarizeEntry(
  */
 export async function summarizeZipCsv(
   zipPath: string,
-  encoding = 'UTF-8',
+  encoding = AUTO,
   limits: UploadLimits = NO_UPLOAD_LIMITS,
 ): Promise<CsvSummary> {
   const { entry, close } = await pickCsv(zipPath);
@@ -173,7 +213,7 @@ export async function summarizeZipCsv(
 export async function summarizeZipCsvs(
   zipPath: string,
   maxCsvs: number,
-  encoding = 'UTF-8',
+  encoding = AUTO,
   limits: UploadLimits = NO_UPLOAD_LIMITS,
 ): Promise<CsvSummary[]> {
   const entries = await openCsvEntries(zipPath);
@@ -229,6 +269,8 @@ export async function* readZipCsvRows(
   delimiter: string,
   /** The CSV to read in a zip that holds several; without it the zip must hold exactly one. */
   csvName?: string,
+  /** Told when bytes not valid in `encoding` were read (they come out as U+FFFD). */
+  watch?: DecodeWatch,
 ): AsyncGenerator<string[][]> {
   const { entry, close } = await pickCsv(zipPath, csvName);
   let source: Readable | null = null;
@@ -238,7 +280,7 @@ export async function* readZipCsvRows(
     const ahead = new PassThrough({ highWaterMark: 4 << 20 });
     source.on('error', (e) => ahead.destroy(e));
     source.pipe(ahead);
-    const decode = createDecoder(encoding);
+    const decode = createDecoder(encoding, watch);
     const parser = new CsvRowParser(delimiter);
     for await (const chunk of readable(ahead)) {
       const rows = parser.push(decode(chunk));

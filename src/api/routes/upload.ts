@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { rm } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
-import { CsvFileError, summarizeZipCsv, summarizeZipCsvs } from '../../csv/read-csv.js';
+import { AUTO, CsvFileError, summarizeZipCsv, summarizeZipCsvs } from '../../csv/read-csv.js';
 import { MAX_CSVS_PER_ZIP } from '../../domain/parent-child.js';
 import { toZohoTime } from '../../domain/time.js';
 import type { UploadedFile } from '../../domain/types.js';
@@ -89,8 +89,8 @@ export function registerUploadRoutes(app: FastifyInstance, deps: AppDeps): void 
       let csvs;
       try {
         csvs = version.parentChild
-          ? await summarizeZipCsvs(tmp, MAX_CSVS_PER_ZIP, 'UTF-8', uploadLimits)
-          : [await summarizeZipCsv(tmp, 'UTF-8', uploadLimits)];
+          ? await summarizeZipCsvs(tmp, MAX_CSVS_PER_ZIP, AUTO, uploadLimits)
+          : [await summarizeZipCsv(tmp, AUTO, uploadLimits)];
       } catch (e) {
         if (e instanceof CsvFileError) {
           if (e.reason === 'not-zip' || e.reason === 'unreadable') return fail('INVALID_FILE_FORMAT');
