@@ -20,6 +20,12 @@ export interface ApiVersion {
    * details echo them, every mapping with `parent_column_index` (null when unset).
    */
   readonly parentChild: boolean;
+  /**
+   * v8's OpenAPI file lists create-job codes earlier versions do not name (COEXISTENCE_NOT_ALLOWED,
+   * FILE_NOT_FOUND, MISSING_REQUIRED_KEY, INVALID_REQUEST, REQUEST_BODY_NOT_SUPPORTED); before v8 the same
+   * requests get the code the version documents (INVALID_DATA, INVALID_FILE_ID, MANDATORY_NOT_FOUND).
+   */
+  readonly openApiCodes: boolean;
 }
 
 function define(name: ApiVersionName, rank: number): ApiVersion {
@@ -29,6 +35,7 @@ function define(name: ApiVersionName, rank: number): ApiVersion {
     createdByEmail: rank >= 8,
     callbackMethodCode: rank >= 8 ? 'INVALID_CALLBACK_METHOD' : 'INVALID_DATA',
     parentChild: rank >= 6,
+    openApiCodes: rank >= 8,
   });
 }
 

@@ -65,5 +65,6 @@ export interface SqlDialect {
   commitChunk: Storage['jobs']['commitChunk'];
   idsByKey: Storage['records']['idsByKey'];
   byIds: Storage['records']['byIds'];
+  firstIdsByText: Storage['records']['firstIdsByText'];
   close(): Promise<void>;
 }
