@@ -6,6 +6,7 @@ import type { Config } from './config.js';
 import { createLogger, messageFirst } from './log.js';
 import { openStorage } from './storage/open-storage.js';
 import { JobWorker } from './jobs/worker.js';
+import { egressPolicyOf } from './config.js';
 
 /**
  * Entry of a worker thread (started by `serve`, or N of them by `bulkwrite worker`): job processing never
@@ -23,6 +24,7 @@ const worker = new JobWorker({
   leaseMs: config.leaseMs,
   pollIntervalMs: config.pollIntervalMs,
   callback: config.callback,
+  egress: egressPolicyOf(config),
   renderJobDetails: (job, org) => toJobDetails(job, org, downloadBase),
 });
 worker.start();

@@ -34,6 +34,8 @@ export const ERROR_CODES = {
   LIMIT_EXCEEDED: { httpStatus: 400, message: 'limit exceeded' },
   // v8 (OAS8 `Invalid_Callback_Method`, details `{supported_callback_methods}`); the message is not published.
   INVALID_CALLBACK_METHOD: { httpStatus: 400, message: 'invalid callback method' },
+  // v8 (OAS8 createBulkWriteJob 400 `INVALID_CALLBACK_URL`, example "for an unreachable callback").
+  INVALID_CALLBACK_URL: { httpStatus: 400, message: 'Invalid callback URL provided' },
   // v8 create-job codes of Zoho's OpenAPI file (v8.0/bulk_write/bulk_write.yaml), HTTP 400; it gives
   // their triggers in a phrase and no message, so the messages are ours (docs/errors.md says where each is sent).
   COEXISTENCE_NOT_ALLOWED: { httpStatus: 400, message: 'the keys given cannot be used together' },

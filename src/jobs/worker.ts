@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Blobs } from '../blobs/blobs.js';
 import type { Job, Org } from '../domain/types.js';
+import type { EgressPolicy } from '../egress/egress-policy.js';
 import type { Logger } from '../log.js';
 import { LeaseLostError, type Storage } from '../storage/storage.js';
 import { sendCallback } from './callback.js';
@@ -15,6 +16,8 @@ export interface WorkerDeps {
   leaseMs: number;
   pollIntervalMs: number;
   callback: { attempts: number; timeoutMs: number; backoffMs: number };
+  /** Where callbacks may go (egress/egress-policy.ts), checked on the address dialled. */
+  egress: EgressPolicy;
   /** The job-details JSON for a job, as GET answers it; posted to the callback URL. */
   renderJobDetails: (job: Job, org: Org) => unknown;
   now?: () => number;
@@ -147,6 +150,7 @@ export class JobWorker {
       if (!job?.callback || !org) return;
       const ok = await sendCallback(job.callback.url, this.deps.renderJobDetails(job, org), {
         ...this.deps.callback,
+        policy: this.deps.egress,
         log: (msg, extra) => this.deps.log.warn(msg, { job: jobId, ...extra }),
       });
       if (ok) this.deps.log.info('callback delivered', { job: jobId });

@@ -14,7 +14,6 @@ import type {
 export interface OAuthClient {
   clientId: string;
   orgId: string;
-  clientSecret: string;
   /** 'self' for a Self Client, 'server' for a server-based client with a redirect URI. */
   clientType: 'self' | 'server';
   redirectUri: string | null;
@@ -136,7 +135,12 @@ export interface Storage {
   };
 
   oauth: {
-    createClient(client: OAuthClient): Promise<void>;
+    /** Registers a client with its first secret, kept only as its hash (auth/tokens.ts hashSecret). */
+    createClient(client: OAuthClient, secretHash: string): Promise<void>;
+    /** Adds a secret to a client; the ones it had stay valid. */
+    addClientSecret(clientId: string, secretHash: string, now: number): Promise<void>;
+    /** The hashes of every secret of a client (none for an unknown client). */
+    clientSecretHashes(clientId: string): Promise<string[]>;
     getClient(clientId: string): Promise<OAuthClient | undefined>;
     clientsOf(orgId: string): Promise<OAuthClient[]>;
     saveGrantCode(code: GrantCode): Promise<void>;

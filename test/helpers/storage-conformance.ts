@@ -244,7 +244,6 @@ export function defineStorageConformance(name: string, open: () => Promise<Store
         const server = {
           clientId: '1000.SERVER',
           orgId: 'org-a',
-          clientSecret: 's3cret',
           clientType: 'server' as const,
           redirectUri: 'https://app.example.com/cb',
           name: 'Server app',
@@ -257,14 +256,30 @@ export function defineStorageConformance(name: string, open: () => Promise<Store
           redirectUri: null,
           createdAt: T0,
         };
-        await storage.oauth.createClient(server);
-        await storage.oauth.createClient(self);
-        await storage.oauth.createClient({ ...self, clientId: '1000.OTHER', orgId: 'org-b' });
+        await storage.oauth.createClient(server, 'hash-server');
+        await storage.oauth.createClient(self, 'hash-self');
+        await storage.oauth.createClient({ ...self, clientId: '1000.OTHER', orgId: 'org-b' }, 'hash-other');
         assert.deepEqual(await storage.oauth.getClient('1000.SERVER'), server);
         assert.deepEqual(await storage.oauth.getClient('1000.SELF'), self);
         assert.equal(await storage.oauth.getClient('1000.NOPE'), undefined);
         assert.deepEqual(await storage.oauth.clientsOf('org-a'), [self, server]);
         assert.deepEqual(await storage.oauth.clientsOf('org-c'), []);
+      });
+
+      test("keeps a client's secrets as the hashes it is given, each added one beside the earlier ones", async () => {
+        await storage.orgs.create(makeOrg('org-a'));
+        const client = {
+          clientId: '1000.SELF',
+          orgId: 'org-a',
+          clientType: 'self' as const,
+          redirectUri: null,
+          name: 'Self Client',
+          createdAt: T0,
+        };
+        await storage.oauth.createClient(client, 'hash-1');
+        await storage.oauth.addClientSecret(client.clientId, 'hash-2', T0 + 1);
+        assert.deepEqual((await storage.oauth.clientSecretHashes(client.clientId)).sort(), ['hash-1', 'hash-2']);
+        assert.deepEqual(await storage.oauth.clientSecretHashes('1000.NOPE'), []);
       });
 
       test('hands out a grant code once and undefined on every later try', async () => {

@@ -14,9 +14,10 @@ export const orgJson = (org: Org) => ({
   user: { id: org.user.id, name: org.user.name, email: org.user.email },
 });
 
-export const clientJson = (c: OAuthClient) => ({
+/** A client's secret is known only when it was just made (only its hash is stored). */
+export const clientJson = (c: OAuthClient & { clientSecret?: string }) => ({
   client_id: c.clientId,
-  client_secret: c.clientSecret,
+  ...(c.clientSecret === undefined ? {} : { client_secret: c.clientSecret }),
   org_id: c.orgId,
   client_type: c.clientType,
   redirect_uri: c.redirectUri,

@@ -19,6 +19,8 @@ export type SharedStatement =
   | 'clientInsert'
   | 'clientGet'
   | 'clientsOf'
+  | 'clientSecretInsert'
+  | 'clientSecretsOf'
   | 'grantInsert'
   | 'grantUse'
   | 'refreshInsert'

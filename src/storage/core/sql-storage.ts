@@ -63,8 +63,17 @@ export function createSqlStorage(d: SqlDialect): Storage {
     },
 
     oauth: {
-      async createClient(c) {
-        await d.changes('clientInsert', clientInsertParams(c));
+      async createClient(c, secretHash) {
+        await d.inTransaction([
+          ['clientInsert', clientInsertParams(c)],
+          ['clientSecretInsert', [secretHash, c.clientId, c.createdAt]],
+        ]);
+      },
+      async addClientSecret(clientId, secretHash, now) {
+        await d.changes('clientSecretInsert', [secretHash, clientId, now]);
+      },
+      async clientSecretHashes(clientId) {
+        return (await d.rows('clientSecretsOf', [clientId])).map((r) => String(r.secret_hash));
       },
       async getClient(clientId) {
         const r = await d.row('clientGet', [clientId]);

@@ -19,8 +19,10 @@ export const POSTGRES_SQL: Record<SharedStatement, string> = {
   userById: 'SELECT id, name, email FROM users WHERE org_id = $1 AND id = $2',
   // Users of an org may share an address: the first one added answers.
   userByEmail: 'SELECT id, name, email FROM users WHERE org_id = $1 AND lower(email) = lower($2) ORDER BY seq LIMIT 1',
-  clientInsert: `INSERT INTO oauth_clients (client_id, org_id, client_secret, client_type, redirect_uri, name, created_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+  clientInsert: `INSERT INTO oauth_clients (client_id, org_id, client_type, redirect_uri, name, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6)`,
+  clientSecretInsert: 'INSERT INTO oauth_client_secrets (secret_hash, client_id, created_at) VALUES ($1, $2, $3)',
+  clientSecretsOf: 'SELECT secret_hash FROM oauth_client_secrets WHERE client_id = $1',
   clientGet: 'SELECT * FROM oauth_clients WHERE client_id = $1',
   clientsOf: 'SELECT * FROM oauth_clients WHERE org_id = $1 ORDER BY created_at, seq',
   grantInsert: `INSERT INTO grant_codes (code_hash, client_id, org_id, user_id, scopes, expires_at)

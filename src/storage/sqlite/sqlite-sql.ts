@@ -20,7 +20,9 @@ export const SQLITE_SQL: Record<SharedStatement, string> = {
   // Users of an org may share an address: the first one added answers.
   userByEmail: 'SELECT id, name, email FROM users WHERE org_id = ? AND lower(email) = lower(?) ORDER BY rowid LIMIT 1',
   clientInsert:
-    'INSERT INTO oauth_clients (client_id, org_id, client_secret, client_type, redirect_uri, name, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    'INSERT INTO oauth_clients (client_id, org_id, client_type, redirect_uri, name, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+  clientSecretInsert: 'INSERT INTO oauth_client_secrets (secret_hash, client_id, created_at) VALUES (?, ?, ?)',
+  clientSecretsOf: 'SELECT secret_hash FROM oauth_client_secrets WHERE client_id = ?',
   clientGet: 'SELECT * FROM oauth_clients WHERE client_id = ?',
   clientsOf: 'SELECT * FROM oauth_clients WHERE org_id = ? ORDER BY created_at, rowid',
   grantInsert:
