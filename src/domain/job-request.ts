@@ -2,6 +2,7 @@ import { ZohoError } from '../errors/zoho-error.js';
 import { V2_1, type ApiVersion } from './api-versions.js';
 import { compileDatePattern } from './date-pattern.js';
 import { ZOHO_DATA_TYPE } from './data-types.js';
+import { findLayout, layoutsOf } from './layouts.js';
 import { mandatoryFields, type FieldDef, type ModuleDef } from './modules.js';
 import { STANDARD_CATALOGUE, type Catalogue } from './org-schema.js';
 import { isParentLink, linksToParent, MAX_CSVS_PER_ZIP } from './parent-child.js';
@@ -242,6 +243,19 @@ function checkLookupFindBy(catalogue: Catalogue, field: FieldDef, m: FieldMappin
   }
 }
 
+/** A Layout's default (`value`: an id or a name; `name`: a name) must be one of the module's layouts. */
+function checkLayoutDefault(module: ModuleDef, m: FieldMapping, at: string): void {
+  const dv = m.defaultValue;
+  if (!dv) return;
+  const key = dv.value !== undefined && dv.value !== null ? 'value' : 'name';
+  const given = String(dv[key]);
+  if (!findLayout(module, given)) {
+    throw invalid(key, `${at}.default_value.${key}`, `${module.apiName} has no layout ${given}`, {
+      supported_values: layoutsOf(module).map((l) => ({ name: l.name, id: l.id })),
+    });
+  }
+}
+
 const DEFAULT_VALUE_KEYS = new Set(['value', 'name', 'module']);
 
 /**
@@ -410,6 +424,7 @@ function parseMappings(
     checkMappingModule(catalogue, field, m, at);
     checkFindBy(catalogue, field, m, `${at}.find_by`);
     checkDefaultValue(catalogue, field, m, at, version);
+    if (field.type === 'layout') checkLayoutDefault(module, m, at);
   });
   return { mappings, autoMapped };
 }

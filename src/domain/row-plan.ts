@@ -3,6 +3,7 @@ import { normaliseValue, uniqueKey, type ValueContext } from './field-values.js'
 import type { FieldDef, ModuleDef } from './modules.js';
 import { isParentLink, parentKey } from './parent-child.js';
 import { lookupTargetOf } from './job-request.js';
+import { findLayout } from './layouts.js';
 import { STANDARD_CATALOGUE, type Catalogue } from './org-schema.js';
 import type { JobResource, JobSpec, Operation, RecordData, RecordValue } from './types.js';
 
@@ -101,7 +102,8 @@ export function compileRowPlan(
   const columns: PlanColumn[] = resource.fieldMappings.map((m) => {
     const field = module.fields.get(m.apiName);
     if (!field) throw new Error(`field ${m.apiName} vanished from ${module.apiName}`);
-    const dv = m.defaultValue?.value;
+    // A Layout's default may name the layout (`name`); any other field's is its `value`.
+    const dv = m.defaultValue?.value ?? (field.type === 'layout' ? m.defaultValue?.name : undefined);
     const target = lookupTargetOf(catalogue, field, m.module) ?? null;
     const dvName = m.defaultValue?.name;
     const dvTarget =
@@ -202,6 +204,15 @@ export function mapRow(plan: RowPlan, rowNo: number, cells: readonly string[]): 
       } else if (!plan.ignoreEmpty) {
         values[name] = null;
       }
+      continue;
+    }
+
+    if (col.field.type === 'layout') {
+      // Zoho: "specify the name of the custom layout in your CSV file"; its samples give ids. Either is
+      // stored as the layout's id; one the module does not have is refused, not stored.
+      const layout = findLayout(plan.module, raw);
+      if (layout) values[name] = layout.id;
+      else addRowError(row, 'INVALID_DATA', name);
       continue;
     }
 

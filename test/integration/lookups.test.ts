@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { auth, call, downloadResult, runJob, unzipEntries } from '../helpers/api.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { layoutsOf } from '../../src/domain/layouts.js';
+import { catalogueFor } from '../../src/domain/org-schema.js';
+import { auth, call, createJob, downloadResult, runJob, unzipEntries, uploadCsv } from '../helpers/api.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { makeZip } from '../helpers/zip.js';
 import Papa from 'papaparse';
@@ -219,5 +224,78 @@ describe('lookups by display field, mapping module and default {name, module}', 
       (await downloadResult(t, missing)).rows.map((r) => [r.STATUS, r.ERRORS]),
       [['SKIPPED', 'INVALID_DATA-What_Id']],
     );
+  });
+});
+
+describe('layouts: names in the CSV, ids checked against the org’s layouts (issue 16.9)', () => {
+  let t: TestServer;
+  let dir: string;
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'bulkwrite-layouts-'));
+    writeFileSync(join(dir, 'schema.json'), JSON.stringify({ layouts: { Leads: ['Partner Leads'] } }));
+    t = await startTestServer({ schemaFile: join(dir, 'schema.json') });
+  });
+  after(async () => {
+    await t.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('stores a layout named in the CSV (DOC7) or given by id, refuses an unknown one, and reads back its name', async () => {
+    const leads = t.server.storage;
+    const catalogue = catalogueFor(t.creds.org_id, await leads.schemas.get(t.creds.org_id));
+    const module = catalogue.find({ apiName: 'Leads' })!;
+    const [standard, partner] = layoutsOf(module);
+    assert.equal(partner!.name, 'Partner Leads');
+    const csv = [
+      'Last_Name,Layout',
+      'A,Standard',
+      'B,partner leads',
+      `C,${partner!.id}`,
+      'D,4150868000000091055',
+      'E,Nope',
+      'F,',
+    ];
+    const { details } = await runJob(t, csv.join('\n'), {});
+    const rows = (await downloadResult(t, details)).rows;
+    assert.deepEqual(
+      rows.map((r) => [r.STATUS, r.ERRORS]),
+      [
+        ['ADDED', ''],
+        ['ADDED', ''],
+        ['ADDED', ''],
+        ['SKIPPED', 'INVALID_DATA-Layout'],
+        ['SKIPPED', 'INVALID_DATA-Layout'],
+        ['ADDED', ''],
+      ],
+    );
+    const layoutOf = async (id: string) => {
+      const res = await call(`${t.url}/crm/v2.1/Leads/${id}`, { headers: auth(t.creds.access_token) });
+      return (res.body as { data: Array<Record<string, unknown>> }).data[0]!.Layout;
+    };
+    assert.deepEqual(await layoutOf(rows[0]!.RECORD_ID!), { name: 'Standard', id: standard!.id });
+    assert.deepEqual(await layoutOf(rows[1]!.RECORD_ID!), { name: 'Partner Leads', id: partner!.id });
+    assert.deepEqual(await layoutOf(rows[2]!.RECORD_ID!), { name: 'Partner Leads', id: partner!.id });
+    assert.equal(await layoutOf(rows[5]!.RECORD_ID!), null);
+  });
+
+  it('refuses a Layout default_value id that is none of the org’s layouts when the job is created', async () => {
+    const fileId = await uploadCsv(t, 'Last_Name\nA\n');
+    const res = await createJob(t, {
+      operation: 'insert',
+      resource: [
+        {
+          type: 'data',
+          module: { api_name: 'Leads' },
+          file_id: fileId,
+          field_mappings: [
+            { api_name: 'Last_Name', index: 0 },
+            { api_name: 'Layout', default_value: { value: '4150868000000091055' } },
+          ],
+        },
+      ],
+    });
+    assert.equal(res.status, 400, res.text);
+    assert.equal(res.body.code, 'INVALID_DATA');
+    assert.equal((res.body.details as Json).json_path, '$.resource[0].field_mappings[1].default_value.value');
   });
 });

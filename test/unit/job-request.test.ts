@@ -584,6 +584,19 @@ const ERRORS: ErrorCase[] = [
     code: 'INVALID_DATA',
     details: at(`${M(1)}.default_value.module`, 'module'),
   },
+  // Issue 16.9: a Layout default must be one of the module's layouts (by id or name), not any digits.
+  {
+    what: 'a Layout default_value id the module has no layout with',
+    body: mapped([{ api_name: 'Layout', default_value: { value: '4150868000000091055' } }]),
+    code: 'INVALID_DATA',
+    details: at(`${M(3)}.default_value.value`, 'value'),
+  },
+  {
+    what: 'a Layout default_value name the module has no layout with',
+    body: mapped([{ api_name: 'Layout', default_value: { name: 'Partners' } }]),
+    code: 'INVALID_DATA',
+    details: at(`${M(3)}.default_value.name`, 'name'),
+  },
   {
     what: 'a parent_column_index that is not an integer',
     body: mapped([{ api_name: 'Lead_Source', index: 2, parent_column_index: 'x' }]),
@@ -789,7 +802,7 @@ describe('validateJobRequest', () => {
             field_mappings: [
               { api_name: 'Last_Name', index: 0 },
               { api_name: 'Email', index: 1 },
-              { api_name: 'Layout', default_value: { value: '4150868000000091055' } },
+              { api_name: 'Layout', default_value: { value: '4150868000000092175' } },
             ],
           },
         ],
@@ -802,7 +815,7 @@ describe('validateJobRequest', () => {
         assert.deepEqual([r!.fileId, r!.findBy, r!.ignoreEmpty, r!.autoMapped], [LEADS, 'Email', false, false]);
         assert.deepEqual(
           r!.fieldMappings[2],
-          fieldMapping('Layout', null, { defaultValue: { value: '4150868000000091055' } }),
+          fieldMapping('Layout', null, { defaultValue: { value: '4150868000000092175' } }),
         );
       },
     },

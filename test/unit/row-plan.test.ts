@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ModuleDef } from '../../src/domain/modules.js';
+import { standardLayoutId } from '../../src/domain/layouts.js';
 import { STANDARD_CATALOGUE } from '../../src/domain/org-schema.js';
 import { formatErrors, lookupMatch, mapRow, type LookupMatch } from '../../src/domain/row-plan.js';
 import type { Operation } from '../../src/domain/types.js';
@@ -251,6 +252,22 @@ describe('mapRow', () => {
     for (const [module, findBy, expected] of cases) {
       assert.deepEqual(lookupMatch(modules[module]!, findBy), expected, `${module} by ${findBy}`);
     }
+  });
+
+  it('stores a Layout given by name or id as its id, and refuses one the module does not have', () => {
+    // Issue 16.9; DOC7: "specify the name of the custom layout in your CSV file" (its samples give ids).
+    const plan = planOf('insert', 'Leads', [mapping('Last_Name', 0), mapping('Layout', 1)]);
+    const standard = standardLayoutId(plan.module);
+    assert.equal(mapRow(plan, 1, ['A', 'Standard']).values.Layout, standard);
+    assert.equal(mapRow(plan, 1, ['A', ' standard ']).values.Layout, standard);
+    assert.equal(mapRow(plan, 1, ['A', standard]).values.Layout, standard);
+    assert.equal(formatErrors(mapRow(plan, 1, ['A', '4150868000000091055']).errors), 'INVALID_DATA-Layout');
+    assert.equal(formatErrors(mapRow(plan, 1, ['A', 'Partners']).errors), 'INVALID_DATA-Layout');
+    const byName = planOf('insert', 'Leads', [
+      mapping('Last_Name', 0),
+      mapping('Layout', null, { defaultValue: { name: 'Standard' } }),
+    ]);
+    assert.equal(mapRow(byName, 1, ['A']).values.Layout, standard);
   });
 
   it("links a child row to the record its parent row's key became, or names the link when none did", () => {
