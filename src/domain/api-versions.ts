@@ -31,6 +31,11 @@ export interface ApiVersion {
    * requests get the code the version documents (INVALID_DATA, INVALID_FILE_ID, MANDATORY_NOT_FOUND).
    */
   readonly openApiCodes: boolean;
+  /**
+   * v4+ records lists hand out `info.next_page_token` for `page_token=`, and `page` alone reaches only
+   * the first 2,000 records (DISCRETE_PAGINATION_LIMIT_EXCEEDED); before v4 `page` reaches every record.
+   */
+  readonly pageTokens: boolean;
 }
 
 function define(name: ApiVersionName, rank: number): ApiVersion {
@@ -42,6 +47,7 @@ function define(name: ApiVersionName, rank: number): ApiVersion {
     callbackUrlCode: rank >= 8 ? 'INVALID_CALLBACK_URL' : 'INVALID_DATA',
     parentChild: rank >= 6,
     openApiCodes: rank >= 8,
+    pageTokens: rank >= 4,
   });
 }
 

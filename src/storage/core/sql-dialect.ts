@@ -43,9 +43,22 @@ export type SharedStatement =
   | 'jobFail'
   | 'results'
   | 'recordList'
+  | 'recordListAfter'
   | 'recordCount'
+  | 'recordCountAfter'
+  | 'recordMarks'
   | 'schemaGet'
-  | 'schemaPut';
+  | 'schemaPut'
+  | 'faultInsert'
+  | 'faultList'
+  | 'faultDelete'
+  | 'faultJobsOfRuleDelete'
+  | 'faultClear'
+  | 'faultJobsClear'
+  | 'faultFire'
+  | 'faultBind'
+  | 'faultJobEffects'
+  | 'faultRelease';
 
 /**
  * What a store supplies for the core (sql-storage.ts) to implement Storage on it: the shared statements
