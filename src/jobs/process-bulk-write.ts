@@ -1,11 +1,15 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Blobs } from '../blobs/blobs.js';
 import { CsvFileError, readZipCsvRows } from '../csv/read-csv.js';
 import { catalogueFor } from '../domain/org-schema.js';
 import { csvOf, parentColumnOf, parentKey } from '../domain/parent-child.js';
+import { referenceTime } from '../domain/date-pattern.js';
 import { compileRowPlan, mapRow, type RowPlan } from '../domain/row-plan.js';
+import type { JobEffect } from '../domain/faults.js';
 import { detachedString } from '../domain/field-values.js';
 import { formatOffset, offsetMinutes } from '../domain/time.js';
 import type { Job, JobResource, Org, ResourceCounts, RowResult, UploadedFile } from '../domain/types.js';
+import { ERROR_CODES, type ErrorCode } from '../errors/codes.js';
 import { ChunkConflictError, type Storage } from '../storage/storage.js';
 import { applyBatch, type BatchOutcome, type BatchRow, type UserCache } from './apply-batch.js';
 import { IdSet } from './id-set.js';
@@ -22,6 +26,8 @@ export interface ProcessDeps {
   now: () => number;
   /** Called after each committed chunk; tests use it to stop a job half way. */
   onChunk?: (job: Job, checkpointRow: number) => void | Promise<void>;
+  /** What fault rules script for this job (domain/faults.ts): a failure at a row, slow processing. */
+  fault?: JobEffect | null;
 }
 
 /** A failure of the whole job (as opposed to a bad row): the job ends FAILED with this code. */
@@ -87,7 +93,9 @@ export async function processBulkWrite(deps: ProcessDeps, job: Job): Promise<voi
     rowsBefore += csv.rowCount;
   }
 
-  const offset = formatOffset(offsetMinutes(org.timeZone, job.createdAt));
+  const offsetMins = offsetMinutes(org.timeZone, job.createdAt);
+  const offset = formatOffset(offsetMins);
+  const reference = referenceTime(job.createdAt, offsetMins);
   const catalogue = catalogueFor(org.id, await storage.schemas.get(org.id));
   const multi = runs.length > 1;
   const counts: ResourceCounts[] | null = multi
@@ -102,6 +110,7 @@ export async function processBulkWrite(deps: ProcessDeps, job: Job): Promise<voi
 
   // A job that starts from its first row writes its result zip as it goes; one that resumed after an
   // interruption rebuilds it from the stored outcomes at the end.
+  failIfScripted(deps, job.checkpointRow);
   const writer = job.checkpointRow === 0 ? new ResultZipWriter(blobs, job) : null;
   const state: RunState = { checkpoint: job.checkpointRow, users: new Map(), counts, writer };
   try {
@@ -111,7 +120,7 @@ export async function processBulkWrite(deps: ProcessDeps, job: Job): Promise<voi
       try {
         const column = run.index > 0 ? parentColumnOf(run.resource) : null;
         const ids = column !== null ? parentKeys.get(column)! : null;
-        plan = compileRowPlan(job, run.resource, offset, catalogue, ids);
+        plan = compileRowPlan(job, run.resource, offset, catalogue, ids, reference);
       } catch (e) {
         // The org's schema changed after the job was created and no longer has its module or a mapped field.
         throw new JobFailure('CANNOT_PROCESS', `the job no longer fits the org's schema: ${(e as Error).message}`);
@@ -197,6 +206,9 @@ async function runResource(
   let header = true;
   let rowNo = run.input.rowsBefore;
   let batch: BatchRow[] = [];
+  // Slow processing (a fault rule): batches of at most a second's rows, each followed by its second.
+  const rowsPerSecond = deps.fault?.rowsPerSecond;
+  const batchSize = rowsPerSecond ? Math.max(1, Math.min(deps.batchSize, Math.floor(rowsPerSecond))) : deps.batchSize;
   for await (const rows of readZipCsvRows(
     run.input.zipPath,
     job.characterEncoding,
@@ -218,7 +230,7 @@ async function runResource(
         continue;
       }
       batch.push({ rowNo, cells });
-      if (batch.length >= deps.batchSize) {
+      if (batch.length >= batchSize || rowNo === deps.fault?.failAtRow) {
         await commitBatch(ctx, batch);
         batch = [];
       }
@@ -285,6 +297,20 @@ async function commitBatch(ctx: ResourceContext, batch: BatchRow[]): Promise<voi
   }
   state.checkpoint = batch[batch.length - 1]!.rowNo;
   await ctx.deps.onChunk?.(ctx.job, state.checkpoint);
+  const rowsPerSecond = ctx.deps.fault?.rowsPerSecond;
+  if (rowsPerSecond) await sleep((batch.length * 1000) / rowsPerSecond);
+  failIfScripted(ctx.deps, state.checkpoint);
+}
+
+/**
+ * A fault rule's `fail_at_row` N: once N rows are committed (written and counted, as in any chunk), the
+ * job ends FAILED with the rule's code, as a job that failed there for real would.
+ */
+function failIfScripted(deps: ProcessDeps, checkpoint: number): void {
+  const at = deps.fault?.failAtRow;
+  if (at === undefined || checkpoint < at) return;
+  const code = (deps.fault?.code ?? 'CANNOT_PROCESS') as ErrorCode;
+  throw new JobFailure(code, deps.fault?.message ?? ERROR_CODES[code]?.message ?? 'The file could not be processed');
 }
 
 /**

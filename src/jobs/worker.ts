@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Blobs } from '../blobs/blobs.js';
+import { mergeJobEffects } from '../domain/faults.js';
 import type { Job, Org } from '../domain/types.js';
 import type { EgressPolicy } from '../egress/egress-policy.js';
 import type { Logger } from '../log.js';
@@ -141,6 +142,8 @@ export class JobWorker {
     const started = this.now();
     log.info('job claimed', { job: job.id, resumeAfterRow: job.checkpointRow });
     try {
+      // Fault rules bound to the job (docs/admin-api.md, "Faults"), read once when it is taken.
+      const fault = mergeJobEffects(await storage.faults.jobEffects(job.id));
       await processBulkWrite(
         {
           storage,
@@ -154,6 +157,7 @@ export class JobWorker {
             await this.deps.onChunk?.(j, row);
             if (this.stopping) throw new StopRequested();
           },
+          fault,
         },
         job,
       );

@@ -1,3 +1,4 @@
+import type { FaultRule, JobEffect } from '../domain/faults.js';
 import type {
   Job,
   Org,
@@ -156,6 +157,13 @@ export type AttemptStart = Omit<CallbackAttempt, 'id' | 'statusCode' | 'error'>;
 /** What the journal says of an attempt whose sender stopped before its outcome was recorded. */
 export const INTERRUPTED_ATTEMPT = 'interrupted: the sender stopped before the outcome was recorded';
 
+/** A job effect bound to one job by one rule (domain/faults.ts). */
+export interface JobFaultBinding {
+  jobId: string;
+  ruleId: string;
+  effect: JobEffect;
+}
+
 export interface Storage {
   /** Reserves `count` consecutive ids and returns the first. Unique across every process sharing the store. */
   reserveIds(count: number): Promise<bigint>;
@@ -281,9 +289,40 @@ export interface Storage {
     idsByKey(orgId: string, module: string, field: string, keys: string[]): Promise<Map<string, string>>;
     byIds(orgId: string, module: string, ids: string[]): Promise<Map<string, StoredRecord>>;
     get(orgId: string, module: string, id: string): Promise<StoredRecord | undefined>;
-    /** A module's records in id order (why: core/sql-storage.ts), `limit` of them from `offset` on. */
+    /**
+     * A module's records in id order (why: core/sql-storage.ts), `limit` of them from `offset` on. Costs
+     * the same at any offset (core/record-pages.ts).
+     */
     list(orgId: string, module: string, offset: number, limit: number): Promise<StoredRecord[]>;
+    /** A module's records with an id above `afterId` (which need not exist), in id order: keyset paging. */
+    listAfter(orgId: string, module: string, afterId: string, limit: number): Promise<StoredRecord[]>;
+    /** How many records a module holds, without reading them (kept by the chunk commits). */
     count(orgId: string, module: string): Promise<number>;
+  };
+
+  /**
+   * The emulator's fault rules (domain/faults.ts), shared by every process of the store. A job is not
+   * claimed while a binding with `hold` holds it.
+   */
+  faults: {
+    add(rule: FaultRule): Promise<void>;
+    /** Every rule, in the order they were added (the order they are tried in). */
+    list(): Promise<FaultRule[]>;
+    /** Removes a rule and the bindings it made (a job it held is held no more). False when there was none. */
+    remove(id: string): Promise<boolean>;
+    /** Removes every rule and every binding; how many rules there were. */
+    clear(): Promise<number>;
+    /**
+     * Counts one firing of a rule (hits + 1, one fewer remaining), atomically across processes. False, and
+     * nothing changed, when the rule has no firing left or is gone.
+     */
+    fire(id: string): Promise<boolean>;
+    /** Binds a job effect to a job; a second binding of the same rule to the same job is ignored. */
+    bindJob(binding: JobFaultBinding): Promise<void>;
+    /** The effects bound to a job, in the order they were bound. */
+    jobEffects(jobId: string): Promise<JobEffect[]>;
+    /** Lets a held job be claimed. False when nothing held it. */
+    release(jobId: string): Promise<boolean>;
   };
 
   close(): Promise<void>;

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, test } from 'node:test';
+import { parseFaultRule } from '../../src/domain/faults.js';
 import type { Job, Org, RecordData, RowResult, UploadedFile, User } from '../../src/domain/types.js';
 import {
   ChunkConflictError,
@@ -527,6 +528,84 @@ export function defineStorageConformance(name: string, open: () => Promise<Store
         const ids = async (limit: number) => (await storage.jobs.list('org-a', limit)).map((j) => j.id);
         assert.deepEqual(await ids(10), ['job-3', 'job-2', 'job-1']);
         assert.deepEqual(await ids(2), ['job-3', 'job-2']);
+      });
+    });
+
+    describe('fault rules', () => {
+      const rule = (id: string, body: unknown) => parseFaultRule(body, id, T0);
+
+      test('keeps rules as given, lists them in the order added, and removes one or all', async () => {
+        const a = rule('rule-a', {
+          match: { org_id: '123', route: 'job_details', method: 'get', job_id: '456' },
+          times: 3,
+          respond: { status: 429, code: 'TOO_MANY_REQUESTS', message: 'slow down', details: { retry: 1 } },
+        });
+        const b = rule('rule-b', { probability: 0.25, delay_ms: 1500 });
+        const c = rule('rule-c', { job: { fail_at_row: 2, code: 'CANNOT_PROCESS', rows_per_second: 3.5 } });
+        for (const r of [a, b, c]) await storage.faults.add(r);
+        assert.deepEqual(await storage.faults.list(), [a, b, c]);
+        const other = await store!.reopen();
+        assert.deepEqual(await other.faults.list(), [a, b, c]);
+        assert.equal(await storage.faults.remove('rule-b'), true);
+        assert.equal(await storage.faults.remove('rule-b'), false);
+        assert.deepEqual(
+          (await other.faults.list()).map((r) => r.id),
+          ['rule-a', 'rule-c'],
+        );
+        assert.equal(await storage.faults.clear(), 2);
+        assert.deepEqual(await storage.faults.list(), []);
+      });
+
+      test('counts firings across handles, and stops a rule with `times` when they run out', async () => {
+        await storage.faults.add(rule('limited', { times: 2, drop: true }));
+        await storage.faults.add(rule('unlimited', { drop: true }));
+        const other = await store!.reopen();
+        const fired = await Promise.all([1, 2, 3, 4].map((i) => (i % 2 ? storage : other).faults.fire('limited')));
+        assert.equal(fired.filter(Boolean).length, 2);
+        for (let i = 0; i < 5; i++) assert.equal(await other.faults.fire('unlimited'), true);
+        assert.equal(await storage.faults.fire('missing'), false);
+        const byId = new Map((await storage.faults.list()).map((r) => [r.id, r]));
+        assert.deepEqual([byId.get('limited')!.remaining, byId.get('limited')!.hits], [0, 2]);
+        assert.deepEqual([byId.get('unlimited')!.remaining, byId.get('unlimited')!.hits], [null, 5]);
+      });
+
+      test('a held job is not claimed until released, by any handle; other jobs pass it', async () => {
+        await storage.faults.add(rule('hold', { job: { hold: true } }));
+        await storage.jobs.create(makeJob('org-a', 'job-held', T0));
+        await storage.jobs.create(makeJob('org-a', 'job-free', T0 + 1));
+        await storage.faults.bindJob({ jobId: 'job-held', ruleId: 'hold', effect: { hold: true } });
+        await storage.faults.bindJob({ jobId: 'job-held', ruleId: 'hold', effect: { hold: true } });
+        const other = await store!.reopen();
+        assert.equal((await other.jobs.claimNext('worker-a', LEASE, T0 + 10))?.id, 'job-free');
+        assert.equal(await storage.jobs.claimNext('worker-b', LEASE, T0 + 10), undefined);
+        assert.equal(await other.faults.release('job-held'), true);
+        assert.equal(await other.faults.release('job-held'), false);
+        assert.equal((await storage.jobs.claimNext('worker-b', LEASE, T0 + 10))?.id, 'job-held');
+      });
+
+      test("a job's effects come back in the order bound; removing a rule removes its bindings", async () => {
+        await storage.faults.add(rule('slow', { job: { rows_per_second: 5 } }));
+        await storage.faults.add(rule('fail', { job: { fail_at_row: 4, code: 'INVALID_DATA', message: 'm' } }));
+        await storage.faults.add(rule('hold', { job: { hold: true } }));
+        await storage.jobs.create(makeJob('org-a', 'job-1', T0));
+        await storage.faults.bindJob({ jobId: 'job-1', ruleId: 'slow', effect: { rowsPerSecond: 5 } });
+        await storage.faults.bindJob({
+          jobId: 'job-1',
+          ruleId: 'fail',
+          effect: { failAtRow: 4, code: 'INVALID_DATA', message: 'm' },
+        });
+        await storage.faults.bindJob({ jobId: 'job-1', ruleId: 'hold', effect: { hold: true } });
+        assert.deepEqual(await storage.faults.jobEffects('job-1'), [
+          { rowsPerSecond: 5 },
+          { failAtRow: 4, code: 'INVALID_DATA', message: 'm' },
+          { hold: true },
+        ]);
+        assert.deepEqual(await storage.faults.jobEffects('job-2'), []);
+        assert.equal(await storage.faults.remove('hold'), true);
+        assert.equal((await storage.jobs.claimNext('worker-a', LEASE, T0 + 10))?.id, 'job-1');
+        assert.equal((await storage.faults.jobEffects('job-1')).length, 2);
+        await storage.faults.clear();
+        assert.deepEqual(await storage.faults.jobEffects('job-1'), []);
       });
     });
 
@@ -1191,6 +1270,80 @@ export function defineStorageConformance(name: string, open: () => Promise<Store
         assert.equal(await storage.records.count('org-a', 'Leads'), 4);
         assert.equal(await storage.records.count('org-a', 'Contacts'), 1);
         assert.equal(await storage.records.count('org-b', 'Leads'), 0);
+      });
+
+      /** Ids FIRST_ID + from … + from + n - 1, as one job's chunks of at most 1,000 records each. */
+      async function storedRange(orgId: string, module: string, jobId: string, from: number, n: number) {
+        if (!(await storage.orgs.get(orgId))) await storage.orgs.create(makeOrg(orgId));
+        await storage.jobs.create(makeJob(orgId, jobId));
+        const job = (await storage.jobs.claimNext('worker-r', LEASE, T0))!;
+        assert.equal(job.id, jobId);
+        for (let done = 0; done < n; done += 1000) {
+          const part = Array.from({ length: Math.min(1000, n - done) }, (_, i) =>
+            insert(String(FIRST_ID + BigInt(from + done + i)), { n: from + done + i }),
+          );
+          await storage.jobs.commitChunk({
+            ...makeChunk(job, 'worker-r', done + part.length, {
+              inserts: part,
+              results: part.map((r, i) => added(done + i + 1, r.id)),
+            }),
+            module,
+          });
+        }
+        await storage.jobs.complete(job.id, 'worker-r', T0 + 1_000);
+      }
+
+      /** The page at `offset` must be the records at those positions of the module's sorted ids. */
+      async function assertPages(module: string, sorted: number[], offsets: number[], limit = 7) {
+        assert.equal(await storage.records.count('org-a', module), sorted.length);
+        for (const offset of offsets) {
+          const got = (await storage.records.list('org-a', module, offset, limit)).map((r) => r.data.n);
+          assert.deepEqual(got, sorted.slice(offset, offset + limit), `offset ${offset}`);
+        }
+      }
+
+      test('lists from any offset of a large module as OFFSET would, while the module grows', async () => {
+        const ids: number[] = [];
+        const add = async (jobId: string, from: number, n: number) => {
+          await storedRange('org-a', 'Leads', jobId, from, n);
+          for (let i = 0; i < n; i++) ids.push(from + i);
+          ids.sort((a, b) => a - b);
+        };
+        const offsets = [0, 1, 998, 999, 1000, 1001, 1999, 2000, 2001, 2500, 3333, 3996, 3999, 4000, 5000, 99_999];
+        await add('j1', 10_000, 2_500);
+        await storedRange('org-a', 'Contacts', 'j2', 20_000, 1_200);
+        await assertPages('Leads', ids, offsets);
+        // Appended after every record (one writer): the positions already known still hold.
+        await add('j3', 30_000, 1_100);
+        await assertPages('Leads', ids, offsets);
+        // Written into an id block reserved earlier (two workers): every position after them moves.
+        await add('j4', 5_000, 400);
+        await add('j5', 12_600, 3);
+        await assertPages('Leads', ids, offsets);
+        assert.equal(await storage.records.count('org-a', 'Contacts'), 1_200);
+        const contacts = (await storage.records.list('org-a', 'Contacts', 1_150, 100)).map((r) => r.data.n);
+        assert.deepEqual(
+          contacts,
+          Array.from({ length: 50 }, (_, i) => 21_150 + i),
+        );
+        // Another handle on the same store sees the records the first one listed.
+        const other = await store!.reopen();
+        const atOther = (await other.records.list('org-a', 'Leads', 3_000, 3)).map((r) => r.data.n);
+        assert.deepEqual(atOther, ids.slice(3_000, 3_003));
+      });
+
+      test('lists the records after an id, which need not exist, within the org and module', async () => {
+        await storedRange('org-a', 'Leads', 'j1', 100, 5);
+        await storedRange('org-a', 'Contacts', 'j2', 150, 2);
+        await storedRange('org-b', 'Leads', 'j3', 200, 2);
+        const after = async (id: bigint, limit: number) =>
+          (await storage.records.listAfter('org-a', 'Leads', String(id), limit)).map((r) => r.id);
+        const id = (i: number) => String(FIRST_ID + BigInt(i));
+        assert.deepEqual(await after(FIRST_ID + 101n, 2), [id(102), id(103)]);
+        assert.deepEqual(await after(FIRST_ID + 101n, 10), [id(102), id(103), id(104)]);
+        assert.deepEqual(await after(FIRST_ID + 50n, 1), [id(100)]);
+        assert.deepEqual(await after(FIRST_ID + 104n, 10), []);
+        assert.equal(await storage.records.count('org-b', 'Contacts'), 0);
       });
 
       test('keeps record data as written: types, unicode and field order', async () => {

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { VERSION } from '../../version.js';
 import type { AppDeps } from '../deps.js';
 import { JSON_TYPE } from '../error-handler.js';
+import { faultRoutes } from './faults-routes.js';
 
 /**
  * bulkwrite's own API under `/_bulkwrite/` (docs/admin-api.md): JSON in, JSON out, never a Zoho token.
@@ -28,5 +29,6 @@ export function adminRoutes(deps: AppDeps): FastifyPluginAsync {
           }),
         ),
     );
+    await app.register(faultRoutes(deps));
   };
 }

@@ -9,6 +9,7 @@ import type { Job, UploadedFile } from '../../domain/types.js';
 import { ZohoError } from '../../errors/zoho-error.js';
 import { presentationOf, type AppDeps } from '../deps.js';
 import { JSON_TYPE } from '../error-handler.js';
+import { bindJobFaults } from '../job-faults.js';
 import { toCreateSuccess, toJobDetails } from '../wire.js';
 
 function parseBody(body: unknown): unknown {
@@ -78,6 +79,7 @@ export function registerBulkWriteRoutes(app: FastifyInstance, deps: AppDeps): vo
       resultReady: false,
       finishedAt: null,
     };
+    await bindJobFaults(deps.storage, org.id, job.id);
     await deps.storage.jobs.create(job);
     deps.onJobCreated?.(job.id);
     return reply

@@ -43,7 +43,10 @@ export type SharedStatement =
   | 'jobFail'
   | 'results'
   | 'recordList'
+  | 'recordListAfter'
   | 'recordCount'
+  | 'recordCountAfter'
+  | 'recordMarks'
   | 'schemaGet'
   | 'schemaPut'
   | 'outboxFromJob'
@@ -54,7 +57,17 @@ export type SharedStatement =
   | 'attemptInsert'
   | 'attemptsInterrupted'
   | 'attemptFinish'
-  | 'attemptList';
+  | 'attemptList'
+  | 'faultInsert'
+  | 'faultList'
+  | 'faultDelete'
+  | 'faultJobsOfRuleDelete'
+  | 'faultClear'
+  | 'faultJobsClear'
+  | 'faultFire'
+  | 'faultBind'
+  | 'faultJobEffects'
+  | 'faultRelease';
 
 /**
  * What a store supplies for the core (sql-storage.ts) to implement Storage on it: the shared statements

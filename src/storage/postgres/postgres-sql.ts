@@ -64,7 +64,8 @@ export const POSTGRES_SQL: Record<SharedStatement, string> = {
   // The scalar subquery runs once; a row whose status changed before we locked it is re-checked and skipped.
   jobClaim: `UPDATE jobs SET status = 'INPROGRESS', lease_owner = $1, lease_expires_at = $2
              WHERE id = (SELECT id FROM jobs
-                         WHERE status = 'ADDED' OR (status = 'INPROGRESS' AND lease_expires_at < $3)
+                         WHERE (status = 'ADDED' OR (status = 'INPROGRESS' AND lease_expires_at < $3))
+                           AND NOT EXISTS (SELECT 1 FROM fault_jobs f WHERE f.job_id = jobs.id AND f.held)
                          ORDER BY created_at, seq LIMIT 1
                          FOR UPDATE SKIP LOCKED)
              RETURNING *`,
@@ -80,7 +81,6 @@ export const POSTGRES_SQL: Record<SharedStatement, string> = {
   results: `SELECT first_row, data FROM job_result_chunks
             WHERE job_id = $1 AND last_row >= $2 AND first_row < $3 ORDER BY first_row LIMIT $4`,
   recordList: 'SELECT * FROM records WHERE org_id = $1 AND module = $2 ORDER BY id LIMIT $3 OFFSET $4',
-  recordCount: 'SELECT count(*) AS n FROM records WHERE org_id = $1 AND module = $2',
   // A finished job's callback, written in the transaction that finishes it (once: a second finish adds none).
   outboxFromJob: `INSERT INTO callback_outbox (job_id, org_id, url, due_at, created_at)
                   SELECT id, org_id, spec -> 'callback' ->> 'url', $1, $2 FROM jobs
@@ -104,11 +104,31 @@ export const POSTGRES_SQL: Record<SharedStatement, string> = {
   attemptList: `SELECT * FROM callback_attempts
                 WHERE ($1::text IS NULL OR org_id = $2) AND ($3::text IS NULL OR job_id = $4) AND id > $5
                 ORDER BY id LIMIT $6`,
+  recordListAfter: 'SELECT * FROM records WHERE org_id = $1 AND module = $2 AND id > $3 ORDER BY id LIMIT $4 OFFSET $5',
+  recordCount: 'SELECT records AS n FROM record_counts WHERE org_id = $1 AND module = $2',
+  recordCountAfter: 'SELECT count(*) AS n FROM records WHERE org_id = $1 AND module = $2 AND id > $3',
+  recordMarks: `SELECT id FROM (SELECT id, row_number() OVER (ORDER BY id) AS n FROM records
+                                WHERE org_id = $1 AND module = $2 AND id > $3) t
+                WHERE n % $4 = 0 ORDER BY id`,
   schemaGet: 'SELECT * FROM org_schemas WHERE org_id = $1',
   schemaPut: `INSERT INTO org_schemas (org_id, document, version, updated_at) VALUES ($1, $2, 1, $3)
               ON CONFLICT (org_id) DO UPDATE SET document = EXCLUDED.document,
                 version = org_schemas.version + 1, updated_at = EXCLUDED.updated_at
               RETURNING *`,
+  faultInsert: `INSERT INTO fault_rules (id, org_id, route, method, job_id, times, remaining, probability, effect, created_at)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+  faultList: 'SELECT * FROM fault_rules ORDER BY seq',
+  faultDelete: 'DELETE FROM fault_rules WHERE id = $1',
+  faultJobsOfRuleDelete: 'DELETE FROM fault_jobs WHERE rule_id = $1',
+  faultClear: 'DELETE FROM fault_rules',
+  faultJobsClear: 'DELETE FROM fault_jobs',
+  // One UPDATE: the row lock makes concurrent firings of a rule with `times` count down one at a time.
+  faultFire: `UPDATE fault_rules SET hits = hits + 1, remaining = remaining - 1
+              WHERE id = $1 AND (remaining IS NULL OR remaining > 0)`,
+  faultBind: `INSERT INTO fault_jobs (job_id, rule_id, effect, held) VALUES ($1, $2, $3, $4::int::boolean)
+              ON CONFLICT DO NOTHING`,
+  faultJobEffects: 'SELECT effect FROM fault_jobs WHERE job_id = $1 ORDER BY seq',
+  faultRelease: 'UPDATE fault_jobs SET held = false WHERE job_id = $1 AND held',
 };
 
 /**
@@ -152,6 +172,9 @@ export const POSTGRES_TRANSACTION_SQL = {
                                             LIMIT 1 FOR UPDATE) f) u
                   WHERE r.ctid = u.ctid`,
   resultsInsert: 'INSERT INTO job_result_chunks (job_id, first_row, last_row, data) VALUES ($1, $2, $3, $4)',
+  // Last in a chunk, so the row lock on the module's count is held only while the chunk commits.
+  countAdd: `INSERT INTO record_counts (org_id, module, records) VALUES ($1, $2, $3)
+             ON CONFLICT (org_id, module) DO UPDATE SET records = record_counts.records + EXCLUDED.records`,
   idsByKey: `SELECT w.value, k.record_id
              FROM (SELECT value FROM unnest($4::text[]) AS u (value) ORDER BY value COLLATE "C") w
              CROSS JOIN LATERAL (SELECT record_id FROM record_keys k

@@ -51,7 +51,8 @@ export const SQLITE_SQL: Record<SharedStatement, string> = {
                 FROM jobs WHERE org_id = ? AND id = ?`,
   jobList: 'SELECT * FROM jobs WHERE org_id = ? ORDER BY created_at DESC, rowid DESC LIMIT ?',
   jobClaim: `UPDATE jobs SET status = 'INPROGRESS', lease_owner = ?, lease_expires_at = ?
-             WHERE id = (SELECT id FROM jobs WHERE status = 'ADDED' OR (status = 'INPROGRESS' AND lease_expires_at < ?)
+             WHERE id = (SELECT id FROM jobs WHERE (status = 'ADDED' OR (status = 'INPROGRESS' AND lease_expires_at < ?))
+                           AND NOT EXISTS (SELECT 1 FROM fault_jobs f WHERE f.job_id = jobs.id AND f.held = 1)
                          ORDER BY created_at, rowid LIMIT 1)
              RETURNING *`,
   jobRenew: "UPDATE jobs SET lease_expires_at = ? WHERE id = ? AND lease_owner = ? AND status = 'INPROGRESS'",
@@ -67,7 +68,6 @@ export const SQLITE_SQL: Record<SharedStatement, string> = {
   // records.id, not id: that would be the text column of RECORD_COLUMNS, which no index keeps in order, so
   // every page sorted the whole module (12 ms a page at 100,000 records; now read from records_module).
   recordList: `SELECT ${RECORD_COLUMNS} FROM records WHERE org_id = ? AND module = ? ORDER BY records.id LIMIT ? OFFSET ?`,
-  recordCount: 'SELECT count(*) AS n FROM records WHERE org_id = ? AND module = ?',
   // A finished job's callback, written in the transaction that finishes it (once: a second finish adds none).
   outboxFromJob: `INSERT INTO callback_outbox (job_id, org_id, url, due_at, created_at)
                   SELECT id, org_id, json_extract(spec, '$.callback.url'), ?, ? FROM jobs
@@ -90,11 +90,33 @@ export const SQLITE_SQL: Record<SharedStatement, string> = {
   attemptFinish: 'UPDATE callback_attempts SET status_code = ?, error = ? WHERE id = ?',
   attemptList: `SELECT * FROM callback_attempts
                 WHERE (? IS NULL OR org_id = ?) AND (? IS NULL OR job_id = ?) AND id > ? ORDER BY id LIMIT ?`,
+  // Ids come in as decimal text: CAST makes them integers, as the rowid they are compared with.
+  recordListAfter: `SELECT ${RECORD_COLUMNS} FROM records WHERE org_id = ? AND module = ? AND records.id > CAST(? AS INTEGER)
+                    ORDER BY records.id LIMIT ? OFFSET ?`,
+  recordCount: 'SELECT records AS n FROM record_counts WHERE org_id = ? AND module = ?',
+  recordCountAfter: 'SELECT count(*) AS n FROM records WHERE org_id = ? AND module = ? AND id > CAST(? AS INTEGER)',
+  recordMarks: `SELECT CAST(id AS TEXT) AS id
+                FROM (SELECT id, row_number() OVER (ORDER BY id) AS n FROM records
+                      WHERE org_id = ? AND module = ? AND id > CAST(? AS INTEGER))
+                WHERE n % ? = 0 ORDER BY id`,
   schemaGet: 'SELECT * FROM org_schemas WHERE org_id = ?',
   schemaPut: `INSERT INTO org_schemas (org_id, document, version, updated_at) VALUES (?, ?, 1, ?)
               ON CONFLICT (org_id) DO UPDATE SET document = excluded.document,
                 version = org_schemas.version + 1, updated_at = excluded.updated_at
               RETURNING *`,
+  faultInsert: `INSERT INTO fault_rules (id, org_id, route, method, job_id, times, remaining, probability, effect, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  faultList: 'SELECT * FROM fault_rules ORDER BY rowid',
+  faultDelete: 'DELETE FROM fault_rules WHERE id = ?',
+  faultJobsOfRuleDelete: 'DELETE FROM fault_jobs WHERE rule_id = ?',
+  faultClear: 'DELETE FROM fault_rules',
+  faultJobsClear: 'DELETE FROM fault_jobs',
+  // NULL - 1 is NULL: an unlimited rule stays unlimited.
+  faultFire: `UPDATE fault_rules SET hits = hits + 1, remaining = remaining - 1
+              WHERE id = ? AND (remaining IS NULL OR remaining > 0)`,
+  faultBind: 'INSERT OR IGNORE INTO fault_jobs (job_id, rule_id, effect, held) VALUES (?, ?, ?, ?)',
+  faultJobEffects: 'SELECT effect FROM fault_jobs WHERE job_id = ? ORDER BY rowid',
+  faultRelease: 'UPDATE fault_jobs SET held = 0 WHERE job_id = ? AND held = 1',
 };
 
 /** The statements of this store's own transactions: token revocation and the chunk write. */
@@ -111,6 +133,8 @@ export const SQLITE_TRANSACTION_SQL = {
   recordUpdate: 'UPDATE records SET data = ?, modified_at = ? WHERE id = ? AND org_id = ? AND module = ?',
   keyInsert: 'INSERT INTO record_keys (org_id, module, field, value, record_id) VALUES (?, ?, ?, ?, ?)',
   keyDelete: 'DELETE FROM record_keys WHERE org_id = ? AND module = ? AND field = ? AND value = ? AND record_id = ?',
+  countAdd: `INSERT INTO record_counts (org_id, module, records) VALUES (?, ?, ?)
+             ON CONFLICT (org_id, module) DO UPDATE SET records = records + excluded.records`,
 } as const;
 
 /** An IN list of n values: key lookups by one field (by primary key). */
