@@ -2,6 +2,7 @@ import { postJson } from '../egress/callback-post.js';
 import type { EgressPolicy } from '../egress/egress-policy.js';
 import type { Job, Org } from '../domain/types.js';
 import type { Logger } from '../log.js';
+import { metrics } from '../metrics.js';
 import type { OutboxEntry, Storage } from '../storage/storage.js';
 
 export interface CallbackDeliveryDeps {
@@ -41,6 +42,9 @@ export class CallbackDelivery {
   /** Makes one attempt of the entry due first; false when none is due. */
   async deliverDue(): Promise<boolean> {
     const { storage, now, workerId } = this.deps;
+    // A read first: an idle worker polls, and a claim is a write (a lock on SQLite) even when nothing is due.
+    const due = await storage.callbacks.nextDue();
+    if (due === undefined || due > now()) return false;
     const entry = await storage.callbacks.claimDue(workerId, this.leaseMs, now());
     if (!entry) return false;
     await this.attempt(entry);
@@ -91,6 +95,8 @@ export class CallbackDelivery {
       { id, jobId: entry.jobId, statusCode, error, endedAt },
       { state, dueAt },
     );
+    metrics.callbackAttempt(delivered);
+    if (state === 'failed') metrics.callbackFailed();
     const fields = { job: entry.jobId, url: entry.url, attempt, status: statusCode, error };
     if (delivered) log.info('callback delivered', fields);
     else if (state === 'failed') log.warn('callback failed for good', fields);

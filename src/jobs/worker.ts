@@ -4,6 +4,7 @@ import { mergeJobEffects } from '../domain/faults.js';
 import type { Job, Org } from '../domain/types.js';
 import type { EgressPolicy } from '../egress/egress-policy.js';
 import type { Logger } from '../log.js';
+import { metrics } from '../metrics.js';
 import { LeaseLostError, type Storage } from '../storage/storage.js';
 import { CallbackDelivery } from './callback-delivery.js';
 import { IdAllocator } from './id-allocator.js';
@@ -44,6 +45,8 @@ export class JobWorker {
   private readonly delivery: CallbackDelivery;
   private deliveryLoop: Promise<void> | null = null;
   private wakeDelivery: (() => void) | null = null;
+  /** The store as jobs are processed on it: each committed chunk also counts its rows (metrics.ts). */
+  private readonly countingStorage: Storage;
 
   constructor(private readonly deps: WorkerDeps) {
     this.ids = new IdAllocator(deps.storage);
@@ -57,6 +60,17 @@ export class JobWorker {
       egress: deps.egress,
       renderJobDetails: deps.renderJobDetails,
     });
+    const { jobs } = deps.storage;
+    this.countingStorage = {
+      ...deps.storage,
+      jobs: {
+        ...jobs,
+        commitChunk: async (chunk) => {
+          await jobs.commitChunk(chunk);
+          metrics.rows(chunk);
+        },
+      },
+    };
   }
 
   start(): void {
@@ -146,7 +160,7 @@ export class JobWorker {
       const fault = mergeJobEffects(await storage.faults.jobEffects(job.id));
       await processBulkWrite(
         {
-          storage,
+          storage: this.countingStorage,
           blobs: this.deps.blobs,
           workerId: this.workerId,
           batchSize: this.deps.batchSize,
@@ -162,6 +176,7 @@ export class JobWorker {
         job,
       );
       log.info('job completed', { job: job.id, ms: this.now() - started });
+      metrics.jobFinished('COMPLETED', this.now() - started);
     } catch (e) {
       if (e instanceof StopRequested) {
         await storage.jobs.releaseLease(job.id, this.workerId);
@@ -179,6 +194,7 @@ export class JobWorker {
       if (!(e instanceof JobFailure)) log.error('job failed', { job: job.id, error: (e as Error).stack });
       try {
         await storage.jobs.fail(job.id, this.workerId, failure, this.now());
+        metrics.jobFinished('FAILED', this.now() - started);
       } catch (failError) {
         if (!(failError instanceof LeaseLostError)) throw failError;
       }
