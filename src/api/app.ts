@@ -32,6 +32,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     bodyLimit: 4 * 1024 * 1024,
     routerOptions: ROUTER_OPTIONS,
     return503OnClosing: false,
+    // A path that is not valid percent-encoding (`%ff`) is an unknown URL in Zoho's envelope, not Fastify's body.
+    frameworkErrors: (_error, _req, reply) => void sendZohoError(reply, new ZohoError('INVALID_URL_PATTERN')),
   });
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((_req, reply) => sendZohoError(reply, new ZohoError('INVALID_URL_PATTERN')));

@@ -4,8 +4,8 @@ import { ZohoError } from '../errors/zoho-error.js';
 import { sendZohoError } from './error-handler.js';
 import { requireVersion } from './pipeline.js';
 
-/** The methods a client is told are wrong for a served path; any other (OPTIONS, …) is an unknown URL. */
-const METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']);
+/** The methods a client is told are wrong for a served path (OPTIONS and TRACE too, as every other wrong method). */
+const METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'TRACE']);
 
 /** All patterns share one tree of this router, under this one method, so the most specific path wins. */
 const ANY: HTTPMethod = 'GET';

@@ -90,7 +90,7 @@ describe('the request pipeline: version, then token, then module, then scope', (
       if (path.includes('{v}')) await expect(method, url(path, 'v2.3'), {}, 'INVALID_URL_PATTERN');
     }
     await expect('GET', `${t.url}/crm/bulk/v2.1/writ/1`, {}, 'INVALID_URL_PATTERN');
-    await expect('OPTIONS', `${t.url}/crm/bulk/v2.1/write`, {}, 'INVALID_URL_PATTERN');
+    await expect('OPTIONS', `${t.url}/crm/bulk/v2.1/write`, {}, 'INVALID_REQUEST_METHOD');
   });
 
   it('gives a route added to the app the pipeline and the wrong-method answer without listing it anywhere', async () => {
