@@ -6,6 +6,7 @@ import type { Config } from './config.js';
 import { createLogger, messageFirst } from './log.js';
 import { openStorage } from './storage/open-storage.js';
 import { JobWorker } from './jobs/worker.js';
+import { storeClock } from './storage/store-clock.js';
 
 /**
  * Entry of a worker thread (started by `serve`, or N of them by `bulkwrite worker`): job processing never
@@ -15,8 +16,12 @@ import { JobWorker } from './jobs/worker.js';
 const { config, downloadBase } = workerData as { config: Config; downloadBase: string };
 const log = messageFirst(createLogger({ level: config.logLevel, name: 'worker', bindings: { thread: threadId } }));
 const storage = await openStorage(config, { jobWriter: true });
+const clock = storeClock(storage);
 const worker = new JobWorker({
   storage,
+  now: clock.now,
+  leaseNow: Date.now,
+  refreshClock: () => clock.refresh(),
   blobs: openFsBlobs(join(config.dataDir, 'blobs')),
   log,
   batchSize: config.batchSize,

@@ -122,6 +122,7 @@ describe('PostgreSQL migrations', () => {
           { version: 4, name: '004_parent_child.sql' },
           { version: 5, name: '005_packed_results.sql' },
           { version: 6, name: '006_records_by_id.sql' },
+          { version: 10, name: '010_emulator.sql' },
         ]);
       } finally {
         await check.end();

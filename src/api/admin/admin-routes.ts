@@ -2,6 +2,8 @@ import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { VERSION } from '../../version.js';
 import type { AppDeps } from '../deps.js';
 import { JSON_TYPE } from '../error-handler.js';
+import { registerClockRoutes } from './clock-routes.js';
+import { registerOrgRoutes } from './org-routes.js';
 
 /**
  * bulkwrite's own API under `/_bulkwrite/` (docs/admin-api.md): JSON in, JSON out, never a Zoho token.
@@ -28,5 +30,7 @@ export function adminRoutes(deps: AppDeps): FastifyPluginAsync {
           }),
         ),
     );
+    registerOrgRoutes(app, deps);
+    registerClockRoutes(app, deps);
   };
 }

@@ -43,7 +43,15 @@ export type SharedStatement =
   | 'recordList'
   | 'recordCount'
   | 'schemaGet'
-  | 'schemaPut';
+  | 'schemaPut'
+  | 'jobsActive'
+  | 'clockGet'
+  | 'clockSet'
+  | 'limitsGet'
+  | 'limitsPut'
+  | 'limitsDelete'
+  | 'creditsSpend'
+  | 'creditsSpent';
 
 /**
  * What a store supplies for the core (sql-storage.ts) to implement Storage on it: the shared statements
@@ -65,5 +73,6 @@ export interface SqlDialect {
   commitChunk: Storage['jobs']['commitChunk'];
   idsByKey: Storage['records']['idsByKey'];
   byIds: Storage['records']['byIds'];
+  reset: Storage['emulator']['reset'];
   close(): Promise<void>;
 }

@@ -9,7 +9,14 @@ import { createSqlStorage } from '../core/sql-storage.js';
 import { ChunkConflictError, LeaseLostError, type ChunkCommit, type Storage } from '../storage.js';
 import { BackgroundCheckpoints, type BackgroundCheckpointOptions } from './background-checkpoints.js';
 import { migrate } from './migrate.js';
-import { keysInSql, recordsInSql, SQLITE_SQL, SQLITE_TRANSACTION_SQL } from './sqlite-sql.js';
+import {
+  keysInSql,
+  recordsInSql,
+  SQLITE_RESET_ALL_SQL,
+  SQLITE_RESET_ORG_SQL,
+  SQLITE_SQL,
+  SQLITE_TRANSACTION_SQL,
+} from './sqlite-sql.js';
 
 const MAX_PARAMS = 500;
 
@@ -69,6 +76,13 @@ export function openSqliteStorage(file: string, options: SqliteOptions = {}): St
     const old = stmt.refreshOverLimit.all(clientId, userId, keep) as Row[];
     for (const r of old) revokeRefresh(String(r.token_hash), now);
     return old.length;
+  });
+
+  const resetOrgSteps = SQLITE_RESET_ORG_SQL.map((text) => db.prepare(text));
+  const resetAllSteps = SQLITE_RESET_ALL_SQL.map((text) => db.prepare(text));
+  const reset = db.transaction((orgId: string | undefined) => {
+    if (orgId === undefined) for (const st of resetAllSteps) st.run();
+    else for (const st of resetOrgSteps) st.run(orgId);
   });
 
   // One prepared single-row statement per table: cheaper per row than multi-row VALUES lists, which
@@ -136,6 +150,9 @@ export function openSqliteStorage(file: string, options: SqliteOptions = {}): St
         }
       }
       return out;
+    },
+    async reset(orgId) {
+      reset.immediate(orgId);
     },
     async close() {
       await checkpoints?.stop();
