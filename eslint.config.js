@@ -36,7 +36,15 @@ const LAYERS = [
     message: 'domain/ imports only domain/, errors/ and csv-format/: no adapters, HTTP, jobs or I/O.',
   },
   {
-    target: ['./src/storage', './src/blobs', './src/csv', './src/config.ts', './src/data-centres.ts', './src/log.ts'],
+    target: [
+      './src/storage',
+      './src/blobs',
+      './src/csv',
+      './src/egress',
+      './src/config.ts',
+      './src/data-centres.ts',
+      './src/log.ts',
+    ],
     from: ['./src/api', './src/jobs', './src/auth', './src/client', ...COMPOSITION],
     message: 'Storage, blobs, CSV reading and configuration sit below api/, jobs/ and auth/.',
   },

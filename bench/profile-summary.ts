@@ -51,7 +51,7 @@ function categorise(stack: CallFrame[]): string {
   for (const f of stack) {
     const u = f.url;
     if (!u) continue;
-    if (u.includes('/bench/floor')) return 'floor: inserts (run + JSON.stringify)';
+    if (u.includes('/bench/floor')) return 'floor: inserts (run, and JSON.stringify in floor-schema)';
     if (u.includes('node_modules/papaparse')) return 'CSV parse (papaparse)';
     if (u.includes('/src/csv/decode')) return 'decode (bytes → text)';
     if (u.includes('node_modules/yauzl')) return 'unzip (yauzl JS)';

@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { TimeoutError, type BulkWriteApi, type JobDetails } from './api.js';
 import type { GeneratedZip } from './data.js';
 import type { BenchFiles } from './files.js';
-import type { FloorResult } from './floor.js';
+import type { FloorMode, FloorResult } from './floor.js';
 import type { PhaseMarks } from './profile-summary.js';
 import { PgActivity } from './pg-activity.js';
 import { ForeignCpu, RssWatch, cpuSplit, machineBusySeconds, processCpuSeconds, threadCpu } from './proc.js';
@@ -77,7 +77,8 @@ const countsOf = (d: JobDetails) => {
 
 // ---------------------------------------------------------------------------------------------- floor
 
-export async function floorRun(ctx: BenchContext): Promise<Figures> {
+/** One floor (floor.ts) in a process of its own, on the million-row insert file. */
+export async function floorRun(ctx: BenchContext, mode: FloorMode): Promise<Figures> {
   const zip = await ctx.files.insert();
   const busy0 = machineBusySeconds();
   const self0 = process.cpuUsage();
@@ -89,8 +90,10 @@ export async function floorRun(ctx: BenchContext): Promise<Figures> {
       fileURLToPath(new URL('./floor.js', import.meta.url)),
       '--zip',
       zip.path,
-      '--batch',
-      String(ctx.batchSize),
+      '--mode',
+      mode,
+      // The schema floor commits in the server's batch size; the plain one in its own 10,000 rows.
+      ...(mode === 'schema' ? ['--batch', String(ctx.batchSize)] : []),
       '--json',
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
@@ -103,7 +106,7 @@ export async function floorRun(ctx: BenchContext): Promise<Figures> {
   child.stderr.on('data', (c: Buffer) => (err += c.toString()));
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
   ctx.live.delete(kill);
-  if (code !== 0) throw new Error(`floor exited with ${code}: ${err.slice(-2000)}`);
+  if (code !== 0) throw new Error(`floor-${mode} exited with ${code}: ${err.slice(-2000)}`);
   const r = JSON.parse(out.trim().split('\n').pop()!) as FloorResult;
   const busy = machineBusySeconds() - busy0 - r.cpuSeconds - cpuSeconds(process.cpuUsage(self0));
   return {

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { DATA_CENTRE_NAMES, type DataCentreName } from './data-centres.js';
+import { EgressPolicy, parseRules } from './egress/egress-policy.js';
 import { LOG_LEVELS } from './log.js';
 
 export interface Config {
@@ -24,7 +25,15 @@ export interface Config {
   tokenTtlSeconds: number;
   /** Access tokens one refresh token may get per 10 minutes (Zoho: 10); 0 turns the limit off. */
   tokenRateLimit: number;
-  callback: { attempts: number; timeoutMs: number; backoffMs: number };
+  callback: {
+    attempts: number;
+    timeoutMs: number;
+    backoffMs: number;
+    /** Egress rules (CIDRs, addresses, host patterns) that permit a callback target the defaults refuse. */
+    allow: string[];
+    /** Egress rules that refuse a callback target whatever else says (egress/egress-policy.ts). */
+    deny: string[];
+  };
   /** 'documented': upload errors answer 400/413 as Zoho's docs say; 'observed': 200 with status "error", as recorded from Zoho. */
   uploadErrorStatus: 'documented' | 'observed';
   /** How often an idle worker looks for new jobs, in milliseconds (it is also woken directly when a job is created). */
@@ -237,6 +246,24 @@ export const SETTINGS: readonly Setting[] = [
     parse: int(0),
     put: (c, v) => (c.callback.backoffMs = v),
   }),
+  setting<string[]>({
+    env: 'BULKWRITE_CALLBACK_ALLOW',
+    default: [],
+    shownDefault: '(none)',
+    meaning:
+      'callback targets allowed although the defaults refuse them: CIDR ranges (`10.0.0.0/8`), addresses, host names or `*.example.com`, comma-separated ([callbacks.md](callbacks.md#egress-policy))',
+    parse: (raw, env) => parseRules(raw, env),
+    put: (c, v) => (c.callback.allow = v),
+  }),
+  setting<string[]>({
+    env: 'BULKWRITE_CALLBACK_DENY',
+    default: [],
+    shownDefault: '(none)',
+    meaning:
+      'callback targets always refused, in the same forms; a deny rule beats an allow rule. By default a server bound to loopback may call loopback and private addresses, one bound elsewhere may not; link-local and metadata addresses are always refused unless allowed',
+    parse: (raw, env) => parseRules(raw, env),
+    put: (c, v) => (c.callback.deny = v),
+  }),
   setting<Config['uploadErrorStatus']>({
     env: 'BULKWRITE_UPLOAD_ERROR_STATUS',
     default: 'documented',
@@ -315,4 +342,9 @@ export function publicBaseUrl(config: Config, boundPort?: number): string {
   if (config.publicUrl) return config.publicUrl.replace(/\/+$/, '');
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   return `http://${host.includes(':') ? `[${host}]` : host}:${boundPort ?? config.port}`;
+}
+
+/** The callback egress policy the settings describe, for a server bound to `config.host`. */
+export function egressPolicyOf(config: Config): EgressPolicy {
+  return new EgressPolicy({ bindHost: config.host, allow: config.callback.allow, deny: config.callback.deny });
 }

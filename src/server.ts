@@ -45,7 +45,8 @@ export function serverInfoPath(config: Config): string {
  */
 export async function startServer(config: Config, opts: { logger?: PinoLogger } = {}): Promise<RunningServer> {
   const logger = opts.logger ?? createLogger({ level: config.logLevel, name: 'bulkwrite' });
-  mkdirSync(config.dataDir, { recursive: true });
+  // The data folder is the server user's alone: it holds the database and every org's uploads.
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   // The HTTP thread reads single rows: a small page cache is plenty (the worker thread's is 64 MiB).
   const storage = withReadCache(await openStorage(config, { cacheSizeKiB: HTTP_PAGE_CACHE_KIB }), {
     ttlMs: config.cacheTtlMs,
@@ -82,6 +83,7 @@ export async function startServer(config: Config, opts: { logger?: PinoLogger } 
   writeFileSync(
     serverInfoPath(config),
     `${JSON.stringify({ url: baseUrl, pid: process.pid, api_domain: presented.apiDomain, accounts_url: presented.accountsUrl })}\n`,
+    { mode: 0o600 },
   );
 
   if (config.worker) {

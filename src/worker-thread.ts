@@ -2,7 +2,7 @@ import { parentPort, threadId, workerData } from 'node:worker_threads';
 import { join } from 'node:path';
 import { toJobDetails } from './api/wire.js';
 import { openFsBlobs } from './blobs/blobs.js';
-import type { Config } from './config.js';
+import { egressPolicyOf, type Config } from './config.js';
 import { createLogger, messageFirst } from './log.js';
 import { openStorage } from './storage/open-storage.js';
 import { JobWorker } from './jobs/worker.js';
@@ -28,6 +28,7 @@ const worker = new JobWorker({
   leaseMs: config.leaseMs,
   pollIntervalMs: config.pollIntervalMs,
   callback: config.callback,
+  egress: egressPolicyOf(config),
   renderJobDetails: (job, org) => toJobDetails(job, org, downloadBase),
 });
 worker.start();

@@ -8,6 +8,7 @@ import { ZohoError } from '../errors/zoho-error.js';
 import { errorHandler, sendZohoError } from './error-handler.js';
 import { answerUnservedMethods } from './method-not-allowed.js';
 import { registerPipeline } from './pipeline.js';
+import { registerRequestFaults } from './request-faults.js';
 import { registerRequestLog, requestIdOf } from './request-log.js';
 import { registerBulkWriteRoutes } from './routes/bulk-write.js';
 import { registerDownloadRoutes } from './routes/download.js';
@@ -48,6 +49,7 @@ export async function buildApp(given: AppDeps): Promise<FastifyInstance> {
   guardAdminSurface(app, deps.config.adminKey);
   answerUnservedMethods(app, ROUTER_OPTIONS);
   registerPipeline(app, { storage: deps.storage, clock });
+  registerRequestFaults(app, deps.storage);
 
   // Bodies reach the routes as text and each route reads its own: the create-job route parses JSON itself
   // (curl -d sends it form-encoded), so a bad body is a Zoho error, not a parser's. Multipart bodies are

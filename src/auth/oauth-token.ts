@@ -1,7 +1,7 @@
 import type { Storage } from '../storage/storage.js';
 import { parseScopeList } from './scopes.js';
 import { isThrottled, saveAccessTokenWithinLimits, saveRefreshTokenWithinLimits, THROTTLED } from './token-limits.js';
-import { hashSecret, newToken } from './tokens.js';
+import { hashSecret, matchesSecretHash, newToken } from './tokens.js';
 
 export type TokenParams = Record<string, string | undefined>;
 
@@ -37,7 +37,9 @@ export async function exchangeToken(storage: Storage, params: TokenParams, opts:
   }
   const client = params.client_id ? await storage.oauth.getClient(params.client_id) : undefined;
   if (!client) return { error: 'invalid_client' };
-  if (params.client_secret !== client.clientSecret) return { error: 'invalid_client_secret' };
+  const secretHashes = await storage.oauth.clientSecretHashes(client.clientId);
+  if (params.client_secret === undefined || !matchesSecretHash(params.client_secret, secretHashes))
+    return { error: 'invalid_client_secret' };
 
   const issue = async (
     orgId: string,

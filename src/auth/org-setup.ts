@@ -22,13 +22,16 @@ export interface Credentials {
   grant_code: string;
 }
 
+/** A client as registered: its secret is shown this once, and only its hash is kept. */
+export type NewClient = OAuthClient & { clientSecret: string };
+
 export const GRANT_CODE_TTL_MS = 10 * 60 * 1000;
 
 /** Creates an org with one admin user and a Self Client. The org id is a numeric zgid, as Zoho's. */
 export async function createOrg(
   storage: Storage,
   opts: { name?: string; timeZone?: string; userName?: string; userEmail?: string; now: number },
-): Promise<{ org: Org; client: OAuthClient }> {
+): Promise<{ org: Org; client: NewClient }> {
   const userId = (await storage.reserveIds(1)).toString();
   let orgId = String(randomInt(100_000_000, 999_999_999));
   while (await storage.orgs.get(orgId)) orgId = String(randomInt(100_000_000, 999_999_999));
@@ -56,19 +59,19 @@ export async function createClient(
   storage: Storage,
   org: Org,
   opts: { redirectUri?: string | null; name?: string; now: number },
-): Promise<OAuthClient> {
+): Promise<NewClient> {
   const redirectUri = opts.redirectUri || null;
   const client: OAuthClient = {
     clientId: newClientId(),
     orgId: org.id,
-    clientSecret: newClientSecret(),
     clientType: redirectUri ? 'server' : 'self',
     redirectUri,
     name: opts.name ?? (redirectUri ? 'Server-based Client' : 'Self Client'),
     createdAt: opts.now,
   };
-  await storage.oauth.createClient(client);
-  return client;
+  const clientSecret = newClientSecret();
+  await storage.oauth.createClient(client, hashSecret(clientSecret));
+  return { ...client, clientSecret };
 }
 
 /** A single-use grant code (authorization code) for one client of the org, acting as the org's user. */
@@ -100,7 +103,11 @@ export async function ensureDefaultOrg(storage: Storage, now: number): Promise<{
   return { org, created: true };
 }
 
-/** Issues a new refresh token and access token for the org's Self Client, with the given scopes. */
+/**
+ * Issues a new refresh token and access token for the org's Self Client, with the given scopes, and a new
+ * secret of that client (only hashes of secrets are kept, so an earlier one cannot be shown again; the
+ * earlier ones stay valid).
+ */
 export async function issueCredentials(
   storage: Storage,
   org: Org,
@@ -132,11 +139,13 @@ export async function issueCredentials(
   };
   await saveAccessTokenWithinLimits(storage, accessToken, opts.now);
   const { code: grantCode } = await issueGrantCode(storage, org, client, { scopes, now: opts.now });
+  const clientSecret = newClientSecret();
+  await storage.oauth.addClientSecret(client.clientId, hashSecret(clientSecret), opts.now);
   const accountsUrl = opts.accountsUrl ?? opts.apiDomain;
   return {
     org_id: org.id,
     client_id: client.clientId,
-    client_secret: client.clientSecret,
+    client_secret: clientSecret,
     refresh_token: refresh,
     access_token: access,
     expires_in: opts.tokenTtlSeconds,

@@ -19,8 +19,12 @@ export interface Blobs {
   removeTemp(tempPath: string): Promise<void>;
 }
 
+/** Folders and files of the blob area are the server user's alone: uploads hold customers' data. */
+export const PRIVATE_DIR_MODE = 0o700;
+export const PRIVATE_FILE_MODE = 0o600;
+
 export function openFsBlobs(root: string): Blobs {
-  mkdirSync(join(root, 'tmp'), { recursive: true });
+  mkdirSync(join(root, 'tmp'), { recursive: true, mode: PRIVATE_DIR_MODE });
   const pathOf = (key: string) => {
     if (!/^[A-Za-z0-9._/-]+$/.test(key) || key.includes('..')) throw new Error(`bad blob key ${key}`);
     return join(root, key);
@@ -29,7 +33,7 @@ export function openFsBlobs(root: string): Blobs {
     pathOf,
     async adopt(key, tempPath) {
       const target = pathOf(key);
-      mkdirSync(dirname(target), { recursive: true });
+      mkdirSync(dirname(target), { recursive: true, mode: PRIVATE_DIR_MODE });
       await rename(tempPath, target);
     },
     tempPath(name) {
@@ -39,7 +43,7 @@ export function openFsBlobs(root: string): Blobs {
       return createReadStream(pathOf(key));
     },
     write(tempPath) {
-      return createWriteStream(tempPath);
+      return createWriteStream(tempPath, { mode: PRIVATE_FILE_MODE });
     },
     async size(key) {
       try {

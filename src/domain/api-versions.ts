@@ -16,6 +16,11 @@ export interface ApiVersion {
   /** v8 refuses a callback method other than post with its own code; earlier versions say INVALID_DATA. */
   readonly callbackMethodCode: 'INVALID_CALLBACK_METHOD' | 'INVALID_DATA';
   /**
+   * v8's OpenAPI file documents INVALID_CALLBACK_URL ("the supplied callback URL is invalid", its example
+   * an unreachable callback) for a callback URL it refuses; earlier versions say INVALID_DATA.
+   */
+  readonly callbackUrlCode: 'INVALID_CALLBACK_URL' | 'INVALID_DATA';
+  /**
    * v6+ resources take `file_names` and mappings take `parent_column_index` (parent/child jobs); job
    * details echo them, every mapping with `parent_column_index` (null when unset).
    */
@@ -28,6 +33,7 @@ function define(name: ApiVersionName, rank: number): ApiVersion {
     moduleAsString: name === 'v2',
     createdByEmail: rank >= 8,
     callbackMethodCode: rank >= 8 ? 'INVALID_CALLBACK_METHOD' : 'INVALID_DATA',
+    callbackUrlCode: rank >= 8 ? 'INVALID_CALLBACK_URL' : 'INVALID_DATA',
     parentChild: rank >= 6,
   });
 }

@@ -87,6 +87,16 @@ export function requestedFileIds(body: unknown): string[] {
   );
 }
 
+/**
+ * The answer to a callback URL that is malformed or that the egress policy refuses (`reason`): v8's
+ * INVALID_CALLBACK_URL with Zoho's message, earlier versions INVALID_DATA; both name the path and why.
+ */
+export function refusedCallbackUrl(version: ApiVersion, reason: string): ZohoError {
+  const details = { api_name: 'url', json_path: '$.callback.url', reason };
+  if (version.callbackUrlCode === 'INVALID_CALLBACK_URL') return new ZohoError('INVALID_CALLBACK_URL', { details });
+  return new ZohoError('INVALID_DATA', { message: `the callback url is refused: ${reason}`, details });
+}
+
 function parseCallback(body: Json, version: ApiVersion): JobSpec['callback'] {
   const raw = key(body, 'callback');
   if (raw === undefined || raw === null) return null;
@@ -100,7 +110,13 @@ function parseCallback(body: Json, version: ApiVersion): JobSpec['callback'] {
     parsed = null;
   }
   if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) {
+    if (version.callbackUrlCode === 'INVALID_CALLBACK_URL') {
+      throw refusedCallbackUrl(version, 'callback url must be an absolute http or https URL');
+    }
     throw invalid('url', '$.callback.url', 'callback url must be an absolute http or https URL');
+  }
+  if (parsed.username !== '' || parsed.password !== '') {
+    throw refusedCallbackUrl(version, 'callback url must not carry a user name or password');
   }
   const method = key(raw, 'method');
   if (method === undefined || method === null || method === '') throw missing('method', '$.callback.method');

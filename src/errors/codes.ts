@@ -34,6 +34,8 @@ export const ERROR_CODES = {
   LIMIT_EXCEEDED: { httpStatus: 400, message: 'limit exceeded' },
   // v8 (OAS8 `Invalid_Callback_Method`, details `{supported_callback_methods}`); the message is not published.
   INVALID_CALLBACK_METHOD: { httpStatus: 400, message: 'invalid callback method' },
+  // v8 (OAS8 createBulkWriteJob 400 `INVALID_CALLBACK_URL`, example "for an unreachable callback").
+  INVALID_CALLBACK_URL: { httpStatus: 400, message: 'Invalid callback URL provided' },
   // Records and metadata APIs (GET /crm/{version}/{module} …): the official SDK's enums and Zoho's answers.
   INVALID_MODULE: { httpStatus: 400, message: 'the given module is not supported for this api' },
   REQUIRED_PARAM_MISSING: { httpStatus: 400, message: 'One of the expected parameter is missing' },

@@ -1,26 +1,25 @@
+import { postJson } from '../egress/callback-post.js';
+import type { EgressPolicy } from '../egress/egress-policy.js';
+
 export interface CallbackOptions {
   attempts: number;
   timeoutMs: number;
   backoffMs: number;
+  policy: EgressPolicy;
   log: (msg: string, extra?: Record<string, unknown>) => void;
 }
 
 /**
- * POSTs the finished job's details to its callback URL. Retries a few times on a network error or a
- * non-2xx answer, then gives up; a failing callback never changes the job.
+ * POSTs the finished job's details to its callback URL under the egress policy (a redirect is not
+ * followed: it counts as a failed try). Retries a few times on a network error or a non-2xx answer, then
+ * gives up; a failing callback never changes the job.
  */
 export async function sendCallback(url: string, body: unknown, opts: CallbackOptions): Promise<boolean> {
   const payload = JSON.stringify(body);
   for (let attempt = 1; attempt <= opts.attempts; attempt++) {
     try {
-      const res = await fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json;charset=utf-8', 'user-agent': 'bulkwrite-callback' },
-        body: payload,
-        signal: AbortSignal.timeout(opts.timeoutMs),
-      });
-      await res.arrayBuffer().catch(() => undefined);
-      if (res.ok) return true;
+      const res = await postJson(url, payload, { policy: opts.policy, timeoutMs: opts.timeoutMs });
+      if (res.status >= 200 && res.status < 300) return true;
       opts.log('callback answered with an error status', { url, status: res.status, attempt });
     } catch (e) {
       opts.log('callback failed', { url, attempt, error: (e as Error).message });

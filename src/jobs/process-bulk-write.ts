@@ -1,11 +1,14 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Blobs } from '../blobs/blobs.js';
 import { CsvFileError, readZipCsvRows } from '../csv/read-csv.js';
 import { catalogueFor } from '../domain/org-schema.js';
 import { csvOf, parentColumnOf, parentKey } from '../domain/parent-child.js';
 import { compileRowPlan, mapRow, type RowPlan } from '../domain/row-plan.js';
+import type { JobEffect } from '../domain/faults.js';
 import { detachedString } from '../domain/field-values.js';
 import { formatOffset, offsetMinutes } from '../domain/time.js';
 import type { Job, JobResource, Org, ResourceCounts, RowResult, UploadedFile } from '../domain/types.js';
+import { ERROR_CODES, type ErrorCode } from '../errors/codes.js';
 import { ChunkConflictError, type Storage } from '../storage/storage.js';
 import { applyBatch, type BatchOutcome, type BatchRow, type UserCache } from './apply-batch.js';
 import { IdSet } from './id-set.js';
@@ -25,6 +28,8 @@ export interface ProcessDeps {
   leaseNow?: () => number;
   /** Called after each committed chunk; tests use it to stop a job half way. */
   onChunk?: (job: Job, checkpointRow: number) => void | Promise<void>;
+  /** What fault rules script for this job (domain/faults.ts): a failure at a row, slow processing. */
+  fault?: JobEffect | null;
 }
 
 /** A failure of the whole job (as opposed to a bad row): the job ends FAILED with this code. */
@@ -105,6 +110,7 @@ export async function processBulkWrite(deps: ProcessDeps, job: Job): Promise<voi
 
   // A job that starts from its first row writes its result zip as it goes; one that resumed after an
   // interruption rebuilds it from the stored outcomes at the end.
+  failIfScripted(deps, job.checkpointRow);
   const writer = job.checkpointRow === 0 ? new ResultZipWriter(blobs, job) : null;
   const state: RunState = { checkpoint: job.checkpointRow, users: new Map(), counts, writer };
   try {
@@ -200,6 +206,9 @@ async function runResource(
   let header = true;
   let rowNo = run.input.rowsBefore;
   let batch: BatchRow[] = [];
+  // Slow processing (a fault rule): batches of at most a second's rows, each followed by its second.
+  const rowsPerSecond = deps.fault?.rowsPerSecond;
+  const batchSize = rowsPerSecond ? Math.max(1, Math.min(deps.batchSize, Math.floor(rowsPerSecond))) : deps.batchSize;
   for await (const rows of readZipCsvRows(
     run.input.zipPath,
     job.characterEncoding,
@@ -221,7 +230,7 @@ async function runResource(
         continue;
       }
       batch.push({ rowNo, cells });
-      if (batch.length >= deps.batchSize) {
+      if (batch.length >= batchSize || rowNo === deps.fault?.failAtRow) {
         await commitBatch(ctx, batch);
         batch = [];
       }
@@ -288,6 +297,20 @@ async function commitBatch(ctx: ResourceContext, batch: BatchRow[]): Promise<voi
   }
   state.checkpoint = batch[batch.length - 1]!.rowNo;
   await ctx.deps.onChunk?.(ctx.job, state.checkpoint);
+  const rowsPerSecond = ctx.deps.fault?.rowsPerSecond;
+  if (rowsPerSecond) await sleep((batch.length * 1000) / rowsPerSecond);
+  failIfScripted(ctx.deps, state.checkpoint);
+}
+
+/**
+ * A fault rule's `fail_at_row` N: once N rows are committed (written and counted, as in any chunk), the
+ * job ends FAILED with the rule's code, as a job that failed there for real would.
+ */
+function failIfScripted(deps: ProcessDeps, checkpoint: number): void {
+  const at = deps.fault?.failAtRow;
+  if (at === undefined || checkpoint < at) return;
+  const code = (deps.fault?.code ?? 'CANNOT_PROCESS') as ErrorCode;
+  throw new JobFailure(code, deps.fault?.message ?? ERROR_CODES[code]?.message ?? 'The file could not be processed');
 }
 
 /**

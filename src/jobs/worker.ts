@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Blobs } from '../blobs/blobs.js';
+import { mergeJobEffects } from '../domain/faults.js';
 import type { Job, Org } from '../domain/types.js';
+import type { EgressPolicy } from '../egress/egress-policy.js';
 import type { Logger } from '../log.js';
 import { LeaseLostError, type Storage } from '../storage/storage.js';
 import { sendCallback } from './callback.js';
@@ -15,6 +17,8 @@ export interface WorkerDeps {
   leaseMs: number;
   pollIntervalMs: number;
   callback: { attempts: number; timeoutMs: number; backoffMs: number };
+  /** Where callbacks may go (egress/egress-policy.ts), checked on the address dialled. */
+  egress: EgressPolicy;
   /** The job-details JSON for a job, as GET answers it; posted to the callback URL. */
   renderJobDetails: (job: Job, org: Org) => unknown;
   /** The emulator clock (domain/emulator-clock.ts): the times a job writes. */
@@ -104,6 +108,8 @@ export class JobWorker {
     const started = this.now();
     log.info('job claimed', { job: job.id, resumeAfterRow: job.checkpointRow });
     try {
+      // Fault rules bound to the job (docs/admin-api.md, "Faults"), read once when it is taken.
+      const fault = mergeJobEffects(await storage.faults.jobEffects(job.id));
       await processBulkWrite(
         {
           storage,
@@ -118,6 +124,7 @@ export class JobWorker {
             await this.deps.onChunk?.(j, row);
             if (this.stopping) throw new StopRequested();
           },
+          fault,
         },
         job,
       );
@@ -156,6 +163,7 @@ export class JobWorker {
       if (!job?.callback || !org) return;
       const ok = await sendCallback(job.callback.url, this.deps.renderJobDetails(job, org), {
         ...this.deps.callback,
+        policy: this.deps.egress,
         log: (msg, extra) => this.deps.log.warn(msg, { job: jobId, ...extra }),
       });
       if (ok) this.deps.log.info('callback delivered', { job: jobId });

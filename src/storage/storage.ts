@@ -1,3 +1,4 @@
+import type { FaultRule, JobEffect } from '../domain/faults.js';
 import type {
   Job,
   Org,
@@ -14,7 +15,6 @@ import type {
 export interface OAuthClient {
   clientId: string;
   orgId: string;
-  clientSecret: string;
   /** 'self' for a Self Client, 'server' for a server-based client with a redirect URI. */
   clientType: 'self' | 'server';
   redirectUri: string | null;
@@ -120,6 +120,13 @@ export class ChunkConflictError extends Error {
   }
 }
 
+/** A job effect bound to one job by one rule (domain/faults.ts). */
+export interface JobFaultBinding {
+  jobId: string;
+  ruleId: string;
+  effect: JobEffect;
+}
+
 export interface Storage {
   /** Reserves `count` consecutive ids and returns the first. Unique across every process sharing the store. */
   reserveIds(count: number): Promise<bigint>;
@@ -136,7 +143,12 @@ export interface Storage {
   };
 
   oauth: {
-    createClient(client: OAuthClient): Promise<void>;
+    /** Registers a client with its first secret, kept only as its hash (auth/tokens.ts hashSecret). */
+    createClient(client: OAuthClient, secretHash: string): Promise<void>;
+    /** Adds a secret to a client; the ones it had stay valid. */
+    addClientSecret(clientId: string, secretHash: string, now: number): Promise<void>;
+    /** The hashes of every secret of a client (none for an unknown client). */
+    clientSecretHashes(clientId: string): Promise<string[]>;
     getClient(clientId: string): Promise<OAuthClient | undefined>;
     clientsOf(orgId: string): Promise<OAuthClient[]>;
     saveGrantCode(code: GrantCode): Promise<void>;
@@ -233,6 +245,31 @@ export interface Storage {
      * chunk being written either commits before (and is removed) or finds its job gone (LeaseLostError).
      */
     reset(orgId?: string): Promise<void>;
+  };
+
+  /**
+   * The emulator's fault rules (domain/faults.ts), shared by every process of the store. A job is not
+   * claimed while a binding with `hold` holds it.
+   */
+  faults: {
+    add(rule: FaultRule): Promise<void>;
+    /** Every rule, in the order they were added (the order they are tried in). */
+    list(): Promise<FaultRule[]>;
+    /** Removes a rule and the bindings it made (a job it held is held no more). False when there was none. */
+    remove(id: string): Promise<boolean>;
+    /** Removes every rule and every binding; how many rules there were. */
+    clear(): Promise<number>;
+    /**
+     * Counts one firing of a rule (hits + 1, one fewer remaining), atomically across processes. False, and
+     * nothing changed, when the rule has no firing left or is gone.
+     */
+    fire(id: string): Promise<boolean>;
+    /** Binds a job effect to a job; a second binding of the same rule to the same job is ignored. */
+    bindJob(binding: JobFaultBinding): Promise<void>;
+    /** The effects bound to a job, in the order they were bound. */
+    jobEffects(jobId: string): Promise<JobEffect[]>;
+    /** Lets a held job be claimed. False when nothing held it. */
+    release(jobId: string): Promise<boolean>;
   };
 
   close(): Promise<void>;

@@ -134,3 +134,16 @@ export async function sdkFileBytes(stream: unknown): Promise<Buffer> {
   for await (const c of stream as AsyncIterable<Buffer>) chunks.push(Buffer.from(c));
   return Buffer.concat(chunks);
 }
+
+/** A refresh grant with the test server's own credentials, as a client renews its access token. */
+export function refreshGrant(t: TestServer): Promise<HttpAnswer> {
+  return call(`${t.url}/oauth/v2/token`, {
+    method: 'POST',
+    body: new URLSearchParams({
+      grant_type: 'refresh_token',
+      client_id: t.creds.client_id,
+      client_secret: t.creds.client_secret,
+      refresh_token: t.creds.refresh_token,
+    }),
+  });
+}

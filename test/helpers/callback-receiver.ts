@@ -16,8 +16,14 @@ export interface CallbackReceiver {
   close(): Promise<void>;
 }
 
-/** An HTTP server on 127.0.0.1 that records every request and answers with `statuses` in turn (the last repeats). */
-export async function startCallbackReceiver(statuses: number[] = [200]): Promise<CallbackReceiver> {
+/**
+ * An HTTP server on 127.0.0.1 that records every request and answers with `statuses` in turn (the last
+ * repeats), with `headers` on every answer (a `location`, to answer with a redirect).
+ */
+export async function startCallbackReceiver(
+  statuses: number[] = [200],
+  headers: Record<string, string> = {},
+): Promise<CallbackReceiver> {
   const hits: CallbackHit[] = [];
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -30,7 +36,10 @@ export async function startCallbackReceiver(statuses: number[] = [200]): Promise
         body: Buffer.concat(chunks).toString('utf8'),
       });
       res
-        .writeHead(statuses[Math.min(hits.length - 1, statuses.length - 1)]!, { 'content-type': 'application/json' })
+        .writeHead(statuses[Math.min(hits.length - 1, statuses.length - 1)]!, {
+          'content-type': 'application/json',
+          ...headers,
+        })
         .end('{}');
     });
   });

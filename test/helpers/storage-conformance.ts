@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, test } from 'node:test';
+import { parseFaultRule } from '../../src/domain/faults.js';
 import type { Job, Org, RecordData, RowResult, UploadedFile, User } from '../../src/domain/types.js';
 import {
   ChunkConflictError,
@@ -244,7 +245,6 @@ export function defineStorageConformance(name: string, open: () => Promise<Store
         const server = {
           clientId: '1000.SERVER',
           orgId: 'org-a',
-          clientSecret: 's3cret',
           clientType: 'server' as const,
           redirectUri: 'https://app.example.com/cb',
           name: 'Server app',
@@ -257,14 +257,30 @@ export function defineStorageConformance(name: string, open: () => Promise<Store
           redirectUri: null,
           createdAt: T0,
         };
-        await storage.oauth.createClient(server);
-        await storage.oauth.createClient(self);
-        await storage.oauth.createClient({ ...self, clientId: '1000.OTHER', orgId: 'org-b' });
+        await storage.oauth.createClient(server, 'hash-server');
+        await storage.oauth.createClient(self, 'hash-self');
+        await storage.oauth.createClient({ ...self, clientId: '1000.OTHER', orgId: 'org-b' }, 'hash-other');
         assert.deepEqual(await storage.oauth.getClient('1000.SERVER'), server);
         assert.deepEqual(await storage.oauth.getClient('1000.SELF'), self);
         assert.equal(await storage.oauth.getClient('1000.NOPE'), undefined);
         assert.deepEqual(await storage.oauth.clientsOf('org-a'), [self, server]);
         assert.deepEqual(await storage.oauth.clientsOf('org-c'), []);
+      });
+
+      test("keeps a client's secrets as the hashes it is given, each added one beside the earlier ones", async () => {
+        await storage.orgs.create(makeOrg('org-a'));
+        const client = {
+          clientId: '1000.SELF',
+          orgId: 'org-a',
+          clientType: 'self' as const,
+          redirectUri: null,
+          name: 'Self Client',
+          createdAt: T0,
+        };
+        await storage.oauth.createClient(client, 'hash-1');
+        await storage.oauth.addClientSecret(client.clientId, 'hash-2', T0 + 1);
+        assert.deepEqual((await storage.oauth.clientSecretHashes(client.clientId)).sort(), ['hash-1', 'hash-2']);
+        assert.deepEqual(await storage.oauth.clientSecretHashes('1000.NOPE'), []);
       });
 
       test('hands out a grant code once and undefined on every later try', async () => {
@@ -511,6 +527,84 @@ export function defineStorageConformance(name: string, open: () => Promise<Store
         const ids = async (limit: number) => (await storage.jobs.list('org-a', limit)).map((j) => j.id);
         assert.deepEqual(await ids(10), ['job-3', 'job-2', 'job-1']);
         assert.deepEqual(await ids(2), ['job-3', 'job-2']);
+      });
+    });
+
+    describe('fault rules', () => {
+      const rule = (id: string, body: unknown) => parseFaultRule(body, id, T0);
+
+      test('keeps rules as given, lists them in the order added, and removes one or all', async () => {
+        const a = rule('rule-a', {
+          match: { org_id: '123', route: 'job_details', method: 'get', job_id: '456' },
+          times: 3,
+          respond: { status: 429, code: 'TOO_MANY_REQUESTS', message: 'slow down', details: { retry: 1 } },
+        });
+        const b = rule('rule-b', { probability: 0.25, delay_ms: 1500 });
+        const c = rule('rule-c', { job: { fail_at_row: 2, code: 'CANNOT_PROCESS', rows_per_second: 3.5 } });
+        for (const r of [a, b, c]) await storage.faults.add(r);
+        assert.deepEqual(await storage.faults.list(), [a, b, c]);
+        const other = await store!.reopen();
+        assert.deepEqual(await other.faults.list(), [a, b, c]);
+        assert.equal(await storage.faults.remove('rule-b'), true);
+        assert.equal(await storage.faults.remove('rule-b'), false);
+        assert.deepEqual(
+          (await other.faults.list()).map((r) => r.id),
+          ['rule-a', 'rule-c'],
+        );
+        assert.equal(await storage.faults.clear(), 2);
+        assert.deepEqual(await storage.faults.list(), []);
+      });
+
+      test('counts firings across handles, and stops a rule with `times` when they run out', async () => {
+        await storage.faults.add(rule('limited', { times: 2, drop: true }));
+        await storage.faults.add(rule('unlimited', { drop: true }));
+        const other = await store!.reopen();
+        const fired = await Promise.all([1, 2, 3, 4].map((i) => (i % 2 ? storage : other).faults.fire('limited')));
+        assert.equal(fired.filter(Boolean).length, 2);
+        for (let i = 0; i < 5; i++) assert.equal(await other.faults.fire('unlimited'), true);
+        assert.equal(await storage.faults.fire('missing'), false);
+        const byId = new Map((await storage.faults.list()).map((r) => [r.id, r]));
+        assert.deepEqual([byId.get('limited')!.remaining, byId.get('limited')!.hits], [0, 2]);
+        assert.deepEqual([byId.get('unlimited')!.remaining, byId.get('unlimited')!.hits], [null, 5]);
+      });
+
+      test('a held job is not claimed until released, by any handle; other jobs pass it', async () => {
+        await storage.faults.add(rule('hold', { job: { hold: true } }));
+        await storage.jobs.create(makeJob('org-a', 'job-held', T0));
+        await storage.jobs.create(makeJob('org-a', 'job-free', T0 + 1));
+        await storage.faults.bindJob({ jobId: 'job-held', ruleId: 'hold', effect: { hold: true } });
+        await storage.faults.bindJob({ jobId: 'job-held', ruleId: 'hold', effect: { hold: true } });
+        const other = await store!.reopen();
+        assert.equal((await other.jobs.claimNext('worker-a', LEASE, T0 + 10))?.id, 'job-free');
+        assert.equal(await storage.jobs.claimNext('worker-b', LEASE, T0 + 10), undefined);
+        assert.equal(await other.faults.release('job-held'), true);
+        assert.equal(await other.faults.release('job-held'), false);
+        assert.equal((await storage.jobs.claimNext('worker-b', LEASE, T0 + 10))?.id, 'job-held');
+      });
+
+      test("a job's effects come back in the order bound; removing a rule removes its bindings", async () => {
+        await storage.faults.add(rule('slow', { job: { rows_per_second: 5 } }));
+        await storage.faults.add(rule('fail', { job: { fail_at_row: 4, code: 'INVALID_DATA', message: 'm' } }));
+        await storage.faults.add(rule('hold', { job: { hold: true } }));
+        await storage.jobs.create(makeJob('org-a', 'job-1', T0));
+        await storage.faults.bindJob({ jobId: 'job-1', ruleId: 'slow', effect: { rowsPerSecond: 5 } });
+        await storage.faults.bindJob({
+          jobId: 'job-1',
+          ruleId: 'fail',
+          effect: { failAtRow: 4, code: 'INVALID_DATA', message: 'm' },
+        });
+        await storage.faults.bindJob({ jobId: 'job-1', ruleId: 'hold', effect: { hold: true } });
+        assert.deepEqual(await storage.faults.jobEffects('job-1'), [
+          { rowsPerSecond: 5 },
+          { failAtRow: 4, code: 'INVALID_DATA', message: 'm' },
+          { hold: true },
+        ]);
+        assert.deepEqual(await storage.faults.jobEffects('job-2'), []);
+        assert.equal(await storage.faults.remove('hold'), true);
+        assert.equal((await storage.jobs.claimNext('worker-a', LEASE, T0 + 10))?.id, 'job-1');
+        assert.equal((await storage.faults.jobEffects('job-1')).length, 2);
+        await storage.faults.clear();
+        assert.deepEqual(await storage.faults.jobEffects('job-1'), []);
       });
     });
 
@@ -1241,15 +1335,17 @@ export function defineStorageConformance(name: string, open: () => Promise<Store
         await storage.schemas.put(orgId, '{"modules":[]}', T0);
         await storage.emulator.putLimits(orgId, '{"daily_credits":1000}', T0);
         await storage.emulator.spendCredits(orgId, 10, 500);
-        await storage.oauth.createClient({
-          clientId: `1000.${orgId}`,
-          orgId,
-          clientSecret: 's',
-          clientType: 'self',
-          redirectUri: null,
-          name: 'Self Client',
-          createdAt: T0,
-        });
+        await storage.oauth.createClient(
+          {
+            clientId: `1000.${orgId}`,
+            orgId,
+            clientType: 'self',
+            redirectUri: null,
+            name: 'Self Client',
+            createdAt: T0,
+          },
+          `secret-hash-${orgId}`,
+        );
         const ids = [firstRecord, firstRecord + 1n].map(String);
         await storage.jobs.commitChunk(
           makeChunk(job, 'worker-a', 2, {

@@ -1,7 +1,9 @@
 import { join } from 'node:path';
 import { toJobDetails } from '../../src/api/wire.js';
 import { openFsBlobs } from '../../src/blobs/blobs.js';
+import { egressPolicyOf } from '../../src/config.js';
 import type { Job } from '../../src/domain/types.js';
+import type { EgressPolicy } from '../../src/egress/egress-policy.js';
 import { JobWorker } from '../../src/jobs/worker.js';
 import { createLogger, messageFirst } from '../../src/log.js';
 import { openSqliteStorage } from '../../src/storage/sqlite/sqlite-storage.js';
@@ -10,7 +12,12 @@ import type { TestServer } from './server.js';
 /** A worker of its own over a test server's data folder (the server runs with worker: false). */
 export function openTestWorker(
   t: TestServer,
-  opts: { batchSize?: number; onChunk?: (job: Job, row: number) => void | Promise<void> } = {},
+  opts: {
+    batchSize?: number;
+    onChunk?: (job: Job, row: number) => void | Promise<void>;
+    /** The callback egress policy (default: the test server's). */
+    egress?: EgressPolicy;
+  } = {},
 ): { worker: JobWorker; close(): Promise<void> } {
   const storage = openSqliteStorage(join(t.dataDir, 'bulkwrite.db'));
   const worker = new JobWorker({
@@ -21,6 +28,7 @@ export function openTestWorker(
     leaseMs: t.config.leaseMs,
     pollIntervalMs: 20,
     callback: t.config.callback,
+    egress: opts.egress ?? egressPolicyOf(t.config),
     renderJobDetails: (job, org) => toJobDetails(job, org, t.url),
     onChunk: opts.onChunk,
   });

@@ -98,7 +98,8 @@ describe('the accounts server: revocation, grant codes, token limits, client cre
 
   it('exchanges a grant code once, for its own client only, and not after it expired', async () => {
     const org = t.server.org;
-    const self = (await t.server.storage.oauth.clientsOf(org.id))[0]!;
+    // Only a secret's hash is stored: the Self Client's secret is the one the test credentials showed.
+    const self = { ...(await t.server.storage.oauth.clientsOf(org.id))[0]!, clientSecret: t.creds.client_secret };
     const other = await createClient(t.server.storage, org, { now: Date.now() });
     const exchange = (code: string, client = self) =>
       token(t, {

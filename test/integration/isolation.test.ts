@@ -196,8 +196,7 @@ describe('many orgs: no request sees or changes another org’s files, jobs, rec
   });
 
   it('gives every token its own org: the same request with each org’s token sees only that org', async () => {
-    const { org } = await createOrg(t.server.storage, { name: 'Org C', now: Date.now() });
-    const client = (await t.server.storage.oauth.clientsOf(org.id))[0]!;
+    const { org, client } = await createOrg(t.server.storage, { name: 'Org C', now: Date.now() });
     const { code } = await issueGrantCode(t.server.storage, org, client, {
       scopes: ['ZohoCRM.bulk.ALL', 'ZohoCRM.modules.ALL', 'ZohoFiles.files.ALL'],
       now: Date.now(),

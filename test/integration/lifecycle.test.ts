@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { rmSync, statSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { DEFAULTS } from '../../src/config.js';
 import { createOrg, issueCredentials } from '../../src/auth/org-setup.js';
 import {
   auth,
@@ -30,7 +31,7 @@ const leadsCsv = (n: number, prefix = 'row') =>
 describe('the job lifecycle', () => {
   let t: TestServer;
   before(async () => {
-    t = await startTestServer({ callback: { attempts: 3, timeoutMs: 2000, backoffMs: 10 } });
+    t = await startTestServer({ callback: { ...DEFAULTS.callback, attempts: 3, timeoutMs: 2000, backoffMs: 10 } });
   });
   after(() => t.close());
 

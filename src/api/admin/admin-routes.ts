@@ -4,6 +4,7 @@ import type { AppDeps } from '../deps.js';
 import { JSON_TYPE } from '../error-handler.js';
 import { registerClockRoutes } from './clock-routes.js';
 import { registerOrgRoutes } from './org-routes.js';
+import { faultRoutes } from './faults-routes.js';
 
 /**
  * bulkwrite's own API under `/_bulkwrite/` (docs/admin-api.md): JSON in, JSON out, never a Zoho token.
@@ -32,5 +33,6 @@ export function adminRoutes(deps: AppDeps): FastifyPluginAsync {
     );
     registerOrgRoutes(app, deps);
     registerClockRoutes(app, deps);
+    await app.register(faultRoutes(deps));
   };
 }

@@ -1,12 +1,15 @@
 import type { FastifyInstance } from 'fastify';
 import { canWriteModule } from '../../auth/scopes.js';
 import type { ApiVersion } from '../../domain/api-versions.js';
-import { requestedFileIds, validateJobRequest } from '../../domain/job-request.js';
+import { refusedCallbackUrl, requestedFileIds, validateJobRequest } from '../../domain/job-request.js';
+import { resolveAll } from '../../egress/callback-post.js';
+import { callbackUrlRefusal, EgressPolicy } from '../../egress/egress-policy.js';
 import { catalogueFor } from '../../domain/org-schema.js';
 import type { Job, UploadedFile } from '../../domain/types.js';
 import { ZohoError } from '../../errors/zoho-error.js';
 import { presentationOf, type AppDeps } from '../deps.js';
 import { JSON_TYPE } from '../error-handler.js';
+import { bindJobFaults } from '../job-faults.js';
 import { toCreateSuccess, toJobDetails } from '../wire.js';
 
 function parseBody(body: unknown): unknown {
@@ -32,6 +35,8 @@ export function registerBulkWriteRoutes(app: FastifyInstance, deps: AppDeps): vo
   // A frozen job cannot change (the store hands out one frozen object per finished job, read-cache.ts),
   // so its answer is rendered once per version, time zone and download origin, not on every poll.
   const rendered = new WeakMap<Job, RenderedDetails>();
+  const { callback } = deps.config;
+  const egress = new EgressPolicy({ bindHost: deps.config.host, allow: callback.allow, deny: callback.deny });
 
   app.post('/crm/bulk/:version/write', { config: { scope: 'bulk' } }, async (req, reply) => {
     const { apiVersion: version, auth } = req;
@@ -52,6 +57,11 @@ export function registerBulkWriteRoutes(app: FastifyInstance, deps: AppDeps): vo
       const module = catalogue.find({ apiName: r.module.apiName })!;
       if (!canWriteModule(auth.scopes, module.scopeName, spec.operation)) throw new ZohoError('OAUTH_SCOPE_MISMATCH');
     }
+    // Refused now when the URL already names a target the egress policy refuses; checked again at send time.
+    if (spec.callback) {
+      const refusal = await callbackUrlRefusal(egress, spec.callback.url, resolveAll);
+      if (refusal) throw refusedCallbackUrl(version, refusal);
+    }
 
     const job: Job = {
       ...spec,
@@ -69,6 +79,7 @@ export function registerBulkWriteRoutes(app: FastifyInstance, deps: AppDeps): vo
       resultReady: false,
       finishedAt: null,
     };
+    await bindJobFaults(deps.storage, org.id, job.id);
     await deps.storage.jobs.create(job);
     deps.onJobCreated?.(job.id);
     return reply

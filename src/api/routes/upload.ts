@@ -1,5 +1,4 @@
 import type { FastifyInstance } from 'fastify';
-import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { CsvFileError, summarizeZipCsv, summarizeZipCsvs } from '../../csv/read-csv.js';
@@ -65,7 +64,7 @@ export function registerUploadRoutes(app: FastifyInstance, deps: AppDeps): void 
     const tmp = deps.blobs.tempPath('upload.zip');
     try {
       try {
-        await pipeline(part.file, createWriteStream(tmp));
+        await pipeline(part.file, deps.blobs.write(tmp));
       } catch (e) {
         if ((e as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE' || part.file.truncated) {
           return fail('FILE_TOO_LARGE', undefined, { max_size_bytes: limit });

@@ -7,9 +7,10 @@ export function print(json: boolean | undefined, value: unknown, text: string): 
 
 export { orgJson } from '../../api/admin/admin-wire.js';
 
-export const clientJson = (c: OAuthClient) => ({
+/** A client's secret is known only when it was just made (only its hash is stored). */
+export const clientJson = (c: OAuthClient & { clientSecret?: string }) => ({
   client_id: c.clientId,
-  client_secret: c.clientSecret,
+  ...(c.clientSecret === undefined ? {} : { client_secret: c.clientSecret }),
   org_id: c.orgId,
   client_type: c.clientType,
   redirect_uri: c.redirectUri,

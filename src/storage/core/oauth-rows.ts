@@ -8,7 +8,6 @@ export function toClient(r: Row): OAuthClient {
   return {
     clientId: String(r.client_id),
     orgId: String(r.org_id),
-    clientSecret: String(r.client_secret),
     clientType: r.client_type as OAuthClient['clientType'],
     redirectUri: r.redirect_uri === null ? null : String(r.redirect_uri),
     name: String(r.name),
@@ -51,11 +50,10 @@ export function toAccessToken(r: Row): AccessToken {
   };
 }
 
-/** oauth_clients (client_id, org_id, client_secret, client_type, redirect_uri, name, created_at) */
+/** oauth_clients (client_id, org_id, client_type, redirect_uri, name, created_at) */
 export const clientInsertParams = (c: OAuthClient): Params => [
   c.clientId,
   c.orgId,
-  c.clientSecret,
   c.clientType,
   c.redirectUri,
   c.name,

@@ -19,6 +19,8 @@ export type SharedStatement =
   | 'clientInsert'
   | 'clientGet'
   | 'clientsOf'
+  | 'clientSecretInsert'
+  | 'clientSecretsOf'
   | 'grantInsert'
   | 'grantUse'
   | 'refreshInsert'
@@ -51,7 +53,17 @@ export type SharedStatement =
   | 'limitsPut'
   | 'limitsDelete'
   | 'creditsSpend'
-  | 'creditsSpent';
+  | 'creditsSpent'
+  | 'faultInsert'
+  | 'faultList'
+  | 'faultDelete'
+  | 'faultJobsOfRuleDelete'
+  | 'faultClear'
+  | 'faultJobsClear'
+  | 'faultFire'
+  | 'faultBind'
+  | 'faultJobEffects'
+  | 'faultRelease';
 
 /**
  * What a store supplies for the core (sql-storage.ts) to implement Storage on it: the shared statements

@@ -2,6 +2,7 @@ import type { RowResult } from '../../domain/types.js';
 import { setBounded } from '../bounded-map.js';
 import { unpackResults } from '../packed-results.js';
 import { LeaseLostError, type Storage } from '../storage.js';
+import { faultBindParams, faultInsertParams, toFaultRule, toJobEffect } from './fault-rows.js';
 import { fileInsertParams, toFile } from './file-rows.js';
 import { jobInsertParams, toJob, toJobHead, withState, type JobHead } from './job-rows.js';
 import {
@@ -63,8 +64,17 @@ export function createSqlStorage(d: SqlDialect): Storage {
     },
 
     oauth: {
-      async createClient(c) {
-        await d.changes('clientInsert', clientInsertParams(c));
+      async createClient(c, secretHash) {
+        await d.inTransaction([
+          ['clientInsert', clientInsertParams(c)],
+          ['clientSecretInsert', [secretHash, c.clientId, c.createdAt]],
+        ]);
+      },
+      async addClientSecret(clientId, secretHash, now) {
+        await d.changes('clientSecretInsert', [secretHash, clientId, now]);
+      },
+      async clientSecretHashes(clientId) {
+        return (await d.rows('clientSecretsOf', [clientId])).map((r) => String(r.secret_hash));
       },
       async getClient(clientId) {
         const r = await d.row('clientGet', [clientId]);
@@ -222,6 +232,38 @@ export function createSqlStorage(d: SqlDialect): Storage {
         return Number((await d.row('creditsSpent', [orgId, sinceMinute]))?.n ?? 0);
       },
       reset: d.reset,
+    },
+
+    faults: {
+      async add(rule) {
+        await d.changes('faultInsert', faultInsertParams(rule));
+      },
+      async list() {
+        return (await d.rows('faultList', [])).map(toFaultRule);
+      },
+      // Rules first, then their bindings: a binding made meanwhile by a firing just before is removed too.
+      async remove(id) {
+        const existed = (await d.changes('faultDelete', [id])) === 1;
+        await d.changes('faultJobsOfRuleDelete', [id]);
+        return existed;
+      },
+      async clear() {
+        const n = await d.changes('faultClear', []);
+        await d.changes('faultJobsClear', []);
+        return n;
+      },
+      async fire(id) {
+        return (await d.changes('faultFire', [id])) === 1;
+      },
+      async bindJob(binding) {
+        await d.changes('faultBind', faultBindParams(binding));
+      },
+      async jobEffects(jobId) {
+        return (await d.rows('faultJobEffects', [jobId])).map(toJobEffect);
+      },
+      async release(jobId) {
+        return (await d.changes('faultRelease', [jobId])) > 0;
+      },
     },
 
     close: () => d.close(),

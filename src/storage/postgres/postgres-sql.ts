@@ -19,8 +19,10 @@ export const POSTGRES_SQL: Record<SharedStatement, string> = {
   userById: 'SELECT id, name, email FROM users WHERE org_id = $1 AND id = $2',
   // Users of an org may share an address: the first one added answers.
   userByEmail: 'SELECT id, name, email FROM users WHERE org_id = $1 AND lower(email) = lower($2) ORDER BY seq LIMIT 1',
-  clientInsert: `INSERT INTO oauth_clients (client_id, org_id, client_secret, client_type, redirect_uri, name, created_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+  clientInsert: `INSERT INTO oauth_clients (client_id, org_id, client_type, redirect_uri, name, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6)`,
+  clientSecretInsert: 'INSERT INTO oauth_client_secrets (secret_hash, client_id, created_at) VALUES ($1, $2, $3)',
+  clientSecretsOf: 'SELECT secret_hash FROM oauth_client_secrets WHERE client_id = $1',
   clientGet: 'SELECT * FROM oauth_clients WHERE client_id = $1',
   clientsOf: 'SELECT * FROM oauth_clients WHERE org_id = $1 ORDER BY created_at, seq',
   grantInsert: `INSERT INTO grant_codes (code_hash, client_id, org_id, user_id, scopes, expires_at)
@@ -62,7 +64,8 @@ export const POSTGRES_SQL: Record<SharedStatement, string> = {
   // The scalar subquery runs once; a row whose status changed before we locked it is re-checked and skipped.
   jobClaim: `UPDATE jobs SET status = 'INPROGRESS', lease_owner = $1, lease_expires_at = $2
              WHERE id = (SELECT id FROM jobs
-                         WHERE status = 'ADDED' OR (status = 'INPROGRESS' AND lease_expires_at < $3)
+                         WHERE (status = 'ADDED' OR (status = 'INPROGRESS' AND lease_expires_at < $3))
+                           AND NOT EXISTS (SELECT 1 FROM fault_jobs f WHERE f.job_id = jobs.id AND f.held)
                          ORDER BY created_at, seq LIMIT 1
                          FOR UPDATE SKIP LOCKED)
              RETURNING *`,
@@ -94,6 +97,20 @@ export const POSTGRES_SQL: Record<SharedStatement, string> = {
   creditsSpend: `INSERT INTO org_credits (org_id, minute, used) VALUES ($1, $2, $3)
                  ON CONFLICT (org_id, minute) DO UPDATE SET used = org_credits.used + EXCLUDED.used`,
   creditsSpent: 'SELECT COALESCE(sum(used), 0) AS n FROM org_credits WHERE org_id = $1 AND minute > $2',
+  faultInsert: `INSERT INTO fault_rules (id, org_id, route, method, job_id, times, remaining, probability, effect, created_at)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+  faultList: 'SELECT * FROM fault_rules ORDER BY seq',
+  faultDelete: 'DELETE FROM fault_rules WHERE id = $1',
+  faultJobsOfRuleDelete: 'DELETE FROM fault_jobs WHERE rule_id = $1',
+  faultClear: 'DELETE FROM fault_rules',
+  faultJobsClear: 'DELETE FROM fault_jobs',
+  // One UPDATE: the row lock makes concurrent firings of a rule with `times` count down one at a time.
+  faultFire: `UPDATE fault_rules SET hits = hits + 1, remaining = remaining - 1
+              WHERE id = $1 AND (remaining IS NULL OR remaining > 0)`,
+  faultBind: `INSERT INTO fault_jobs (job_id, rule_id, effect, held) VALUES ($1, $2, $3, $4::int::boolean)
+              ON CONFLICT DO NOTHING`,
+  faultJobEffects: 'SELECT effect FROM fault_jobs WHERE job_id = $1 ORDER BY seq',
+  faultRelease: 'UPDATE fault_jobs SET held = false WHERE job_id = $1 AND held',
 };
 
 /**
@@ -105,6 +122,7 @@ export const POSTGRES_SQL: Record<SharedStatement, string> = {
 export const POSTGRES_RESET_ORG_SQL: readonly string[] = [
   'SELECT id FROM jobs WHERE org_id = $1 FOR UPDATE',
   'DELETE FROM job_result_chunks WHERE job_id IN (SELECT id FROM jobs WHERE org_id = $1)',
+  'DELETE FROM fault_jobs WHERE job_id IN (SELECT id FROM jobs WHERE org_id = $1)',
   'DELETE FROM jobs WHERE org_id = $1',
   'DELETE FROM files WHERE org_id = $1',
   'DELETE FROM record_keys WHERE org_id = $1',
@@ -115,7 +133,7 @@ export const POSTGRES_RESET_ORG_SQL: readonly string[] = [
 /** The admin reset of the whole store: every table a fresh start has empty (TRUNCATE waits for writers). */
 export const POSTGRES_RESET_ALL_SQL: readonly string[] = [
   `TRUNCATE job_result_chunks, jobs, files, record_keys, records, org_credits, org_limits, org_schemas, grant_codes,
-            access_tokens, refresh_tokens, oauth_clients, users, orgs`,
+            access_tokens, refresh_tokens, oauth_client_secrets, oauth_clients, users, orgs, fault_jobs, fault_rules`,
   'UPDATE emulator_clock SET offset_ms = 0',
 ];
 

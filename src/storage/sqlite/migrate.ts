@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { migrationStep, readMigrationFiles, type AppliedMigration } from '../core/migration-files.js';
 
@@ -9,6 +10,10 @@ const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations/', import.meta.url));
  * processes start together), and refuses a database whose applied migrations differ from this build's.
  */
 export function migrate(db: Database.Database, dir = MIGRATIONS_DIR): void {
+  // SQLite has no hash function of its own; 040_client_secret_hashes.sql hashes the stored secrets with this one.
+  db.function('bulkwrite_sha256_hex', { deterministic: true }, (text: unknown) =>
+    createHash('sha256').update(String(text)).digest('hex'),
+  );
   db.exec(
     'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)',
   );

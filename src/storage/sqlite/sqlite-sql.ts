@@ -20,7 +20,9 @@ export const SQLITE_SQL: Record<SharedStatement, string> = {
   // Users of an org may share an address: the first one added answers.
   userByEmail: 'SELECT id, name, email FROM users WHERE org_id = ? AND lower(email) = lower(?) ORDER BY rowid LIMIT 1',
   clientInsert:
-    'INSERT INTO oauth_clients (client_id, org_id, client_secret, client_type, redirect_uri, name, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    'INSERT INTO oauth_clients (client_id, org_id, client_type, redirect_uri, name, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+  clientSecretInsert: 'INSERT INTO oauth_client_secrets (secret_hash, client_id, created_at) VALUES (?, ?, ?)',
+  clientSecretsOf: 'SELECT secret_hash FROM oauth_client_secrets WHERE client_id = ?',
   clientGet: 'SELECT * FROM oauth_clients WHERE client_id = ?',
   clientsOf: 'SELECT * FROM oauth_clients WHERE org_id = ? ORDER BY created_at, rowid',
   grantInsert:
@@ -49,7 +51,8 @@ export const SQLITE_SQL: Record<SharedStatement, string> = {
                 FROM jobs WHERE org_id = ? AND id = ?`,
   jobList: 'SELECT * FROM jobs WHERE org_id = ? ORDER BY created_at DESC, rowid DESC LIMIT ?',
   jobClaim: `UPDATE jobs SET status = 'INPROGRESS', lease_owner = ?, lease_expires_at = ?
-             WHERE id = (SELECT id FROM jobs WHERE status = 'ADDED' OR (status = 'INPROGRESS' AND lease_expires_at < ?)
+             WHERE id = (SELECT id FROM jobs WHERE (status = 'ADDED' OR (status = 'INPROGRESS' AND lease_expires_at < ?))
+                           AND NOT EXISTS (SELECT 1 FROM fault_jobs f WHERE f.job_id = jobs.id AND f.held = 1)
                          ORDER BY created_at, rowid LIMIT 1)
              RETURNING *`,
   jobRenew: "UPDATE jobs SET lease_expires_at = ? WHERE id = ? AND lease_owner = ? AND status = 'INPROGRESS'",
@@ -81,6 +84,19 @@ export const SQLITE_SQL: Record<SharedStatement, string> = {
   creditsSpend: `INSERT INTO org_credits (org_id, minute, used) VALUES (?, ?, ?)
                  ON CONFLICT (org_id, minute) DO UPDATE SET used = org_credits.used + excluded.used`,
   creditsSpent: 'SELECT COALESCE(sum(used), 0) AS n FROM org_credits WHERE org_id = ? AND minute > ?',
+  faultInsert: `INSERT INTO fault_rules (id, org_id, route, method, job_id, times, remaining, probability, effect, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  faultList: 'SELECT * FROM fault_rules ORDER BY rowid',
+  faultDelete: 'DELETE FROM fault_rules WHERE id = ?',
+  faultJobsOfRuleDelete: 'DELETE FROM fault_jobs WHERE rule_id = ?',
+  faultClear: 'DELETE FROM fault_rules',
+  faultJobsClear: 'DELETE FROM fault_jobs',
+  // NULL - 1 is NULL: an unlimited rule stays unlimited.
+  faultFire: `UPDATE fault_rules SET hits = hits + 1, remaining = remaining - 1
+              WHERE id = ? AND (remaining IS NULL OR remaining > 0)`,
+  faultBind: 'INSERT OR IGNORE INTO fault_jobs (job_id, rule_id, effect, held) VALUES (?, ?, ?, ?)',
+  faultJobEffects: 'SELECT effect FROM fault_jobs WHERE job_id = ? ORDER BY rowid',
+  faultRelease: 'UPDATE fault_jobs SET held = 0 WHERE job_id = ? AND held = 1',
 };
 
 /**
@@ -89,6 +105,7 @@ export const SQLITE_SQL: Record<SharedStatement, string> = {
  */
 export const SQLITE_RESET_ORG_SQL: readonly string[] = [
   'DELETE FROM job_result_chunks WHERE job_id IN (SELECT id FROM jobs WHERE org_id = ?)',
+  'DELETE FROM fault_jobs WHERE job_id IN (SELECT id FROM jobs WHERE org_id = ?)',
   'DELETE FROM jobs WHERE org_id = ?',
   'DELETE FROM files WHERE org_id = ?',
   'DELETE FROM record_keys WHERE org_id = ?',
@@ -109,7 +126,10 @@ export const SQLITE_RESET_ALL_SQL: readonly string[] = [
   'DELETE FROM grant_codes',
   'DELETE FROM access_tokens',
   'DELETE FROM refresh_tokens',
+  'DELETE FROM oauth_client_secrets',
   'DELETE FROM oauth_clients',
+  'DELETE FROM fault_jobs',
+  'DELETE FROM fault_rules',
   'DELETE FROM users',
   'DELETE FROM orgs',
   'UPDATE emulator_clock SET offset_ms = 0',

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { StoredRecord } from '../../domain/types.js';
 import { jobAdvanceParams, resultChunkParams } from '../core/job-rows.js';
@@ -45,7 +45,12 @@ export interface SqliteOptions {
 
 /** The default store: one SQLite file (WAL) in the data folder. Each thread or process opens its own. */
 export function openSqliteStorage(file: string, options: SqliteOptions = {}): Storage {
-  mkdirSync(dirname(file), { recursive: true });
+  // The folder and the database are the server user's alone (it holds every org's records). SQLite gives
+  // the WAL and shared-memory files the database file's mode, so 0600 on it covers them; files an older
+  // build made readable by others are narrowed too.
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  closeSync(openSync(file, 'a', 0o600));
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) if (existsSync(f)) chmodSync(f, 0o600);
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
