@@ -220,8 +220,14 @@ export interface Storage {
     idsByKey(orgId: string, module: string, field: string, keys: string[]): Promise<Map<string, string>>;
     byIds(orgId: string, module: string, ids: string[]): Promise<Map<string, StoredRecord>>;
     get(orgId: string, module: string, id: string): Promise<StoredRecord | undefined>;
-    /** A module's records in id order (why: core/sql-storage.ts), `limit` of them from `offset` on. */
+    /**
+     * A module's records in id order (why: core/sql-storage.ts), `limit` of them from `offset` on. Costs
+     * the same at any offset (core/record-pages.ts).
+     */
     list(orgId: string, module: string, offset: number, limit: number): Promise<StoredRecord[]>;
+    /** A module's records with an id above `afterId` (which need not exist), in id order: keyset paging. */
+    listAfter(orgId: string, module: string, afterId: string, limit: number): Promise<StoredRecord[]>;
+    /** How many records a module holds, without reading them (kept by the chunk commits). */
     count(orgId: string, module: string): Promise<number>;
   };
 

@@ -176,6 +176,7 @@ export async function openPostgresStorage(url: string): Promise<Storage> {
       await run(client, 'recordsUpdate', [c.orgId, c.module, c.now, recordSet(c.updates)]);
     }
     if (c.results.length > 0) await run(client, 'resultsInsert', resultChunkParams(c));
+    if (c.inserts.length > 0) await run(client, 'countAdd', [c.orgId, c.module, c.inserts.length]);
   }
 
   return createSqlStorage({

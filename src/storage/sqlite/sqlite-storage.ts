@@ -113,6 +113,7 @@ export function openSqliteStorage(file: string, options: SqliteOptions = {}): St
       stmt.recordUpdate.run(JSON.stringify(rec.data), c.now, rowid(rec.id), c.orgId, c.module);
     }
     if (c.results.length > 0) stmt.resultInsert.run(...resultChunkParams(c));
+    if (c.inserts.length > 0) stmt.countAdd.run(c.orgId, c.module, c.inserts.length);
   });
 
   return createSqlStorage({
