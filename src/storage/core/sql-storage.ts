@@ -249,7 +249,13 @@ export function createSqlStorage(d: SqlDialect): Storage {
       async creditsSpent(orgId, sinceMinute) {
         return Number((await d.row('creditsSpent', [orgId, sinceMinute]))?.n ?? 0);
       },
-      reset: d.reset,
+      async reset(orgId) {
+        try {
+          await d.reset(orgId);
+        } finally {
+          pages.forget();
+        }
+      },
     },
 
     faults: {

@@ -132,12 +132,13 @@ export const POSTGRES_RESET_ORG_SQL: readonly string[] = [
   'DELETE FROM files WHERE org_id = $1',
   'DELETE FROM record_keys WHERE org_id = $1',
   'DELETE FROM records WHERE org_id = $1',
+  'DELETE FROM record_counts WHERE org_id = $1',
   'DELETE FROM org_credits WHERE org_id = $1',
 ];
 
 /** The admin reset of the whole store: every table a fresh start has empty (TRUNCATE waits for writers). */
 export const POSTGRES_RESET_ALL_SQL: readonly string[] = [
-  `TRUNCATE job_result_chunks, jobs, files, record_keys, records, org_credits, org_limits, org_schemas, grant_codes,
+  `TRUNCATE job_result_chunks, jobs, files, record_keys, records, record_counts, org_credits, org_limits, org_schemas, grant_codes,
             access_tokens, refresh_tokens, oauth_client_secrets, oauth_clients, users, orgs, fault_jobs, fault_rules`,
   'UPDATE emulator_clock SET offset_ms = 0',
 ];

@@ -118,6 +118,7 @@ export const SQLITE_RESET_ORG_SQL: readonly string[] = [
   'DELETE FROM files WHERE org_id = ?',
   'DELETE FROM record_keys WHERE org_id = ?',
   'DELETE FROM records WHERE org_id = ?',
+  'DELETE FROM record_counts WHERE org_id = ?',
   'DELETE FROM org_credits WHERE org_id = ?',
 ];
 
@@ -128,6 +129,7 @@ export const SQLITE_RESET_ALL_SQL: readonly string[] = [
   'DELETE FROM files',
   'DELETE FROM record_keys',
   'DELETE FROM records',
+  'DELETE FROM record_counts',
   'DELETE FROM org_credits',
   'DELETE FROM org_limits',
   'DELETE FROM org_schemas',
