@@ -5,6 +5,8 @@ import { JSON_TYPE } from '../error-handler.js';
 import { registerClockRoutes } from './clock-routes.js';
 import { registerOrgRoutes } from './org-routes.js';
 import { faultRoutes } from './faults-routes.js';
+import { registerMetricsRoute } from './metrics.js';
+import { registerReadyRoute } from './ready.js';
 
 /**
  * bulkwrite's own API under `/_bulkwrite/` (docs/admin-api.md): JSON in, JSON out, never a Zoho token.
@@ -34,5 +36,7 @@ export function adminRoutes(deps: AppDeps): FastifyPluginAsync {
     registerOrgRoutes(app, deps);
     registerClockRoutes(app, deps);
     await app.register(faultRoutes(deps));
+    registerReadyRoute(app, deps);
+    registerMetricsRoute(app, deps);
   };
 }

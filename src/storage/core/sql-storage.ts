@@ -18,6 +18,7 @@ import {
 import { orgInsertParams, toOrg, toUser, userInsertParams } from './org-rows.js';
 import { recordPages } from './record-pages.js';
 import { toRecord } from './record-rows.js';
+import { createOpsStorage } from './ops-storage.js';
 import { toSchema } from './schema-rows.js';
 import type { SqlDialect } from './sql-dialect.js';
 
@@ -289,6 +290,7 @@ export function createSqlStorage(d: SqlDialect): Storage {
         return (await d.changes('faultRelease', [jobId])) > 0;
       },
     },
+    ops: createOpsStorage(d.ops),
 
     close: () => d.close(),
   };

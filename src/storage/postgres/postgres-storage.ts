@@ -2,11 +2,13 @@ import pg from 'pg';
 import type { StoredRecord } from '../../domain/types.js';
 import { jobAdvanceParams, resultChunkParams } from '../core/job-rows.js';
 import { toRecord } from '../core/record-rows.js';
-import type { Params, Row, SharedStatement } from '../core/sql-dialect.js';
+import type { OpsStatement, Params, Row, SharedStatement } from '../core/sql-dialect.js';
+import { readMigrationFiles } from '../core/migration-files.js';
 import { createSqlStorage } from '../core/sql-storage.js';
 import { ChunkConflictError, LeaseLostError, type ChunkCommit, type Storage } from '../storage.js';
 import { copyFrom, copyJson, CopyRows, copyText } from './copy-in.js';
-import { migrate } from './migrate.js';
+import { migrate, MIGRATIONS_DIR } from './migrate.js';
+import { POSTGRES_OPS_SQL } from './postgres-ops-sql.js';
 import {
   POSTGRES_RESET_ALL_SQL,
   POSTGRES_RESET_ORG_SQL,
@@ -107,6 +109,9 @@ export async function openPostgresStorage(url: string): Promise<Storage> {
 
   const run = (client: pg.Pool | pg.PoolClient, name: Statement, values: Params): Promise<pg.QueryResult<Row>> =>
     client.query<Row>({ name: `bw_${name}`, text: SQL[name], values: values as unknown[] });
+
+  const runOps = (name: OpsStatement, values: Params): Promise<pg.QueryResult<Row>> =>
+    pool.query<Row>({ name: `bw_ops_${name}`, text: POSTGRES_OPS_SQL[name], values: values as unknown[] });
 
   /** Runs `fn` in one transaction on one pooled connection; any throw rolls it back and is rethrown. */
   async function transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
@@ -230,6 +235,12 @@ export async function openPostgresStorage(url: string): Promise<Storage> {
         if (orgId === undefined) for (const text of POSTGRES_RESET_ALL_SQL) await client.query(text);
         else for (const text of POSTGRES_RESET_ORG_SQL) await client.query(text, [orgId]);
       });
+    },
+    ops: {
+      rows: async (name, params) => (await runOps(name, params)).rows,
+      changes: async (name, params) => (await runOps(name, params)).rowCount ?? 0,
+      migrationNames: readMigrationFiles(MIGRATIONS_DIR).map((f) => f.name),
+      poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     },
     async close() {
       await pool.end();

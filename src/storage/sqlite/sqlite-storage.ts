@@ -5,10 +5,12 @@ import type { StoredRecord } from '../../domain/types.js';
 import { jobAdvanceParams, resultChunkParams } from '../core/job-rows.js';
 import { toRecord } from '../core/record-rows.js';
 import type { Params, Row, SharedStatement } from '../core/sql-dialect.js';
+import { readMigrationFiles } from '../core/migration-files.js';
 import { createSqlStorage } from '../core/sql-storage.js';
 import { ChunkConflictError, LeaseLostError, type ChunkCommit, type Storage } from '../storage.js';
 import { BackgroundCheckpoints, type BackgroundCheckpointOptions } from './background-checkpoints.js';
-import { migrate } from './migrate.js';
+import { migrate, MIGRATIONS_DIR } from './migrate.js';
+import { SQLITE_OPS_SQL } from './sqlite-ops-sql.js';
 import {
   keysInSql,
   recordsInSql,
@@ -64,6 +66,7 @@ export function openSqliteStorage(file: string, options: SqliteOptions = {}): St
 
   const shared = prepared(db, SQLITE_SQL);
   const stmt = prepared(db, SQLITE_TRANSACTION_SQL);
+  const ops = prepared(db, SQLITE_OPS_SQL);
 
   // IN-list statements, prepared once per list length; both look up by primary key.
   const keysIn = preparedPerLength(db, keysInSql);
@@ -159,6 +162,12 @@ export function openSqliteStorage(file: string, options: SqliteOptions = {}): St
     },
     async reset(orgId) {
       reset.immediate(orgId);
+    },
+    ops: {
+      rows: (name, params) => ops[name].all(...params) as Row[],
+      changes: (name, params) => ops[name].run(...params).changes,
+      migrationNames: readMigrationFiles(MIGRATIONS_DIR).map((f) => f.name),
+      poolStats: () => null,
     },
     async close() {
       await checkpoints?.stop();
