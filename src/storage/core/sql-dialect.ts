@@ -89,6 +89,7 @@ export interface SqlDialect {
   idsByKey: Storage['records']['idsByKey'];
   byIds: Storage['records']['byIds'];
   reset: Storage['emulator']['reset'];
+  firstIdsByText: Storage['records']['firstIdsByText'];
   /** The operator's statements (ops-storage.ts implements Storage.ops on them). */
   ops: OpsDialect;
   close(): Promise<void>;
