@@ -4,6 +4,7 @@ import type { AppDeps } from '../deps.js';
 import { JSON_TYPE } from '../error-handler.js';
 import { registerClockRoutes } from './clock-routes.js';
 import { registerOrgRoutes } from './org-routes.js';
+import { callbackRoutes } from './callbacks-routes.js';
 import { faultRoutes } from './faults-routes.js';
 import { registerMetricsRoute } from './metrics.js';
 import { registerReadyRoute } from './ready.js';
@@ -36,6 +37,7 @@ export function adminRoutes(deps: AppDeps): FastifyPluginAsync {
     registerOrgRoutes(app, deps);
     registerClockRoutes(app, deps);
     await app.register(faultRoutes(deps));
+    await app.register(callbackRoutes(deps));
     registerReadyRoute(app, deps);
     registerMetricsRoute(app, deps);
   };
