@@ -217,6 +217,13 @@ export interface Storage {
     /** Record ids for unique keys of one field: normalised value → record id. */
     idsByKey(orgId: string, module: string, field: string, keys: string[]): Promise<Map<string, string>>;
     byIds(orgId: string, module: string, ids: string[]): Promise<Map<string, StoredRecord>>;
+    /**
+     * Lookups by a display field that need not be unique (Product_Name, Full_Name): for each value, the
+     * id of the first record (the lowest id, the one created first) whose text equals it without case.
+     * The text is the `fields` joined by one space and trimmed (Full_Name is First_Name and Last_Name).
+     * Values with no match are absent. Case folds fully on PostgreSQL and for A–Z only on SQLite.
+     */
+    firstIdsByText(orgId: string, module: string, fields: string[], values: string[]): Promise<Map<string, string>>;
     get(orgId: string, module: string, id: string): Promise<StoredRecord | undefined>;
     /**
      * A module's records in id order (why: core/sql-storage.ts), `limit` of them from `offset` on. Costs

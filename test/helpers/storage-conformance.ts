@@ -1182,6 +1182,48 @@ export function defineStorageConformance(name: string, open: () => Promise<Store
         assert.deepEqual(await storage.records.idsByKey('org-a', 'Leads', 'Email', []), new Map());
       });
 
+      test('finds the first record per display text, without case, in one or two joined fields', async () => {
+        // Written in one chunk, out of id order: the lowest id wins, not the order of writing.
+        await stored('org-a', 'Products', 'j1', [
+          insert('4150868000000710003', { Product_Name: 'Widget' }),
+          insert('4150868000000710001', { Product_Name: 'WIDGET' }),
+          insert('4150868000000710002', { Product_Name: 'Gadget' }),
+          insert('4150868000000710004', { Product_Name: 'Widget Pro', Product_Code: 'Widget' }),
+        ]);
+        await stored('org-a', 'Contacts', 'j2', [
+          insert('4150868000000720001', { First_Name: 'Ann', Last_Name: 'Lee' }),
+          insert('4150868000000720002', { Last_Name: 'Solo' }),
+        ]);
+        await stored('org-b', 'Products', 'j3', [insert('4150868000000700001', { Product_Name: 'Widget' })]);
+        const found = await storage.records.firstIdsByText(
+          'org-a',
+          'Products',
+          ['Product_Name'],
+          ['widget', ' Gadget ', 'Widget Pro', 'Sprocket'],
+        );
+        assert.deepEqual(
+          found,
+          new Map([
+            ['widget', '4150868000000710001'],
+            [' Gadget ', '4150868000000710002'],
+            ['Widget Pro', '4150868000000710004'],
+          ]),
+        );
+        assert.deepEqual(
+          await storage.records.firstIdsByText(
+            'org-a',
+            'Contacts',
+            ['First_Name', 'Last_Name'],
+            ['ann lee', 'Solo', 'Lee'],
+          ),
+          new Map([
+            ['ann lee', '4150868000000720001'],
+            ['Solo', '4150868000000720002'],
+          ]),
+        );
+        assert.deepEqual(await storage.records.firstIdsByText('org-a', 'Products', ['Product_Name'], []), new Map());
+      });
+
       test('reads records by id, ignoring ids that do not exist or belong elsewhere', async () => {
         await stored('org-a', 'Leads', 'j1', [
           insert('4150868000000500001', { Last_Name: 'A' }),

@@ -80,6 +80,7 @@ export interface SqlDialect {
   commitChunk: Storage['jobs']['commitChunk'];
   idsByKey: Storage['records']['idsByKey'];
   byIds: Storage['records']['byIds'];
+  firstIdsByText: Storage['records']['firstIdsByText'];
   /** The operator's statements (ops-storage.ts implements Storage.ops on them). */
   ops: OpsDialect;
   close(): Promise<void>;

@@ -210,6 +210,7 @@ export function createSqlStorage(d: SqlDialect): Storage {
     records: {
       idsByKey: d.idsByKey,
       byIds: d.byIds,
+      firstIdsByText: d.firstIdsByText,
       async get(orgId, module, id) {
         return (await d.byIds(orgId, module, [id])).get(id);
       },

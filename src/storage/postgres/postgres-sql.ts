@@ -157,6 +157,14 @@ export const POSTGRES_TRANSACTION_SQL = {
              CROSS JOIN LATERAL (SELECT record_id FROM record_keys k
                                  WHERE k.org_id = $1 AND k.module = $2 AND k.field = $3 AND k.value = w.value
                                  LIMIT 1) k`,
+  // The first record (lowest id) per lower-cased text of one field, or of two joined by a space.
+  firstIdsByText1: `SELECT k, min(id COLLATE "C") AS id
+                    FROM (SELECT id, lower(data->>$4) AS k FROM records WHERE org_id = $1 AND module = $2) s
+                    WHERE k = ANY($3::text[]) GROUP BY k`,
+  firstIdsByText2: `SELECT k, min(id COLLATE "C") AS id
+                    FROM (SELECT id, lower(btrim(coalesce(data->>$4, '') || ' ' || coalesce(data->>$5, ''))) AS k
+                          FROM records WHERE org_id = $1 AND module = $2) s
+                    WHERE k = ANY($3::text[]) GROUP BY k`,
   byIds: `SELECT r.* FROM (SELECT id FROM unnest($3::text[]) AS u (id) ORDER BY id COLLATE "C") w
           CROSS JOIN LATERAL (SELECT * FROM records x WHERE x.id = w.id LIMIT 1) r
           WHERE r.org_id = $1 AND r.module = $2`,

@@ -122,3 +122,15 @@ export const keysInSql = (n: number) =>
 
 /** An IN list of n record ids (by rowid). */
 export const recordsInSql = (n: number) => `SELECT ${RECORD_COLUMNS} FROM records WHERE id IN (${'?,'.repeat(n - 1)}?)`;
+
+/**
+ * The first record id per text of one or more fields (firstIdsByText): `nFields` JSON paths, the org
+ * and module, then `n` values. lower() folds A–Z only in SQLite; the caller folds its values the same way.
+ */
+export const textsInSql = (nFields: number, n: number) => {
+  const parts = Array.from({ length: nFields }, () => "coalesce(json_extract(data, ?), '')");
+  const text = nFields === 1 ? 'json_extract(data, ?)' : `trim(${parts.join(" || ' ' || ")})`;
+  return `SELECT k, CAST(min(id) AS TEXT) AS id FROM (
+            SELECT id, lower(${text}) AS k FROM records WHERE org_id = ? AND module = ?)
+          WHERE k IN (${'?,'.repeat(n - 1)}?) GROUP BY k`;
+};
