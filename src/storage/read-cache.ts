@@ -63,6 +63,21 @@ export function withReadCache(storage: Storage, options: ReadCacheOptions): Stor
 
   return {
     ...storage,
+    emulator: {
+      ...storage.emulator,
+      // A reset removes jobs (and, whole, every org and token): nothing cached may outlive it here.
+      async reset(orgId) {
+        try {
+          await storage.emulator.reset(orgId);
+        } finally {
+          finishedJobs.clear();
+          if (orgId === undefined) {
+            orgs.clear();
+            dropTokens();
+          }
+        }
+      },
+    },
     orgs: {
       ...storage.orgs,
       async create(org) {
@@ -129,6 +144,18 @@ export function withReadCache(storage: Storage, options: ReadCacheOptions): Stor
       },
       async pruneRefreshTokens(clientId, userId, keep, now) {
         return dropAfter(storage.oauth.pruneRefreshTokens(clientId, userId, keep, now));
+      },
+    },
+    ops: {
+      ...storage.ops,
+      // Retention deleted it: this process stops answering it at once. (Another process sharing the store
+      // may answer a deleted finished job from its own cache until it is pushed out of it.)
+      async deleteJob(jobId) {
+        try {
+          return await storage.ops.deleteJob(jobId);
+        } finally {
+          finishedJobs.delete(jobId);
+        }
       },
     },
   };
