@@ -2,12 +2,12 @@ import { parentPort, threadId, workerData } from 'node:worker_threads';
 import { join } from 'node:path';
 import { toJobDetails } from './api/wire.js';
 import { openFsBlobs } from './blobs/blobs.js';
-import type { Config } from './config.js';
+import { egressPolicyOf, type Config } from './config.js';
 import { createLogger, messageFirst } from './log.js';
 import { forwardMetrics } from './metrics.js';
 import { openStorage } from './storage/open-storage.js';
 import { JobWorker } from './jobs/worker.js';
-import { egressPolicyOf } from './config.js';
+import { storeClock } from './storage/store-clock.js';
 
 /**
  * Entry of a worker thread (started by `serve`, or N of them by `bulkwrite worker`): job processing never
@@ -19,8 +19,12 @@ const { config, downloadBase } = workerData as { config: Config; downloadBase: s
 forwardMetrics((message) => parentPort?.postMessage(message));
 const log = messageFirst(createLogger({ level: config.logLevel, name: 'worker', bindings: { thread: threadId } }));
 const storage = await openStorage(config, { jobWriter: true });
+const clock = storeClock(storage);
 const worker = new JobWorker({
   storage,
+  now: clock.now,
+  leaseNow: Date.now,
+  refreshClock: () => clock.refresh(),
   blobs: openFsBlobs(join(config.dataDir, 'blobs')),
   log,
   batchSize: config.batchSize,

@@ -4,6 +4,7 @@ import { guardAdminSurface } from './admin/admin-access.js';
 import { adminRoutes } from './admin/admin-routes.js';
 import { registerHttpMetrics } from './admin/metrics.js';
 import type { AppDeps } from './deps.js';
+import { emulatorClock } from '../domain/emulator-clock.js';
 import { ZohoError } from '../errors/zoho-error.js';
 import { errorHandler, sendZohoError } from './error-handler.js';
 import { answerUnservedMethods } from './method-not-allowed.js';
@@ -20,7 +21,16 @@ import { registerUploadRoutes } from './routes/upload.js';
 const ROUTER_OPTIONS = { ignoreTrailingSlash: true };
 
 /** Builds the HTTP app; it never listens (the caller does), so tests can use inject() or a real port. */
-export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+export async function buildApp(given: AppDeps): Promise<FastifyInstance> {
+  // Every time the API reads or writes is the emulator clock's (domain/emulator-clock.ts).
+  const clock =
+    given.clock ??
+    emulatorClock({
+      realNow: given.now ?? Date.now,
+      readOffset: () => given.storage.emulator.clockOffset(),
+      writeOffset: (offsetMs) => given.storage.emulator.setClockOffset(offsetMs),
+    });
+  const deps: AppDeps = { ...given, clock, now: clock.now };
   // The server's own logger (log.ts); without one, Fastify logs nothing. Typed as Fastify's base logger
   // so that the app stays a plain FastifyInstance for the route modules.
   const loggerInstance: FastifyBaseLogger | undefined = deps.logger;
@@ -40,7 +50,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerHttpMetrics(app);
   guardAdminSurface(app, deps.config.adminKey);
   answerUnservedMethods(app, ROUTER_OPTIONS);
-  registerPipeline(app, { storage: deps.storage, now: deps.now ?? Date.now });
+  registerPipeline(app, { storage: deps.storage, clock });
   registerRequestFaults(app, deps.storage);
 
   // Bodies reach the routes as text and each route reads its own: the create-job route parses JSON itself

@@ -1,5 +1,6 @@
 import type { Blobs } from '../blobs/blobs.js';
 import type { Config } from '../config.js';
+import type { EmulatorClock } from '../domain/emulator-clock.js';
 import type { Presentation } from '../data-centres.js';
 import type { PinoLogger } from '../log.js';
 import type { Storage } from '../storage/storage.js';
@@ -15,7 +16,10 @@ export interface AppDeps {
    * baseUrl(). With a data centre configured, that DC's hosts (see data-centres.ts).
    */
   presentation?: () => Presentation;
+  /** Real time for the emulator clock; buildApp replaces it with the clock's now(). */
   now?: () => number;
+  /** The emulator clock (domain/emulator-clock.ts); buildApp makes one over the store when none is given. */
+  clock?: EmulatorClock;
   /** Told when a job is queued, so an idle worker starts at once. */
   onJobCreated?: (jobId: string) => void;
   /** How many job worker threads this process runs now (the admin health answer). */

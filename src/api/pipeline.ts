@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { authenticate, type AuthContext } from '../auth/authenticate.js';
 import { canReadModule, canReadSettings, canUploadFiles, canUseBulkWrite } from '../auth/scopes.js';
 import { findApiVersion, type ApiVersion } from '../domain/api-versions.js';
+import type { EmulatorClock } from '../domain/emulator-clock.js';
 import type { ModuleDef } from '../domain/modules.js';
 import { catalogueFor, type Catalogue } from '../domain/org-schema.js';
 import { ZohoError } from '../errors/zoho-error.js';
@@ -82,16 +83,23 @@ function setByPipeline<T>(name: string, routes: string) {
  * (INVALID_MODULE) → the route's scope (OAUTH_SCOPE_MISMATCH). They run after the body is read, as
  * the handlers' own checks did. Register before any route: routes take the hooks present when added.
  */
-export function registerPipeline(app: FastifyInstance, deps: { storage: Storage; now: () => number }): void {
+/**
+ * How old the emulator clock's offset may be when a request reads it: a clock moved through another
+ * process (or a worker) is seen within this time; one moved through this process, at once.
+ */
+export const CLOCK_MAX_AGE_MS = 200;
+
+export function registerPipeline(app: FastifyInstance, deps: { storage: Storage; clock: EmulatorClock }): void {
   app.decorateRequest('apiVersion', setByPipeline<ApiVersion>('apiVersion', 'a :version segment'));
   app.decorateRequest('auth', setByPipeline<AuthContext>('auth', 'a scope in their config'));
   app.decorateRequest('pathModule', setByPipeline<PathModule>('pathModule', "the 'module.read' scope"));
   app.addHook('preHandler', async (req) => {
+    await deps.clock.refresh(CLOCK_MAX_AGE_MS);
     const params = req.params as { version?: string; module?: string };
     if (params.version !== undefined) req.apiVersion = requireVersion(params.version);
     const scope = req.routeOptions.config.scope;
     if (scope === undefined) return;
-    req.auth = await authenticate(deps.storage, req.headers.authorization, deps.now());
+    req.auth = await authenticate(deps.storage, req.headers.authorization, deps.clock.now());
     if (scope === 'module.read') req.pathModule = await pathModule(deps.storage, req.auth.orgId, params.module ?? '');
     if (!SCOPE_ALLOWS[scope](req.auth.scopes, req)) throw new ZohoError('OAUTH_SCOPE_MISMATCH');
   });

@@ -38,3 +38,13 @@ export { readCsvHeader, type CsvHeader } from './csv-source.js';
 export type { UploadSource } from './upload-body.js';
 export * from './schema.js';
 export { SchemaError, type Infer, type Schema } from './schema-kit.js';
+export {
+  AdminApiError,
+  BulkwriteAdmin,
+  type AdminCredentials,
+  type AdminOptions,
+  type AdminOrg,
+  type ClockState,
+  type CreatedOrg,
+  type Health,
+} from './admin.js';

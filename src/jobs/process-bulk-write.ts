@@ -24,7 +24,10 @@ export interface ProcessDeps {
   batchSize: number;
   leaseMs: number;
   ids: IdAllocator;
+  /** The emulator clock (domain/emulator-clock.ts): the times a job writes. */
   now: () => number;
+  /** Real time, for the job's lease (default: now). */
+  leaseNow?: () => number;
   /** Called after each committed chunk; tests use it to stop a job half way. */
   onChunk?: (job: Job, checkpointRow: number) => void | Promise<void>;
   /** What fault rules script for this job (domain/faults.ts): a failure at a row, slow processing. */
@@ -340,7 +343,7 @@ async function decideAndCommit(ctx: ResourceContext, batch: BatchRow[]): Promise
         ...outcome,
         checkpointRow: batch[batch.length - 1]!.rowNo,
         ...(counts ? { resourceCounts: counts } : {}),
-        leaseUntil: deps.now() + deps.leaseMs,
+        leaseUntil: (deps.leaseNow ?? deps.now)() + deps.leaseMs,
         now: deps.now(),
       });
       if (counts) state.counts = counts;

@@ -22,7 +22,12 @@ export interface WorkerDeps {
   egress: EgressPolicy;
   /** The job-details JSON for a job, as GET answers it; posted to the callback URL. */
   renderJobDetails: (job: Job, org: Org) => unknown;
+  /** The emulator clock (domain/emulator-clock.ts): the times a job writes. */
   now?: () => number;
+  /** Real time, for leases: moving the emulator clock never takes a job from its worker (default: now). */
+  leaseNow?: () => number;
+  /** Reads the emulator clock again from the store; called before each claim. */
+  refreshClock?: () => Promise<void>;
   /** Called after each committed chunk (tests use it to look at a job half way). */
   onChunk?: (job: Job, checkpointRow: number) => void | Promise<void>;
 }
@@ -42,6 +47,7 @@ export class JobWorker {
   private loop: Promise<void> | null = null;
   private readonly ids: IdAllocator;
   private readonly now: () => number;
+  private readonly leaseNow: () => number;
   private readonly delivery: CallbackDelivery;
   private deliveryLoop: Promise<void> | null = null;
   private wakeDelivery: (() => void) | null = null;
@@ -51,6 +57,7 @@ export class JobWorker {
   constructor(private readonly deps: WorkerDeps) {
     this.ids = new IdAllocator(deps.storage);
     this.now = deps.now ?? Date.now;
+    this.leaseNow = deps.leaseNow ?? this.now;
     this.delivery = new CallbackDelivery({
       storage: deps.storage,
       log: deps.log,
@@ -151,7 +158,8 @@ export class JobWorker {
 
   private async runOne(): Promise<boolean> {
     const { storage, log } = this.deps;
-    const job = await storage.jobs.claimNext(this.workerId, this.deps.leaseMs, this.now());
+    await this.deps.refreshClock?.();
+    const job = await storage.jobs.claimNext(this.workerId, this.deps.leaseMs, this.leaseNow());
     if (!job) return false;
     const started = this.now();
     log.info('job claimed', { job: job.id, resumeAfterRow: job.checkpointRow });
@@ -167,6 +175,7 @@ export class JobWorker {
           leaseMs: this.deps.leaseMs,
           ids: this.ids,
           now: this.now,
+          leaseNow: this.leaseNow,
           onChunk: async (j, row) => {
             await this.deps.onChunk?.(j, row);
             if (this.stopping) throw new StopRequested();

@@ -63,6 +63,21 @@ export function withReadCache(storage: Storage, options: ReadCacheOptions): Stor
 
   return {
     ...storage,
+    emulator: {
+      ...storage.emulator,
+      // A reset removes jobs (and, whole, every org and token): nothing cached may outlive it here.
+      async reset(orgId) {
+        try {
+          await storage.emulator.reset(orgId);
+        } finally {
+          finishedJobs.clear();
+          if (orgId === undefined) {
+            orgs.clear();
+            dropTokens();
+          }
+        }
+      },
+    },
     orgs: {
       ...storage.orgs,
       async create(org) {

@@ -246,6 +246,8 @@ export interface Storage {
     fail(jobId: string, workerId: string, failure: { code: string; message: string }, now: number): Promise<void>;
     /** Row outcomes in input order, from `fromRow` on. */
     results(jobId: string, fromRow: number, limit: number): Promise<RowResult[]>;
+    /** How many of the org's jobs are ADDED or INPROGRESS (the per-org concurrent-job limit). */
+    countActive(orgId: string): Promise<number>;
   };
 
   /** The callback outbox and journal; any worker of any process delivers (jobs/callback-delivery.ts). */
@@ -305,6 +307,28 @@ export interface Storage {
     listAfter(orgId: string, module: string, afterId: string, limit: number): Promise<StoredRecord[]>;
     /** How many records a module holds, without reading them (kept by the chunk commits). */
     count(orgId: string, module: string): Promise<number>;
+  };
+
+  /** What the emulator controls keep (docs/admin-api.md), shared by every process on the store. */
+  emulator: {
+    /** The emulator clock's offset from real time, in milliseconds (0: real time). */
+    clockOffset(): Promise<number>;
+    setClockOffset(offsetMs: number): Promise<void>;
+    /** The org's limits document (JSON text), or undefined when it has none (no limits). */
+    limits(orgId: string): Promise<string | undefined>;
+    /** Replaces the org's limits document; null removes it. */
+    putLimits(orgId: string, settings: string | null, now: number): Promise<void>;
+    /** Adds `credits` to the org's use in minute `minute` (epoch minutes of the emulator clock). */
+    spendCredits(orgId: string, minute: number, credits: number): Promise<void>;
+    /** The credits the org spent in minutes after `sinceMinute`. */
+    creditsSpent(orgId: string, sinceMinute: number): Promise<number>;
+    /**
+     * With an org: removes its jobs, their results, its files, records and credit use, and keeps the
+     * org, its users, clients, tokens, schema and limits. Without: removes everything (orgs included)
+     * and puts the clock back to real time. One transaction; the org's job rows are locked first, so a
+     * chunk being written either commits before (and is removed) or finds its job gone (LeaseLostError).
+     */
+    reset(orgId?: string): Promise<void>;
   };
 
   /**

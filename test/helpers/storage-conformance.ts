@@ -1405,6 +1405,129 @@ export function defineStorageConformance(name: string, open: () => Promise<Store
       });
     });
 
+    describe('emulator state', () => {
+      test('keeps one clock offset that every handle on the store reads', async () => {
+        assert.equal(await storage.emulator.clockOffset(), 0);
+        await storage.emulator.setClockOffset(7_200_000);
+        const other = await store!.reopen();
+        assert.equal(await other.emulator.clockOffset(), 7_200_000);
+        await other.emulator.setClockOffset(-1_500);
+        assert.equal(await storage.emulator.clockOffset(), -1_500);
+      });
+
+      test('keeps, replaces and removes an org limits document', async () => {
+        assert.equal(await storage.emulator.limits('org-a'), undefined);
+        await storage.emulator.putLimits('org-a', '{"daily_credits":10}', T0);
+        await storage.emulator.putLimits('org-a', '{"daily_credits":20}', T0 + 1);
+        assert.equal(await storage.emulator.limits('org-a'), '{"daily_credits":20}');
+        assert.equal(await storage.emulator.limits('org-b'), undefined);
+        await storage.emulator.putLimits('org-a', null, T0 + 2);
+        assert.equal(await storage.emulator.limits('org-a'), undefined);
+      });
+
+      test('sums the credits an org spent after a minute', async () => {
+        await storage.emulator.spendCredits('org-a', 100, 500);
+        await storage.emulator.spendCredits('org-a', 100, 1);
+        await storage.emulator.spendCredits('org-a', 101, 2);
+        await storage.emulator.spendCredits('org-b', 101, 9);
+        assert.equal(await storage.emulator.creditsSpent('org-a', 99), 503);
+        assert.equal(await storage.emulator.creditsSpent('org-a', 100), 2);
+        assert.equal(await storage.emulator.creditsSpent('org-a', 101), 0);
+        assert.equal(await storage.emulator.creditsSpent('org-c', 0), 0);
+      });
+
+      test('counts the jobs of an org that are ADDED or INPROGRESS', async () => {
+        await claimedJob('job-1');
+        await storage.jobs.create(makeJob('org-a', 'job-2', T0 + 1));
+        await storage.jobs.create(makeJob('org-a', 'job-3', T0 + 2));
+        await storage.jobs.complete('job-1', 'worker-a', T0 + 5);
+        assert.equal(await storage.jobs.countActive('org-a'), 2);
+        assert.equal(await storage.jobs.countActive('org-b'), 0);
+      });
+
+      /** Org `orgId` with a job that wrote a chunk (records, keys, results), a file, a schema, limits and credits. */
+      async function busyOrg(orgId: string, jobId: string, firstRecord: bigint): Promise<Job> {
+        const job = await claimedJob(jobId, orgId);
+        await storage.files.create(makeFile(orgId, `${jobId}-file`));
+        await storage.schemas.put(orgId, '{"modules":[]}', T0);
+        await storage.emulator.putLimits(orgId, '{"daily_credits":1000}', T0);
+        await storage.emulator.spendCredits(orgId, 10, 500);
+        await storage.oauth.createClient(
+          {
+            clientId: `1000.${orgId}`,
+            orgId,
+            clientType: 'self',
+            redirectUri: null,
+            name: 'Self Client',
+            createdAt: T0,
+          },
+          `secret-hash-${orgId}`,
+        );
+        const ids = [firstRecord, firstRecord + 1n].map(String);
+        await storage.jobs.commitChunk(
+          makeChunk(job, 'worker-a', 2, {
+            inserts: ids.map((id, i) => insert(id, { Email: `${orgId}${i}@x.com` }, [['Email', `${orgId}${i}@x.com`]])),
+            results: ids.map((id, i) => added(i + 1, id)),
+          }),
+        );
+        return job;
+      }
+
+      test('resets one org: its jobs, results, files, records, keys and credit use go; the rest stays', async () => {
+        const jobA = await busyOrg('org-a', 'job-a', 4150868000000720001n);
+        const jobB = await busyOrg('org-b', 'job-b', 4150868000000730001n);
+        await storage.emulator.reset('org-a');
+
+        assert.equal(await storage.jobs.get('org-a', jobA.id), undefined);
+        assert.deepEqual(await storage.jobs.results(jobA.id, 1, 10), []);
+        assert.equal(await storage.files.get('org-a', 'job-a-file'), undefined);
+        assert.equal(await storage.records.count('org-a', MODULE), 0);
+        assert.deepEqual([...(await storage.records.idsByKey('org-a', MODULE, 'Email', ['org-a0@x.com']))], []);
+        assert.equal(await storage.emulator.creditsSpent('org-a', 0), 0);
+        // Kept: the org, its user, clients, schema and limits.
+        assert.equal((await storage.orgs.get('org-a'))?.id, 'org-a');
+        assert.equal((await storage.oauth.clientsOf('org-a')).length, 1);
+        assert.equal((await storage.schemas.get('org-a'))?.version, 1);
+        assert.equal(await storage.emulator.limits('org-a'), '{"daily_credits":1000}');
+        // The worker still holding the job finds it gone, and writes nothing more.
+        await assert.rejects(
+          storage.jobs.commitChunk(
+            makeChunk(jobA, 'worker-a', 3, { inserts: [insert('4150868000000720009', { Email: 'late' })] }),
+          ),
+          LeaseLostError,
+        );
+        await assert.rejects(storage.jobs.complete(jobA.id, 'worker-a', T0 + 9), LeaseLostError);
+        assert.equal(await storage.records.count('org-a', MODULE), 0);
+        // The other org is untouched.
+        assert.equal((await storage.jobs.get('org-b', jobB.id))?.checkpointRow, 2);
+        assert.equal((await storage.jobs.results(jobB.id, 1, 10)).length, 2);
+        assert.equal(await storage.records.count('org-b', MODULE), 2);
+        assert.ok(await storage.files.get('org-b', 'job-b-file'));
+        assert.equal(await storage.emulator.creditsSpent('org-b', 0), 500);
+      });
+
+      test('resets the whole store: no org, no token, no job, real time', async () => {
+        await busyOrg('org-a', 'job-a', 4150868000000720001n);
+        await storage.oauth.saveAccessToken({ ...accessToken('h1', null, T0), orgId: 'org-a' });
+        await storage.emulator.setClockOffset(60_000);
+        const lastId = await storage.reserveIds(5);
+        await storage.emulator.reset();
+        assert.deepEqual(await storage.orgs.list(), []);
+        assert.equal(await storage.orgs.getDefault(), undefined);
+        assert.equal(await storage.oauth.getAccessToken('h1', T0), undefined);
+        assert.equal(await storage.oauth.getClient('1000.org-a'), undefined);
+        assert.equal(await storage.jobs.get('org-a', 'job-a'), undefined);
+        assert.equal(await storage.records.count('org-a', MODULE), 0);
+        assert.equal(await storage.schemas.get('org-a'), undefined);
+        assert.equal(await storage.emulator.limits('org-a'), undefined);
+        assert.equal(await storage.emulator.clockOffset(), 0);
+        // Ids keep growing: nothing handed out before is handed out again.
+        assert.equal(await storage.reserveIds(1), lastId + 5n);
+        await storage.orgs.create(makeOrg('org-new'));
+        assert.equal((await storage.orgs.getDefault())?.id, 'org-new');
+      });
+    });
+
     describe('callbacks', () => {
       const URL_ = 'https://example.com/hook?x=1';
       const attemptOf = (jobId: string, attempt: number, sentAt: number) => ({

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import Papa from 'papaparse';
 import { auth, call, unzipEntries } from '../helpers/api.js';
 import { createTestDatabase } from '../helpers/postgres.js';
+import { cliProcesses } from '../helpers/processes.js';
 import { makeZip } from '../helpers/zip.js';
 
 const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
@@ -18,24 +19,8 @@ describe('scale-out on PostgreSQL: one API process and two worker processes', ()
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
   let dataDir: string;
   let env: NodeJS.ProcessEnv;
-  const procs: ChildProcess[] = [];
-
-  const start = (args: string[], ready: RegExp): Promise<{ proc: ChildProcess; match: RegExpExecArray }> => {
-    const proc = spawn(process.execPath, [CLI, ...args, '--data-dir', dataDir], {
-      env,
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    procs.push(proc);
-    return new Promise((resolve, reject) => {
-      let out = '';
-      proc.stdout!.on('data', (c: Buffer) => {
-        out += c.toString();
-        const m = ready.exec(out);
-        if (m) resolve({ proc, match: m });
-      });
-      proc.once('exit', (code) => reject(new Error(`${args[0]} exited with ${code}: ${out}`)));
-    });
-  };
+  let procs: ReturnType<typeof cliProcesses>;
+  const start = (args: string[], ready: RegExp) => procs.start([...args, '--data-dir', dataDir], ready);
 
   before(async () => {
     db = await createTestDatabase('bulkwrite_scale');
@@ -48,9 +33,10 @@ describe('scale-out on PostgreSQL: one API process and two worker processes', ()
       BULKWRITE_LEASE_MS: '2000',
       BULKWRITE_POLL_INTERVAL_MS: '100',
     };
+    procs = cliProcesses(env);
   });
   after(async () => {
-    for (const p of procs) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+    procs.stopAll();
     await db.drop();
     rmSync(dataDir, { recursive: true, force: true });
   });

@@ -2,6 +2,8 @@ import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { VERSION } from '../../version.js';
 import type { AppDeps } from '../deps.js';
 import { JSON_TYPE } from '../error-handler.js';
+import { registerClockRoutes } from './clock-routes.js';
+import { registerOrgRoutes } from './org-routes.js';
 import { callbackRoutes } from './callbacks-routes.js';
 import { faultRoutes } from './faults-routes.js';
 import { registerMetricsRoute } from './metrics.js';
@@ -32,6 +34,8 @@ export function adminRoutes(deps: AppDeps): FastifyPluginAsync {
           }),
         ),
     );
+    registerOrgRoutes(app, deps);
+    registerClockRoutes(app, deps);
     await app.register(faultRoutes(deps));
     await app.register(callbackRoutes(deps));
     registerReadyRoute(app, deps);

@@ -1,4 +1,3 @@
-import type { Org } from '../../domain/types.js';
 import type { OAuthClient } from '../../storage/storage.js';
 
 /** What the admin commands print: one JSON value with --json, else the text for a person. */
@@ -6,13 +5,7 @@ export function print(json: boolean | undefined, value: unknown, text: string): 
   console.log(json ? JSON.stringify(value, null, 2) : text);
 }
 
-export const orgJson = (org: Org) => ({
-  org_id: org.id,
-  name: org.name,
-  time_zone: org.timeZone,
-  created_time: new Date(org.createdAt).toISOString(),
-  user: { id: org.user.id, name: org.user.name, email: org.user.email },
-});
+export { orgJson } from '../../api/admin/admin-wire.js';
 
 /** A client's secret is known only when it was just made (only its hash is stored). */
 export const clientJson = (c: OAuthClient & { clientSecret?: string }) => ({

@@ -51,7 +51,8 @@ export async function credentialsCommand(argv: string[]): Promise<number> {
   const { apiDomain, accountsUrl } = await presentedUrls(config, values.port !== undefined);
   const storage = await openExistingStorage(config, { init });
   try {
-    const now = Date.now();
+    // The emulator clock (docs/admin-api.md#the-clock): tokens expire by the time the server reads.
+    const now = Date.now() + (await storage.emulator.clockOffset());
     const { org } = await ensureDefaultOrg(storage, now);
     const creds = await issueCredentials(storage, org, {
       scopes: values.scopes ? parseScopeList(values.scopes) : undefined,

@@ -51,8 +51,9 @@ export async function grantCodeCommand(argv: string[]): Promise<number> {
   const scopes = values.scopes === undefined ? ALL_BULK_SCOPES : parseScopeList(values.scopes);
   if (scopes.length === 0) throw new CliError('--scopes names no scope');
   const config = configFrom(values);
-  const now = Date.now();
   const { code, expiresAt, client, org } = await withStorage(config, async (storage) => {
+    // The emulator clock (docs/admin-api.md#the-clock): the code expires by the time the server reads.
+    const now = Date.now() + (await storage.emulator.clockOffset());
     const org = await findOrg(storage, values.org);
     const client = values.client
       ? await storage.oauth.getClient(values.client)

@@ -8,8 +8,8 @@ import { setBounded } from '../bounded-map.js';
  * keeps, per (org, module), the id of every SPAN-th record in id order (its *marks*); a page at offset
  * n starts after the mark just below n and walks fewer than SPAN entries (`id > mark … OFFSET r`).
  *
- * Records are never deleted, so a module only changes by records added, and `record_counts` (kept by the
- * chunk commits) says when that happened. Marks are kept while the count is unchanged. When it grew, the
+ * Records are never deleted (but by the admin reset, which calls forget()), so a module only changes by
+ * records added, and `record_counts` (kept by the chunk commits) says when that happened. Marks are kept while the count is unchanged. When it grew, the
  * records after the last mark are counted: if every new record is among them (ids grow with time, so
  * a single writer only ever appends), the marks hold and are extended from the last one; otherwise (two
  * workers wrote interleaved id blocks) they are made again from the start. Making them reads the
@@ -44,6 +44,8 @@ const BEFORE_ALL = '0';
 
 export function recordPages<R>(reads: RecordPageReads<R>): {
   list(orgId: string, module: string, offset: number, limit: number): Promise<R[]>;
+  /** Drops every mark: the admin reset removed records, which nothing else does. */
+  forget(): void;
 } {
   const cache = new Map<string, Marks>();
 
@@ -66,6 +68,7 @@ export function recordPages<R>(reads: RecordPageReads<R>): {
   }
 
   return {
+    forget: () => cache.clear(),
     async list(orgId, module, offset, limit) {
       if (offset < MARK_SPAN) return reads.listAfter(orgId, module, null, limit, offset);
       const ids = await marksOf(orgId, module);

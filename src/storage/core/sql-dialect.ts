@@ -49,6 +49,14 @@ export type SharedStatement =
   | 'recordMarks'
   | 'schemaGet'
   | 'schemaPut'
+  | 'jobsActive'
+  | 'clockGet'
+  | 'clockSet'
+  | 'limitsGet'
+  | 'limitsPut'
+  | 'limitsDelete'
+  | 'creditsSpend'
+  | 'creditsSpent'
   | 'outboxFromJob'
   | 'outboxClaim'
   | 'outboxSettle'
@@ -89,6 +97,7 @@ export interface SqlDialect {
   commitChunk: Storage['jobs']['commitChunk'];
   idsByKey: Storage['records']['idsByKey'];
   byIds: Storage['records']['byIds'];
+  reset: Storage['emulator']['reset'];
   firstIdsByText: Storage['records']['firstIdsByText'];
   /** The operator's statements (ops-storage.ts implements Storage.ops on them). */
   ops: OpsDialect;

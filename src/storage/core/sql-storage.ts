@@ -205,6 +205,9 @@ export function createSqlStorage(d: SqlDialect): Storage {
         }
         return out;
       },
+      async countActive(orgId) {
+        return Number((await d.row('jobsActive', [orgId]))!.n);
+      },
     },
 
     callbacks: {
@@ -268,6 +271,36 @@ export function createSqlStorage(d: SqlDialect): Storage {
         return (await d.rows('recordListAfter', [orgId, module, afterId, limit, 0])).map(toRecord);
       },
       count,
+    },
+
+    emulator: {
+      async clockOffset() {
+        return Number((await d.row('clockGet', []))?.offset_ms ?? 0);
+      },
+      async setClockOffset(offsetMs) {
+        await d.changes('clockSet', [Math.trunc(offsetMs)]);
+      },
+      async limits(orgId) {
+        const r = await d.row('limitsGet', [orgId]);
+        return r && String(r.settings);
+      },
+      async putLimits(orgId, settings, now) {
+        if (settings === null) await d.changes('limitsDelete', [orgId]);
+        else await d.changes('limitsPut', [orgId, settings, now]);
+      },
+      async spendCredits(orgId, minute, credits) {
+        await d.changes('creditsSpend', [orgId, minute, credits]);
+      },
+      async creditsSpent(orgId, sinceMinute) {
+        return Number((await d.row('creditsSpent', [orgId, sinceMinute]))?.n ?? 0);
+      },
+      async reset(orgId) {
+        try {
+          await d.reset(orgId);
+        } finally {
+          pages.forget();
+        }
+      },
     },
 
     faults: {

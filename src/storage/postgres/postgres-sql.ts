@@ -115,6 +115,16 @@ export const POSTGRES_SQL: Record<SharedStatement, string> = {
               ON CONFLICT (org_id) DO UPDATE SET document = EXCLUDED.document,
                 version = org_schemas.version + 1, updated_at = EXCLUDED.updated_at
               RETURNING *`,
+  jobsActive: "SELECT count(*) AS n FROM jobs WHERE org_id = $1 AND status IN ('ADDED', 'INPROGRESS')",
+  clockGet: 'SELECT offset_ms FROM emulator_clock WHERE id = 1',
+  clockSet: 'UPDATE emulator_clock SET offset_ms = $1 WHERE id = 1',
+  limitsGet: 'SELECT settings FROM org_limits WHERE org_id = $1',
+  limitsPut: `INSERT INTO org_limits (org_id, settings, updated_at) VALUES ($1, $2, $3)
+              ON CONFLICT (org_id) DO UPDATE SET settings = EXCLUDED.settings, updated_at = EXCLUDED.updated_at`,
+  limitsDelete: 'DELETE FROM org_limits WHERE org_id = $1',
+  creditsSpend: `INSERT INTO org_credits (org_id, minute, used) VALUES ($1, $2, $3)
+                 ON CONFLICT (org_id, minute) DO UPDATE SET used = org_credits.used + EXCLUDED.used`,
+  creditsSpent: 'SELECT COALESCE(sum(used), 0) AS n FROM org_credits WHERE org_id = $1 AND minute > $2',
   faultInsert: `INSERT INTO fault_rules (id, org_id, route, method, job_id, times, remaining, probability, effect, created_at)
                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
   faultList: 'SELECT * FROM fault_rules ORDER BY seq',
@@ -130,6 +140,34 @@ export const POSTGRES_SQL: Record<SharedStatement, string> = {
   faultJobEffects: 'SELECT effect FROM fault_jobs WHERE job_id = $1 ORDER BY seq',
   faultRelease: 'UPDATE fault_jobs SET held = false WHERE job_id = $1 AND held',
 };
+
+/**
+ * The admin reset of one org (`$1` is its id): what its jobs produced and its credit use; the org, its
+ * users, clients, tokens, schema and limits stay. The job rows are locked first, as a chunk's first
+ * statement locks its job's row: a chunk under way commits before the reset reads what to delete, and a
+ * later one finds its job gone. A capability that keeps per-org rows adds its table here.
+ */
+export const POSTGRES_RESET_ORG_SQL: readonly string[] = [
+  'SELECT id FROM jobs WHERE org_id = $1 FOR UPDATE',
+  'DELETE FROM job_result_chunks WHERE job_id IN (SELECT id FROM jobs WHERE org_id = $1)',
+  'DELETE FROM fault_jobs WHERE job_id IN (SELECT id FROM jobs WHERE org_id = $1)',
+  'DELETE FROM jobs WHERE org_id = $1',
+  'DELETE FROM files WHERE org_id = $1',
+  'DELETE FROM record_keys WHERE org_id = $1',
+  'DELETE FROM records WHERE org_id = $1',
+  'DELETE FROM record_counts WHERE org_id = $1',
+  'DELETE FROM org_credits WHERE org_id = $1',
+  'DELETE FROM callback_outbox WHERE org_id = $1',
+  'DELETE FROM callback_attempts WHERE org_id = $1',
+];
+
+/** The admin reset of the whole store: every table a fresh start has empty (TRUNCATE waits for writers). */
+export const POSTGRES_RESET_ALL_SQL: readonly string[] = [
+  `TRUNCATE job_result_chunks, jobs, files, record_keys, records, record_counts, org_credits, org_limits, org_schemas, grant_codes,
+            access_tokens, refresh_tokens, oauth_client_secrets, oauth_clients, users, orgs, fault_jobs, fault_rules,
+            callback_outbox, callback_attempts`,
+  'UPDATE emulator_clock SET offset_ms = 0',
+];
 
 /**
  * The statements of this store's own transactions and lookups. Bulk writes send a whole column as one

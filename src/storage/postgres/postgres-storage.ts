@@ -9,7 +9,12 @@ import { ChunkConflictError, LeaseLostError, type ChunkCommit, type Storage } fr
 import { copyFrom, copyJson, CopyRows, copyText } from './copy-in.js';
 import { migrate, MIGRATIONS_DIR } from './migrate.js';
 import { POSTGRES_OPS_SQL } from './postgres-ops-sql.js';
-import { POSTGRES_SQL, POSTGRES_TRANSACTION_SQL } from './postgres-sql.js';
+import {
+  POSTGRES_RESET_ALL_SQL,
+  POSTGRES_RESET_ORG_SQL,
+  POSTGRES_SQL,
+  POSTGRES_TRANSACTION_SQL,
+} from './postgres-sql.js';
 
 type Statement = SharedStatement | keyof typeof POSTGRES_TRANSACTION_SQL;
 const SQL: Record<Statement, string> = { ...POSTGRES_SQL, ...POSTGRES_TRANSACTION_SQL };
@@ -226,6 +231,12 @@ export async function openPostgresStorage(url: string): Promise<Storage> {
       for (const r of (await run(pool, 'byIds', [orgId, module, textArray(new Set(ids))])).rows)
         out.set(String(r.id), toRecord(r));
       return out;
+    },
+    async reset(orgId) {
+      await transaction(async (client) => {
+        if (orgId === undefined) for (const text of POSTGRES_RESET_ALL_SQL) await client.query(text);
+        else for (const text of POSTGRES_RESET_ORG_SQL) await client.query(text, [orgId]);
+      });
     },
     async firstIdsByText(orgId, module, fields, values) {
       const out = new Map<string, string>();

@@ -104,6 +104,16 @@ export const SQLITE_SQL: Record<SharedStatement, string> = {
               ON CONFLICT (org_id) DO UPDATE SET document = excluded.document,
                 version = org_schemas.version + 1, updated_at = excluded.updated_at
               RETURNING *`,
+  jobsActive: "SELECT count(*) AS n FROM jobs WHERE org_id = ? AND status IN ('ADDED', 'INPROGRESS')",
+  clockGet: 'SELECT offset_ms FROM emulator_clock WHERE id = 1',
+  clockSet: 'UPDATE emulator_clock SET offset_ms = ? WHERE id = 1',
+  limitsGet: 'SELECT settings FROM org_limits WHERE org_id = ?',
+  limitsPut: `INSERT INTO org_limits (org_id, settings, updated_at) VALUES (?, ?, ?)
+              ON CONFLICT (org_id) DO UPDATE SET settings = excluded.settings, updated_at = excluded.updated_at`,
+  limitsDelete: 'DELETE FROM org_limits WHERE org_id = ?',
+  creditsSpend: `INSERT INTO org_credits (org_id, minute, used) VALUES (?, ?, ?)
+                 ON CONFLICT (org_id, minute) DO UPDATE SET used = org_credits.used + excluded.used`,
+  creditsSpent: 'SELECT COALESCE(sum(used), 0) AS n FROM org_credits WHERE org_id = ? AND minute > ?',
   faultInsert: `INSERT INTO fault_rules (id, org_id, route, method, job_id, times, remaining, probability, effect, created_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   faultList: 'SELECT * FROM fault_rules ORDER BY rowid',
@@ -118,6 +128,48 @@ export const SQLITE_SQL: Record<SharedStatement, string> = {
   faultJobEffects: 'SELECT effect FROM fault_jobs WHERE job_id = ? ORDER BY rowid',
   faultRelease: 'UPDATE fault_jobs SET held = 0 WHERE job_id = ? AND held = 1',
 };
+
+/**
+ * The admin reset of one org (`?` is its id): what its jobs produced and its credit use; the org, its
+ * users, clients, tokens, schema and limits stay. A capability that keeps per-org rows adds its table here.
+ */
+export const SQLITE_RESET_ORG_SQL: readonly string[] = [
+  'DELETE FROM job_result_chunks WHERE job_id IN (SELECT id FROM jobs WHERE org_id = ?)',
+  'DELETE FROM fault_jobs WHERE job_id IN (SELECT id FROM jobs WHERE org_id = ?)',
+  'DELETE FROM jobs WHERE org_id = ?',
+  'DELETE FROM files WHERE org_id = ?',
+  'DELETE FROM record_keys WHERE org_id = ?',
+  'DELETE FROM records WHERE org_id = ?',
+  'DELETE FROM record_counts WHERE org_id = ?',
+  'DELETE FROM org_credits WHERE org_id = ?',
+  'DELETE FROM callback_outbox WHERE org_id = ?',
+  'DELETE FROM callback_attempts WHERE org_id = ?',
+];
+
+/** The admin reset of the whole store: every table a fresh start has empty, children first. */
+export const SQLITE_RESET_ALL_SQL: readonly string[] = [
+  'DELETE FROM job_result_chunks',
+  'DELETE FROM jobs',
+  'DELETE FROM files',
+  'DELETE FROM record_keys',
+  'DELETE FROM records',
+  'DELETE FROM record_counts',
+  'DELETE FROM org_credits',
+  'DELETE FROM callback_outbox',
+  'DELETE FROM callback_attempts',
+  'DELETE FROM org_limits',
+  'DELETE FROM org_schemas',
+  'DELETE FROM grant_codes',
+  'DELETE FROM access_tokens',
+  'DELETE FROM refresh_tokens',
+  'DELETE FROM oauth_client_secrets',
+  'DELETE FROM oauth_clients',
+  'DELETE FROM fault_jobs',
+  'DELETE FROM fault_rules',
+  'DELETE FROM users',
+  'DELETE FROM orgs',
+  'UPDATE emulator_clock SET offset_ms = 0',
+];
 
 /** The statements of this store's own transactions: token revocation and the chunk write. */
 export const SQLITE_TRANSACTION_SQL = {

@@ -11,7 +11,15 @@ import { ChunkConflictError, LeaseLostError, type ChunkCommit, type Storage } fr
 import { BackgroundCheckpoints, type BackgroundCheckpointOptions } from './background-checkpoints.js';
 import { migrate, MIGRATIONS_DIR } from './migrate.js';
 import { SQLITE_OPS_SQL } from './sqlite-ops-sql.js';
-import { keysInSql, recordsInSql, SQLITE_SQL, SQLITE_TRANSACTION_SQL, textsInSql } from './sqlite-sql.js';
+import {
+  keysInSql,
+  recordsInSql,
+  SQLITE_RESET_ALL_SQL,
+  SQLITE_RESET_ORG_SQL,
+  SQLITE_SQL,
+  SQLITE_TRANSACTION_SQL,
+  textsInSql,
+} from './sqlite-sql.js';
 
 const MAX_PARAMS = 500;
 
@@ -84,6 +92,13 @@ export function openSqliteStorage(file: string, options: SqliteOptions = {}): St
     return old.length;
   });
 
+  const resetOrgSteps = SQLITE_RESET_ORG_SQL.map((text) => db.prepare(text));
+  const resetAllSteps = SQLITE_RESET_ALL_SQL.map((text) => db.prepare(text));
+  const reset = db.transaction((orgId: string | undefined) => {
+    if (orgId === undefined) for (const st of resetAllSteps) st.run();
+    else for (const st of resetOrgSteps) st.run(orgId);
+  });
+
   // One prepared single-row statement per table: cheaper per row than multi-row VALUES lists, which
   // cost a flattened parameter array and its slices (bench/README.md, proposal 3).
   const insertRecords = (c: ChunkCommit) => {
@@ -150,6 +165,9 @@ export function openSqliteStorage(file: string, options: SqliteOptions = {}): St
         }
       }
       return out;
+    },
+    async reset(orgId) {
+      reset.immediate(orgId);
     },
     async firstIdsByText(orgId, module, fields, values) {
       const out = new Map<string, string>();

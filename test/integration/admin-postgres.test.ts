@@ -1,0 +1,107 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { BulkwriteAdmin, type CreatedOrg } from '../../src/client/admin.js';
+import { auth, call } from '../helpers/api.js';
+import { createTestDatabase } from '../helpers/postgres.js';
+import { cliProcesses } from '../helpers/processes.js';
+import { makeZip } from '../helpers/zip.js';
+
+/** Uploads a CSV and creates an insert job into Leads; the job id. */
+async function startJob(url: string, org: CreatedOrg, csv: string): Promise<string> {
+  const form = new FormData();
+  form.append('file', new Blob([await makeZip({ 'leads.csv': csv })]), 'leads.zip');
+  const up = await call(`${url}/crm/v2.1/upload`, {
+    method: 'POST',
+    headers: { ...auth(org.access_token), feature: 'bulk-write', 'X-CRM-ORG': org.org_id },
+    body: form,
+  });
+  assert.equal(up.status, 200, up.text);
+  const created = await call(`${url}/crm/bulk/v2.1/write`, {
+    method: 'POST',
+    headers: { ...auth(org.access_token), 'content-type': 'application/json' },
+    body: JSON.stringify({
+      operation: 'insert',
+      resource: [
+        { type: 'data', module: { api_name: 'Leads' }, file_id: (up.body.details as { file_id: string }).file_id },
+      ],
+    }),
+  });
+  assert.equal(created.status, 201, created.text);
+  return (created.body.details as { id: string }).id;
+}
+
+async function waitFinished(url: string, token: string, jobId: string): Promise<Record<string, unknown>> {
+  const until = Date.now() + 60_000;
+  for (;;) {
+    const d = (await call(`${url}/crm/bulk/v2.1/write/${jobId}`, { headers: auth(token) })).body;
+    if (d.status === 'COMPLETED' || d.status === 'FAILED') return d;
+    assert.ok(Date.now() < until, `job ${jobId} did not finish: ${JSON.stringify(d)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const leadsCsv = (rows: number, tag: string) =>
+  ['Last_Name,Email', ...Array.from({ length: rows }, (_, i) => `R${i},${tag}${i}@example.com`)].join('\n');
+
+describe('the admin API on PostgreSQL, one API process and a separate worker process', () => {
+  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  let dataDir: string;
+  let procs: ReturnType<typeof cliProcesses>;
+  let url: string;
+  let admin: BulkwriteAdmin;
+
+  before(async () => {
+    db = await createTestDatabase('bulkwrite_admin');
+    dataDir = mkdtempSync(join(tmpdir(), 'bulkwrite-admin-pg-'));
+    procs = cliProcesses({
+      ...process.env,
+      BULKWRITE_DATABASE_URL: db.url,
+      BULKWRITE_LOG_LEVEL: 'warn',
+      BULKWRITE_BATCH_SIZE: '200',
+      BULKWRITE_POLL_INTERVAL_MS: '50',
+    });
+    const { match } = await procs.start(
+      ['serve', '--no-worker', '--port', '0', '--data-dir', dataDir],
+      /listening on (\S+)/,
+    );
+    url = match[1]!;
+    await procs.start(['worker', '--data-dir', dataDir], /worker thread/);
+    admin = new BulkwriteAdmin({ url });
+  });
+  after(async () => {
+    procs.stopAll();
+    await db.drop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('health names the store', async () => {
+    assert.equal((await admin.health()).store, 'postgres');
+  });
+
+  it('shares the clock through the store: the worker process stamps records with the moved clock', async () => {
+    const created = await admin.createOrg({ time_zone: 'UTC' });
+    await admin.clock.set('2030-06-01T10:00:00Z');
+    try {
+      // The token of a moment ago expired with the jump (an hour's life): take one on the moved clock.
+      assert.equal((await call(`${url}/crm/v2.1/Leads`, { headers: auth(created.access_token) })).status, 401);
+      const org = { ...created, ...(await admin.token(created.org_id)) };
+      const jobId = await startJob(url, org, leadsCsv(5, 'clock'));
+      const details = await waitFinished(url, org.access_token, jobId);
+      assert.equal(details.status, 'COMPLETED');
+      assert.match(String(details.created_time), /^2030-06-01T10:0/);
+      const records = await call(`${url}/crm/v2.1/Leads?fields=Last_Name,Created_Time`, {
+        headers: auth(org.access_token),
+      });
+      const data = records.body.data as Array<{ Created_Time: string }>;
+      assert.equal(data.length, 5, records.text);
+      for (const r of data) assert.match(r.Created_Time, /^2030-06-01T10:0/, 'written by the worker process');
+      const { rows } = await db.query<{ offset_ms: string }>('SELECT offset_ms FROM emulator_clock');
+      assert.ok(Math.abs(Number(rows[0]!.offset_ms) - (Date.parse('2030-06-01T10:00:00Z') - Date.now())) < 60_000);
+    } finally {
+      await admin.clock.real();
+    }
+  });
+});
