@@ -207,7 +207,7 @@ function line(s: Scenario, f: Figures, floors: Floors | undefined): string {
       const ms = (k: string) => `${fixed(f[`${k}Ms`], 1)} ms (p95 ${fixed(f[`${k}P95Ms`], 1)})`;
       return (
         `${thousands(f.rows)} Leads: page 1 ${ms('page1')}, page ${int(f.deepPage)} ${ms('deep')} ` +
-        `(its first request ${fixed(f.deepFirstMs, 1)} ms), the same depth by page_token (v8) ${ms('token')}; ` +
+        `(its first request ${fixed(f.deepFirstMs, 1)} ms), the same depth by page_token (v8) HTTP ${int(f.tokenStatus)} in ${ms('token')}; ` +
         `search (Email:equals:…) ${ms('searchCriteria')}, email=… HTTP ${int(f.searchEmailParamStatus)} in ${fixed(f.searchEmailParamMs, 1)} ms ` +
         `(200 records a page, requests one at a time)${noise(f)}`
       );
