@@ -7,6 +7,8 @@ export interface CallbackOptions {
   backoffMs: number;
   policy: EgressPolicy;
   log: (msg: string, extra?: Record<string, unknown>) => void;
+  /** A fault rule's answer for an attempt (callback-faults.ts): the attempt is not sent and counts as answered so. */
+  scripted?: () => Promise<number | null>;
 }
 
 /**
@@ -18,7 +20,11 @@ export async function sendCallback(url: string, body: unknown, opts: CallbackOpt
   const payload = JSON.stringify(body);
   for (let attempt = 1; attempt <= opts.attempts; attempt++) {
     try {
-      const res = await postJson(url, payload, { policy: opts.policy, timeoutMs: opts.timeoutMs });
+      const scripted = (await opts.scripted?.()) ?? null;
+      const res =
+        scripted !== null
+          ? { status: scripted }
+          : await postJson(url, payload, { policy: opts.policy, timeoutMs: opts.timeoutMs });
       if (res.status >= 200 && res.status < 300) return true;
       opts.log('callback answered with an error status', { url, status: res.status, attempt });
     } catch (e) {

@@ -6,6 +6,7 @@ import type { EgressPolicy } from '../egress/egress-policy.js';
 import type { Logger } from '../log.js';
 import { LeaseLostError, type Storage } from '../storage/storage.js';
 import { sendCallback } from './callback.js';
+import { scriptedCallbackStatus } from './callback-faults.js';
 import { IdAllocator } from './id-allocator.js';
 import { JobFailure, processBulkWrite } from './process-bulk-write.js';
 
@@ -156,6 +157,7 @@ export class JobWorker {
         ...this.deps.callback,
         policy: this.deps.egress,
         log: (msg, extra) => this.deps.log.warn(msg, { job: jobId, ...extra }),
+        scripted: () => scriptedCallbackStatus(this.deps.storage, orgId, jobId),
       });
       if (ok) this.deps.log.info('callback delivered', { job: jobId });
     })()

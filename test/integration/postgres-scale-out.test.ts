@@ -1,16 +1,14 @@
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import Papa from 'papaparse';
 import { auth, call, unzipEntries } from '../helpers/api.js';
+import { CliProcesses, createLeadsJobAt } from '../helpers/cli-processes.js';
 import { createTestDatabase } from '../helpers/postgres.js';
 import { makeZip } from '../helpers/zip.js';
 
-const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 const JOBS = 3;
 const ROWS = 6_000;
 
@@ -18,24 +16,7 @@ describe('scale-out on PostgreSQL: one API process and two worker processes', ()
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
   let dataDir: string;
   let env: NodeJS.ProcessEnv;
-  const procs: ChildProcess[] = [];
-
-  const start = (args: string[], ready: RegExp): Promise<{ proc: ChildProcess; match: RegExpExecArray }> => {
-    const proc = spawn(process.execPath, [CLI, ...args, '--data-dir', dataDir], {
-      env,
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    procs.push(proc);
-    return new Promise((resolve, reject) => {
-      let out = '';
-      proc.stdout!.on('data', (c: Buffer) => {
-        out += c.toString();
-        const m = ready.exec(out);
-        if (m) resolve({ proc, match: m });
-      });
-      proc.once('exit', (code) => reject(new Error(`${args[0]} exited with ${code}: ${out}`)));
-    });
-  };
+  let cli: CliProcesses;
 
   before(async () => {
     db = await createTestDatabase('bulkwrite_scale');
@@ -48,26 +29,18 @@ describe('scale-out on PostgreSQL: one API process and two worker processes', ()
       BULKWRITE_LEASE_MS: '2000',
       BULKWRITE_POLL_INTERVAL_MS: '100',
     };
+    cli = new CliProcesses(env, dataDir);
   });
   after(async () => {
-    for (const p of procs) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+    cli.killAll();
     await db.drop();
     rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('completes every job exactly once when a worker is killed with SIGKILL mid-job', async () => {
-    const { match } = await start(['serve', '--no-worker', '--port', '0'], /listening on (\S+)/);
-    const url = match[1]!;
-    const workers = [await start(['worker'], /worker thread/), await start(['worker'], /worker thread/)].map(
-      (w) => w.proc,
-    );
-    const creds = JSON.parse(
-      spawnSync(process.execPath, [CLI, 'credentials', '--json', '--data-dir', dataDir], { env, encoding: 'utf8' })
-        .stdout,
-    ) as {
-      access_token: string;
-      org_id: string;
-    };
+    const url = await cli.serveWithoutWorker();
+    const workers = [await cli.worker(), await cli.worker()];
+    const creds = cli.credentials();
     assert.equal(creds.org_id.length > 0, true);
 
     const jobIds: string[] = [];
@@ -76,26 +49,7 @@ describe('scale-out on PostgreSQL: one API process and two worker processes', ()
         'Last_Name,Email',
         ...Array.from({ length: ROWS }, (_, i) => (i % 20 === 19 ? `,bad${j}-${i}` : `Row${i},j${j}r${i}@example.com`)),
       ].join('\n');
-      const form = new FormData();
-      form.append('file', new Blob([await makeZip({ [`job${j}.csv`]: csv })]), `job${j}.zip`);
-      const up = await call(`${url}/crm/v2.1/upload`, {
-        method: 'POST',
-        headers: { ...auth(creds.access_token), feature: 'bulk-write', 'X-CRM-ORG': creds.org_id },
-        body: form,
-      });
-      assert.equal(up.status, 200, up.text);
-      const created = await call(`${url}/crm/bulk/v2.1/write`, {
-        method: 'POST',
-        headers: { ...auth(creds.access_token), 'content-type': 'application/json' },
-        body: JSON.stringify({
-          operation: 'insert',
-          resource: [
-            { type: 'data', module: { api_name: 'Leads' }, file_id: (up.body.details as { file_id: string }).file_id },
-          ],
-        }),
-      });
-      assert.equal(created.status, 201, created.text);
-      jobIds.push((created.body.details as { id: string }).id);
+      jobIds.push(await createLeadsJobAt(url, creds, await makeZip({ [`job${j}.csv`]: csv })));
     }
 
     // Find a worker holding a job with some, not all, chunks committed, and kill its process.
