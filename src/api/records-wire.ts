@@ -1,6 +1,7 @@
 import { ZOHO_DATA_TYPE } from '../domain/data-types.js';
 import type { ApiVersion } from '../domain/api-versions.js';
 import { fieldId, type FieldDef, type FieldType, type ModuleDef } from '../domain/modules.js';
+import { NUMBER_LIMITS } from '../domain/field-values.js';
 import { toZohoTime } from '../domain/time.js';
 import type { Org, RecordValue, StoredRecord, User } from '../domain/types.js';
 
@@ -109,6 +110,12 @@ function moduleRef(module: ModuleDef | undefined, apiName: string, version: ApiV
   return version.name === 'v2' || version.name === 'v2.1' ? apiName : { api_name: apiName, id: module?.id ?? null };
 }
 
+/** Zoho's `decimal_place`: for decimal, currency and percent fields. */
+function decimalPlaces(field: FieldDef): number | null {
+  const places = NUMBER_LIMITS[field.type]?.places;
+  return places === undefined || places === 0 ? null : (field.decimalPlaces ?? places);
+}
+
 /** One field as `GET /crm/{version}/settings/fields?module=` answers it. */
 export function toFieldMeta(
   module: ModuleDef,
@@ -123,7 +130,7 @@ export function toFieldMeta(
     display_label: label(field.apiName),
     data_type: ZOHO_DATA_TYPE[field.type],
     json_type: JSON_TYPE[field.type] ?? 'string',
-    length: field.length ?? (field.type === 'integer' ? 9 : field.type === 'bigint' ? 18 : 255),
+    length: field.length ?? NUMBER_LIMITS[field.type]?.digits ?? 255,
     system_mandatory: field.mandatory === true,
     read_only: field.readOnly === true,
     field_read_only: field.readOnly === true,
@@ -131,7 +138,7 @@ export function toFieldMeta(
     visible: true,
     display_field: field.apiName === module.displayField,
     unique: field.unique ? { casesensitive: 'false' } : null,
-    decimal_place: field.type === 'currency' || field.type === 'decimal' ? 2 : null,
+    decimal_place: decimalPlaces(field),
     pick_list_values: (field.picklist ?? []).map((v, i) => ({
       display_value: v,
       actual_value: v,

@@ -1,5 +1,6 @@
 import { compileDatePattern, formatDate, formatDateTime, type DateParser } from './date-pattern.js';
-import type { FieldDef } from './modules.js';
+import type { FieldDef, FieldType } from './modules.js';
+import { DEFAULT_NUMBER_FORMAT, exactDouble, parseNumber, roundNumber, type NumberFormat } from './number-format.js';
 import type { RecordValue } from './types.js';
 
 /** Zoho's default formats when a mapping gives none: Date MM/dd/yyyy, DateTime MM/dd/yyyy HH:mm:ss; ISO-8601 is accepted too. */
@@ -11,8 +12,6 @@ const ISO_DATETIME = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2}))?(?
 const EMAIL = /^[^\s@,;<>()"]+@[^\s@,;<>()"]+\.[^\s@,;<>()"]+$/;
 const PHONE = /^[0-9+()\-.\s/x#*]+$/i;
 const WEBSITE = /^(https?:\/\/)?[^\s/$.?#][^\s]*\.[^\s]+$/i;
-const INTEGER = /^[+-]?\d+$/;
-const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)$/;
 const DIGITS = /^\d{1,19}$/;
 
 export type NormaliseResult = { ok: true; value: RecordValue } | { ok: false };
@@ -22,6 +21,42 @@ export interface ValueContext {
   dateParser: DateParser | null;
   /** The org's UTC offset, e.g. "+05:30", for datetimes given without one. */
   offset: string;
+  /** How number cells are written: the mapping's `format`, else `#,##0.00`. */
+  numberFormat?: NumberFormat;
+}
+
+/**
+ * Zoho's limits per number type, as its field metadata gives them (`length` in digits, `decimal_place`):
+ * integer 9 digits, bigint (long integer) 18, decimal 16 and currency 16 digits including 2 decimal
+ * places, percent 5 digits including 2. A field of a custom schema may set its own.
+ */
+export const NUMBER_LIMITS: Partial<Record<FieldType, { digits: number; places: number }>> = {
+  integer: { digits: 9, places: 0 },
+  bigint: { digits: 18, places: 0 },
+  decimal: { digits: 16, places: 2 },
+  currency: { digits: 16, places: 2 },
+  percent: { digits: 5, places: 2 },
+};
+
+/** A number cell for an integer, bigint, decimal, currency or percent field; see NUMBER_LIMITS. */
+function numberValue(field: FieldDef, value: string, fmt: NumberFormat): NormaliseResult {
+  let n = parseNumber(value, fmt);
+  if (n === null) return bad;
+  const limits = NUMBER_LIMITS[field.type]!;
+  const digits = field.length ?? limits.digits;
+  const places = field.type === 'integer' || field.type === 'bigint' ? 0 : (field.decimalPlaces ?? limits.places);
+  if (n.frac.length > places) {
+    // A currency rounds to its decimal places (Zoho's "normal" rounding); other types never drop a digit.
+    if (field.type !== 'currency') return bad;
+    n = roundNumber(n, places);
+  }
+  if ((n.int === '0' ? 0 : n.int.length) > digits - places) return bad;
+  if (field.type === 'bigint') return ok(n.negative ? `-${n.int}` : n.int);
+  const v = exactDouble(n);
+  if (v === null) return bad;
+  if (field.type === 'integer' && Math.abs(v) > 2_147_483_647) return bad;
+  if (field.type === 'percent' && (v < 0 || v > 100)) return bad;
+  return ok(v);
 }
 
 const ok = (value: RecordValue): NormaliseResult => ({ ok: true, value });
@@ -58,23 +93,12 @@ export function normaliseValue(field: FieldDef, raw: string, ctx: ValueContext):
       return PHONE.test(value) && withinLength(field, value) ? ok(value) : bad;
     case 'website':
       return WEBSITE.test(value) && withinLength(field, value) ? ok(value) : bad;
-    case 'integer': {
-      if (!INTEGER.test(value)) return bad;
-      const n = Number(value);
-      return Math.abs(n) <= 2_147_483_647 ? ok(n) : bad;
-    }
+    case 'integer':
     case 'bigint':
-      return INTEGER.test(value) && value.replace(/^[+-]/, '').length <= 18 ? ok(value.replace(/^\+/, '')) : bad;
     case 'decimal':
     case 'currency':
-    case 'percent': {
-      const plain = value.replace(/,/g, '');
-      if (!DECIMAL.test(plain)) return bad;
-      const n = Number(plain);
-      if (!Number.isFinite(n)) return bad;
-      if (field.type === 'percent' && (n < 0 || n > 100)) return bad;
-      return ok(n);
-    }
+    case 'percent':
+      return numberValue(field, value, ctx.numberFormat ?? DEFAULT_NUMBER_FORMAT);
     case 'boolean': {
       const v = value.toLowerCase();
       if (v === 'true' || v === '1' || v === 'yes') return ok(true);

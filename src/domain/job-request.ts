@@ -1,6 +1,8 @@
 import { ZohoError } from '../errors/zoho-error.js';
 import { V2_1, type ApiVersion } from './api-versions.js';
 import { compileDatePattern } from './date-pattern.js';
+import { NUMBER_LIMITS } from './field-values.js';
+import { compileNumberFormat } from './number-format.js';
 import { mandatoryFields, type FieldDef, type ModuleDef } from './modules.js';
 import { STANDARD_CATALOGUE, type Catalogue } from './org-schema.js';
 import { isParentLink, linksToParent, MAX_CSVS_PER_ZIP } from './parent-child.js';
@@ -240,7 +242,9 @@ function parseMappings(
     if (seen.has(field.apiName)) throw invalid(m.apiName, at, `field ${m.apiName} is mapped more than once`);
     seen.add(field.apiName);
     if (m.format !== null) {
-      if ((field.type !== 'date' && field.type !== 'datetime') || !compileDatePattern(m.format)) {
+      const dated = field.type === 'date' || field.type === 'datetime';
+      const numeric = NUMBER_LIMITS[field.type] !== undefined;
+      if (dated ? !compileDatePattern(m.format) : !numeric || !compileNumberFormat(m.format)) {
         throw new ZohoError('INVALID_FORMAT', {
           message: `invalid format ${m.format} for field ${m.apiName}`,
           details: { api_name: m.apiName, json_path: `${at}.format` },

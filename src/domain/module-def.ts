@@ -33,8 +33,10 @@ export type FieldType =
 export interface FieldDef {
   apiName: string;
   type: FieldType;
-  /** Maximum length in characters, for text-like fields. */
+  /** Maximum length in characters, for text-like fields; in digits for number fields (domain/field-values.ts NUMBER_LIMITS). */
   length?: number;
+  /** Decimal, currency and percent fields: the digits kept after the decimal point (Zoho's `decimal_place`). */
+  decimalPlaces?: number;
   mandatory?: boolean;
   unique?: boolean;
   /**

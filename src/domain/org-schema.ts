@@ -43,7 +43,19 @@ export const STANDARD_CATALOGUE: Catalogue = makeCatalogue(STANDARD_MODULES, 0);
 /** Types Zoho fills itself or a CSV cell cannot carry: defined for reading, refused in a mapping. */
 const NOT_WRITABLE: ReadonlySet<FieldType> = new Set(['multiselectlookup', 'autonumber', 'formula', 'fileupload']);
 const DEFAULT_LENGTH: Partial<Record<FieldType, number>> = { text: 255, textarea: 2000, phone: 30, website: 255 };
-const MAX_LENGTH: Partial<Record<FieldType, number>> = { text: 255, textarea: 32000, phone: 50, website: 255 };
+const MAX_LENGTH: Partial<Record<FieldType, number>> = {
+  text: 255,
+  textarea: 32000,
+  phone: 50,
+  website: 255,
+  // Number fields: digits (Zoho's field metadata and custom field limits).
+  integer: 9,
+  bigint: 18,
+  decimal: 16,
+  currency: 16,
+  percent: 5,
+};
+const DECIMAL_TYPES: ReadonlySet<FieldType> = new Set(['decimal', 'currency', 'percent']);
 const API_NAME = /^[A-Za-z][A-Za-z0-9_]{0,99}$/;
 const MAX_CUSTOM_MODULES = 100;
 const MAX_CUSTOM_FIELDS = 500;
@@ -93,6 +105,21 @@ function parseField(
       throw new OrgSchemaError(`${at}.length must be an integer from 1 to ${max ?? 'the type’s maximum'}`);
     }
     field.length = length;
+  }
+  const places = raw.decimal_place;
+  if (places !== undefined && places !== null) {
+    if (!DECIMAL_TYPES.has(type))
+      throw new OrgSchemaError(`${at}.decimal_place applies to double, currency and percent fields`);
+    if (
+      typeof places !== 'number' ||
+      !Number.isInteger(places) ||
+      places < 0 ||
+      places > 9 ||
+      places >= (field.length ?? MAX_LENGTH[type]!)
+    ) {
+      throw new OrgSchemaError(`${at}.decimal_place must be an integer from 0 to 9, below the field's length`);
+    }
+    field.decimalPlaces = places;
   }
   for (const flag of ['mandatory', 'unique'] as const) {
     const v = raw[flag];

@@ -1,4 +1,5 @@
-import { compileDatePattern } from './date-pattern.js';
+import { compileDatePattern, type ParsedDateTime } from './date-pattern.js';
+import { compileNumberFormat } from './number-format.js';
 import { normaliseValue, uniqueKey, type ValueContext } from './field-values.js';
 import type { FieldDef, ModuleDef } from './modules.js';
 import { isParentLink, parentKey } from './parent-child.js';
@@ -66,6 +67,8 @@ export function compileRowPlan(
   catalogue: Catalogue = STANDARD_CATALOGUE,
   /** A child resource of a parent/child job: its parent rows' key values → their record ids. */
   parentIds: ReadonlyMap<string, string> | null = null,
+  /** The job's creation time in the org's zone: the centre of the century window of two-digit years. */
+  reference?: ParsedDateTime,
 ): RowPlan {
   const findModule = catalogue.find;
   const module = findModule({ apiName: resource.module.apiName });
@@ -78,7 +81,7 @@ export function compileRowPlan(
       field,
       index: m.index,
       defaultValue: dv === undefined || dv === null ? null : String(dv),
-      ctx: { dateParser: m.format ? compileDatePattern(m.format) : null, offset },
+      ctx: valueContext(field, m.format, offset, reference),
       findBy: m.findBy,
       targetModule: field.lookupModule ? (findModule({ apiName: field.lookupModule }) ?? null) : null,
       parentIds: isParentLink(m) ? parentIds : null,
@@ -101,6 +104,19 @@ export function compileRowPlan(
       }),
     ),
   };
+}
+
+function valueContext(
+  field: FieldDef,
+  format: string | null,
+  offset: string,
+  reference?: ParsedDateTime,
+): ValueContext {
+  if (format === null) return { dateParser: null, offset };
+  if (field.type === 'date' || field.type === 'datetime') {
+    return { dateParser: compileDatePattern(format, reference), offset };
+  }
+  return { dateParser: null, offset, numberFormat: compileNumberFormat(format) ?? undefined };
 }
 
 function addErrorTo(errors: Map<string, string[]>, code: string, field: string): void {

@@ -3,6 +3,7 @@ import type { Blobs } from '../blobs/blobs.js';
 import { CsvFileError, readZipCsvRows } from '../csv/read-csv.js';
 import { catalogueFor } from '../domain/org-schema.js';
 import { csvOf, parentColumnOf, parentKey } from '../domain/parent-child.js';
+import { referenceTime } from '../domain/date-pattern.js';
 import { compileRowPlan, mapRow, type RowPlan } from '../domain/row-plan.js';
 import type { JobEffect } from '../domain/faults.js';
 import { detachedString } from '../domain/field-values.js';
@@ -92,7 +93,9 @@ export async function processBulkWrite(deps: ProcessDeps, job: Job): Promise<voi
     rowsBefore += csv.rowCount;
   }
 
-  const offset = formatOffset(offsetMinutes(org.timeZone, job.createdAt));
+  const offsetMins = offsetMinutes(org.timeZone, job.createdAt);
+  const offset = formatOffset(offsetMins);
+  const reference = referenceTime(job.createdAt, offsetMins);
   const catalogue = catalogueFor(org.id, await storage.schemas.get(org.id));
   const multi = runs.length > 1;
   const counts: ResourceCounts[] | null = multi
@@ -117,7 +120,7 @@ export async function processBulkWrite(deps: ProcessDeps, job: Job): Promise<voi
       try {
         const column = run.index > 0 ? parentColumnOf(run.resource) : null;
         const ids = column !== null ? parentKeys.get(column)! : null;
-        plan = compileRowPlan(job, run.resource, offset, catalogue, ids);
+        plan = compileRowPlan(job, run.resource, offset, catalogue, ids, reference);
       } catch (e) {
         // The org's schema changed after the job was created and no longer has its module or a mapped field.
         throw new JobFailure('CANNOT_PROCESS', `the job no longer fits the org's schema: ${(e as Error).message}`);

@@ -3,8 +3,10 @@ import { describe, it } from 'node:test';
 import { createDecoder } from '../../src/csv/decode.js';
 import { detectDelimiter } from '../../src/csv/read-csv.js';
 import { compileDatePattern } from '../../src/domain/date-pattern.js';
+import { compileNumberFormat } from '../../src/domain/number-format.js';
 import { normaliseValue, uniqueKey } from '../../src/domain/field-values.js';
 import type { FieldDef } from '../../src/domain/modules.js';
+import { parseOrgSchema } from '../../src/domain/org-schema.js';
 import { formatErrors } from '../../src/domain/row-plan.js';
 import { offsetMinutes, toZohoTime } from '../../src/domain/time.js';
 
@@ -41,34 +43,97 @@ describe('detectDelimiter', () => {
 });
 
 describe('compileDatePattern', () => {
-  const cases: Array<[string, string, string | null]> = [
-    ['MM/dd/yyyy', '12/31/2024', '2024-12-31'],
-    ['yyyy/MM/dd', '2024/02/29', '2024-02-29'],
-    ['yyyy/MM/dd', '2023/02/29', null],
-    ['dd-MMM-yyyy', '05-Mar-2021', '2021-03-05'],
-    ['dd.MM.yy', '05.03.21', '2021-03-05'],
-    ["yyyy-MM-dd'T'HH:mm:ss", '2021-03-05T23:59:59', '2021-03-05'],
-    ['MM/dd/yyyy hh:mm a', '03/05/2021 12:30 AM', '2021-03-05'],
+  // The job's creation time: the century window of two-digit years is 1946-12-03 .. 2046-12-02.
+  const REF = { year: 2026, month: 12, day: 3, hour: 12, minute: 0, second: 0 };
+  const show = (d: ReturnType<ReturnType<typeof compileDatePattern> & object>) =>
+    d
+      ? `${String(d.year).padStart(4, '0')}-${String(d.month).padStart(2, '0')}-${String(d.day).padStart(2, '0')}` +
+        (d.hour || d.minute || d.second ? ` ${d.hour}:${d.minute}:${d.second}` : '') +
+        (d.offset ? ` ${d.offset}` : '')
+      : null;
+  // [pattern, input, expected, source]. Sources: PDF = Zoho's "allowed formats for fields in create bulk
+  // write job api"; SDF = Java SimpleDateFormat's documented parsing; I16 = issue 16 item 2; DOC = the
+  // create-job page (defaults); B = docs/behaviour.md (a choice where Java and Zoho are silent).
+  const cases: Array<[string, string, string | null, string]> = [
+    ['MM/dd/yyyy', '12/31/2024', '2024-12-31', 'DOC default'],
+    ['MM/dd/yyyy', '2/3/1990', '1990-02-03', 'SDF: a number takes the digits it finds'],
+    ['dd/MM/yyyy', '2/3/1990', '1990-03-02', 'I16'],
+    ['d/M/yyyy', '2/3/1990', '1990-03-02', 'I16'],
+    ['d/M/yyyy', '02/03/1990', '1990-03-02', 'SDF'],
+    ['yyyy/MM/dd', '2024/02/29', '2024-02-29', 'SDF'],
+    ['yyyy/MM/dd', '2023/02/29', null, 'B: no roll-over'],
+    ['MM/dd/yyyy', '13/01/2024', null, 'B: no roll-over'],
+    ['dd-MMM-yyyy', '05-Mar-2021', '2021-03-05', 'PDF'],
+    ['dd-MMM-yyyy', '05-MAR-2021', '2021-03-05', 'SDF: names without case'],
+    ['dd-MMMM-yy', '03-July-96', '1996-07-03', 'PDF'],
+    ['MMM dd,yyyy', 'Jul 03,1996', '1996-07-03', 'PDF'],
+    ['MMMM dd,yyyy', 'July 03,1996', '1996-07-03', 'PDF'],
+    ['MMM dd yyyy', 'July 03 1996', '1996-07-03', 'SDF: MMM reads long names too'],
+    ['yy.MM.dd', '96.07.03', '1996-07-03', 'PDF'],
+    ['dd.MM.yy', '05.03.21', '2021-03-05', 'SDF window'],
+    ['dd.MM.yy', '05.03.46', '2046-03-05', 'SDF window: 20 years after'],
+    ['dd.MM.yy', '05.03.47', '1947-03-05', 'SDF window: 80 years before'],
+    ['dd.MM.yy', '02.12.46', '2046-12-02', 'SDF window: the day before its end'],
+    ['dd.MM.yy', '04.12.46', '1946-12-04', 'SDF window: from its start'],
+    ['dd.MM.yy', '03.12.46', '2046-12-03', 'SDF window: its first day before noon is past its end'],
+    ['dd.MM.yy', '05.03.2021', '2021-03-05', 'SDF: not two digits, taken literally'],
+    ['dd.MM.yyyy', '05.03.21', '0021-03-05', 'SDF: yyyy is literal'],
+    ['yyyyMMdd', '19960703', '1996-07-03', 'SDF: abutting fields take their width'],
+    ['yyyyMMdd', '1996073', '1996-07-03', 'SDF: the last of an abutting run is greedy'],
+    ['yyyyMMdd', '199673', null, 'SDF'],
+    ['EEE, dd MMM yyyy', 'Wed, 03 Jul 1996', '1996-07-03', 'I16'],
+    ['EEEE dd MMM yyyy', 'Wednesday 03 Jul 1996', '1996-07-03', 'SDF'],
+    ['EEE, dd MMM yyyy', 'Mon, 03 Jul 1996', null, 'B: a day name must agree'],
+    ["yyyy-MM-dd'T'HH:mm:ss", '2021-03-05T23:59:59', '2021-03-05 23:59:59', 'SDF'],
+    ['MM/dd/yyyy HH:mm', '03/05/2021 07:30', '2021-03-05 7:30:0', 'I16: HH:mm without seconds'],
+    ['MM/dd/yyyy HH:mm', '03/05/2021 07:30:15', null, 'B: no trailing text'],
+    ['MM/dd/yyyy HH:mm:ss', '03/05/2021 07:30', null, 'SDF: the pattern wants seconds'],
+    ['MM/dd/yyyy hh:mm a', '03/05/2021 12:30 AM', '2021-03-05 0:30:0', 'SDF'],
+    ['MM/dd/yyyy hh:mm a', '03/05/2021 1:05 pm', '2021-03-05 13:5:0', 'SDF'],
+    ['MM/dd/yyyy K:mm a', '03/05/2021 0:05 PM', '2021-03-05 12:5:0', 'SDF'],
+    ['MM/dd/yyyy kk:mm', '03/05/2021 24:00', '2021-03-05', 'SDF: k is 1-24'],
+    ['MM/dd/yyyy HH:mm:ss.SSS', '03/05/2021 10:11:12.345', '2021-03-05 10:11:12', 'SDF'],
+    ["yyyy-MM-dd'T'HH:mm:ssZ", '2021-03-05T10:11:12-0800', '2021-03-05 10:11:12 -08:00', 'SDF'],
+    ["yyyy-MM-dd'T'HH:mm:ssXXX", '2021-03-05T10:11:12Z', '2021-03-05 10:11:12 +00:00', 'SDF'],
+    ['yyyy-MM-dd HH:mm z', '2021-03-05 10:11 GMT+05:30', '2021-03-05 10:11:0 +05:30', 'SDF'],
+    ["dd 'de' MMMM yyyy", '03 de July 1996', '1996-07-03', 'SDF quoted literal'],
   ];
-  for (const [pattern, input, expected] of cases) {
-    it(`reads "${input}" with ${pattern} as ${expected ?? 'invalid'}`, () => {
-      const parse = compileDatePattern(pattern)!;
-      const d = parse(input);
-      assert.equal(
-        d ? `${d.year}-${String(d.month).padStart(2, '0')}-${String(d.day).padStart(2, '0')}` : null,
-        expected,
-      );
+  for (const [pattern, input, expected, source] of cases) {
+    it(`reads "${input}" with ${pattern} as ${expected ?? 'invalid'} (${source})`, () => {
+      const parse = compileDatePattern(pattern, REF)!;
+      assert.equal(show(parse(input)), expected);
     });
   }
-  it('reads a 12-hour clock with AM/PM', () => {
-    const d = compileDatePattern('hh:mm a')!('12:30 PM')!;
-    assert.deepEqual([d.hour, d.minute], [12, 30]);
-    assert.equal(compileDatePattern('hh:mm a')!('12:30 AM')!.hour, 0);
-  });
   it('refuses patterns with letters it does not know', () => {
     assert.equal(compileDatePattern('yyyy-ww'), null);
     assert.equal(compileDatePattern('no letters?'), null);
+    assert.equal(compileDatePattern("yyyy-MM-dd 'open"), null);
   });
+});
+
+describe('compileNumberFormat', () => {
+  const cases: Array<[string, { decimal: string; group: string | null; indian: boolean } | null]> = [
+    ['#,##0.00', { decimal: '.', group: ',', indian: false }],
+    ['#.##0,00', { decimal: ',', group: '.', indian: false }],
+    ['# ##0,00', { decimal: ',', group: ' ', indian: false }],
+    ["#'##0.00", { decimal: '.', group: "'", indian: false }],
+    ['##,##,##0.00', { decimal: '.', group: ',', indian: true }],
+    ['9,999,999.99', { decimal: '.', group: ',', indian: false }],
+    ['0.00', { decimal: '.', group: null, indian: false }],
+    ['0,00', { decimal: ',', group: null, indian: false }],
+    ['#,###', { decimal: '.', group: ',', indian: false }],
+    ['#.###.###', { decimal: ',', group: '.', indian: false }],
+    ['#', { decimal: '.', group: null, indian: false }],
+    ['#,#,##0', null],
+    ['#,##0.00.0', null],
+    ['$#,##0', null],
+    ['', null],
+  ];
+  for (const [pattern, expected] of cases) {
+    it(`reads ${JSON.stringify(pattern)} as ${expected ? JSON.stringify(expected) : 'no format'}`, () => {
+      assert.deepEqual(compileNumberFormat(pattern), expected);
+    });
+  }
 });
 
 describe('normaliseValue', () => {
@@ -85,6 +150,33 @@ describe('normaliseValue', () => {
     [field('integer'), '4.2', undefined],
     [field('currency'), '1,234.50', 1234.5],
     [field('percent'), '101', undefined],
+    // Numbers (issue 16 item 1; limits from Zoho's field metadata and Kaizen #103: integer 9 digits,
+    // bigint 18, decimal and currency 16 with 2 decimal places, percent 5 with 2).
+    [field('currency'), '1.234,56', undefined],
+    [field('currency'), '1,23', undefined],
+    [field('currency'), '12,34,567.00', undefined],
+    [field('currency'), '1234.5678', 1234.57],
+    [field('currency'), '0.005', 0.01],
+    [field('currency'), '-0.004', 0],
+    [field('currency'), '99999999999999.99', undefined],
+    [field('currency'), '9999999999999.99', 9999999999999.99],
+    [field('currency'), '999999999999999', undefined],
+    [field('currency', { decimalPlaces: 0 }), '2.5', 3],
+    [field('decimal'), '12345678901234567890', undefined],
+    [field('decimal'), '1234.5678', undefined],
+    [field('decimal'), '1234.5600', 1234.56],
+    [field('decimal'), '1e5', undefined],
+    [field('decimal'), '- 5', undefined],
+    [field('decimal'), '007.50', 7.5],
+    [field('integer'), '999999999', 999999999],
+    [field('integer'), '1000000000', undefined],
+    [field('integer'), '1,000', 1000],
+    [field('integer', { length: 4 }), '12345', undefined],
+    [field('bigint'), '999999999999999999', '999999999999999999'],
+    [field('bigint'), '1000000000000000000', undefined],
+    [field('bigint'), '-0042', '-42'],
+    [field('percent'), '12.345', undefined],
+    [field('percent'), '99.5', 99.5],
     [field('boolean'), 'TRUE', true],
     [field('boolean'), 'no', false],
     [field('boolean'), 'y', undefined],
@@ -98,6 +190,30 @@ describe('normaliseValue', () => {
   for (const [f, raw, expected] of cases) {
     it(`${expected === undefined ? 'rejects' : 'accepts'} ${JSON.stringify(raw)} for a ${f.type} field`, () => {
       const r = normaliseValue(f, raw, ctx);
+      if (expected === undefined) assert.equal(r.ok, false);
+      else assert.deepEqual(r, { ok: true, value: expected });
+    });
+  }
+  // [format, cell, field type, stored value or undefined for INVALID_DATA]
+  const formatted: Array<[string, string, FieldDef['type'], unknown]> = [
+    ['#.##0,00', '1.234,56', 'currency', 1234.56],
+    ['#.##0,00', '1234,56', 'currency', 1234.56],
+    ['#.##0,00', '1,234.56', 'currency', undefined],
+    ['#.##0,00', '1.23,56', 'currency', undefined],
+    ['# ##0,00', '1 234 567,5', 'decimal', 1234567.5],
+    ['# ##0,00', '1\u00a0234,5', 'decimal', 1234.5],
+    ["#'##0.00", "12'345.10", 'currency', 12345.1],
+    ['##,##,##0.00', '12,34,567.25', 'currency', 1234567.25],
+    ['##,##,##0.00', '1,234,567.25', 'currency', undefined],
+    ['0.00', '1,234.00', 'currency', undefined],
+    ['0,00', '12,5', 'percent', 12.5],
+    ['#.###.###', '1.000.000', 'integer', 1000000],
+    ['#.###.###', '1,5', 'integer', undefined],
+    ['#.###', '1.000', 'integer', 1], // '.' once is the decimal point: exactly 1
+  ];
+  for (const [format, raw, type, expected] of formatted) {
+    it(`${expected === undefined ? 'rejects' : 'accepts'} ${JSON.stringify(raw)} for a ${type} field with format ${format}`, () => {
+      const r = normaliseValue(field(type), raw, { ...ctx, numberFormat: compileNumberFormat(format)! });
       if (expected === undefined) assert.equal(r.ok, false);
       else assert.deepEqual(r, { ok: true, value: expected });
     });
@@ -163,5 +279,26 @@ describe('formatErrors and toZohoTime', () => {
         for (const ms of order) assert.equal(offsetMinutes(zone, ms), reference(zone, ms), `${zone} at ${ms}`);
       }
     }
+  });
+});
+
+describe('number fields of a custom schema', () => {
+  const schema = (fields: unknown[]) => parseOrgSchema({ fields: { Leads: fields } }, 'values-test').catalogue;
+  it('take length (digits) and decimal_place from the schema, as Zoho’s field metadata gives them', () => {
+    const leads = schema([
+      { api_name: 'Rate', data_type: 'currency', length: 10, decimal_place: 3 },
+      { api_name: 'Seats', data_type: 'integer', length: 4 },
+    ]).find({ apiName: 'Leads' })!;
+    const ctx = { dateParser: null, offset: '+00:00' };
+    assert.deepEqual(normaliseValue(leads.fields.get('Rate')!, '1.23456', ctx), { ok: true, value: 1.235 });
+    assert.deepEqual(normaliseValue(leads.fields.get('Rate')!, '1234567.1', ctx), { ok: true, value: 1234567.1 });
+    assert.equal(normaliseValue(leads.fields.get('Rate')!, '12345678.1', ctx).ok, false);
+    assert.deepEqual(normaliseValue(leads.fields.get('Seats')!, '9999', ctx), { ok: true, value: 9999 });
+    assert.equal(normaliseValue(leads.fields.get('Seats')!, '10000', ctx).ok, false);
+  });
+  it('refuse limits Zoho does not allow', () => {
+    assert.throws(() => schema([{ api_name: 'N', data_type: 'integer', length: 10 }]), /length/);
+    assert.throws(() => schema([{ api_name: 'N', data_type: 'text', decimal_place: 2 }]), /decimal_place/);
+    assert.throws(() => schema([{ api_name: 'N', data_type: 'double', decimal_place: 10 }]), /decimal_place/);
   });
 });

@@ -465,10 +465,23 @@ const ERRORS: ErrorCase[] = [
     details: at(M(3), 'Company'),
   },
   {
-    what: 'a format on a field that is not a date',
+    what: 'a format on a field that is neither a date nor a number',
     body: mapped([{ api_name: 'Lead_Source', index: 2, format: 'yyyy' }]),
     code: 'INVALID_FORMAT',
     details: at(`${M(3)}.format`, 'Lead_Source'),
+  },
+  {
+    // Zoho links "the allowed formats for Date, Date/Time, and Number fields" from the create-job page.
+    what: 'a number format that is not one (a letter in it)',
+    body: mapped([{ api_name: 'No_of_Employees', index: 2, format: '#,##x' }]),
+    code: 'INVALID_FORMAT',
+    details: at(`${M(3)}.format`, 'No_of_Employees'),
+  },
+  {
+    what: 'a number format that groups digits unevenly',
+    body: mapped([{ api_name: 'Annual_Revenue', index: 2, format: '#,#,##0.00' }]),
+    code: 'INVALID_FORMAT',
+    details: at(`${M(3)}.format`, 'Annual_Revenue'),
   },
   {
     what: 'a date format that does not parse',
@@ -659,6 +672,11 @@ describe('validateJobRequest', () => {
   }
 
   const HAPPY: Array<{ what: string; body: Json; version?: string; expect: (spec: JobSpec) => void }> = [
+    {
+      what: 'a number format on a currency field (Zoho: allowed formats for Date, Date/Time and Number fields)',
+      body: mapped([{ api_name: 'Annual_Revenue', index: 2, format: '#.##0,00' }]),
+      expect: (spec) => assert.equal(spec.resources[0]!.fieldMappings[3]!.format, '#.##0,00'),
+    },
     {
       what: 'an auto-mapped insert: the header names the fields',
       body: leads(),
