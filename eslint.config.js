@@ -44,6 +44,7 @@ const LAYERS = [
       './src/config.ts',
       './src/data-centres.ts',
       './src/log.ts',
+      './src/metrics.ts',
     ],
     from: ['./src/api', './src/jobs', './src/auth', './src/client', ...COMPOSITION],
     message: 'Storage, blobs, CSV reading and configuration sit below api/, jobs/ and auth/.',

@@ -10,6 +10,7 @@ import { openFsBlobs } from './blobs/blobs.js';
 import { publicBaseUrl, type Config } from './config.js';
 import type { Presentation } from './data-centres.js';
 import { createLogger, type PinoLogger } from './log.js';
+import { applyForwardedMetric } from './metrics.js';
 import { presentedOrigins } from './presentation.js';
 import type { Org } from './domain/types.js';
 import { openStorage, sqlitePath } from './storage/open-storage.js';
@@ -92,6 +93,7 @@ export async function startServer(config: Config, opts: { logger?: PinoLogger } 
     // once the lease expires.
     const spawnWorker = (): Worker => {
       const w = startWorkerThread(config, presented.downloadBase, logger);
+      w.on('message', applyForwardedMetric);
       w.once('exit', (code) => {
         if (closing || worker !== w) return;
         worker = null;

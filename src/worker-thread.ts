@@ -4,6 +4,7 @@ import { toJobDetails } from './api/wire.js';
 import { openFsBlobs } from './blobs/blobs.js';
 import type { Config } from './config.js';
 import { createLogger, messageFirst } from './log.js';
+import { forwardMetrics } from './metrics.js';
 import { openStorage } from './storage/open-storage.js';
 import { JobWorker } from './jobs/worker.js';
 import { egressPolicyOf } from './config.js';
@@ -14,6 +15,8 @@ import { egressPolicyOf } from './config.js';
  * hand, closes the store and answers 'stopped'.
  */
 const { config, downloadBase } = workerData as { config: Config; downloadBase: string };
+// Job counters belong to the process that serves /_bulkwrite/metrics: they travel to it (metrics.ts).
+forwardMetrics((message) => parentPort?.postMessage(message));
 const log = messageFirst(createLogger({ level: config.logLevel, name: 'worker', bindings: { thread: threadId } }));
 const storage = await openStorage(config, { jobWriter: true });
 const worker = new JobWorker({

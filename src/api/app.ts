@@ -2,6 +2,7 @@ import multipart from '@fastify/multipart';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { guardAdminSurface } from './admin/admin-access.js';
 import { adminRoutes } from './admin/admin-routes.js';
+import { registerHttpMetrics } from './admin/metrics.js';
 import type { AppDeps } from './deps.js';
 import { ZohoError } from '../errors/zoho-error.js';
 import { errorHandler, sendZohoError } from './error-handler.js';
@@ -36,6 +37,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setNotFoundHandler((_req, reply) => sendZohoError(reply, new ZohoError('INVALID_URL_PATTERN')));
   // Hooks first: a route takes the hooks present when it is added.
   registerRequestLog(app);
+  registerHttpMetrics(app);
   guardAdminSurface(app, deps.config.adminKey);
   answerUnservedMethods(app, ROUTER_OPTIONS);
   registerPipeline(app, { storage: deps.storage, now: deps.now ?? Date.now });

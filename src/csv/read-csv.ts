@@ -1,7 +1,8 @@
 import { PassThrough, type Readable } from 'node:stream';
 import { detectDelimiter } from '../csv-format/detect-delimiter.js';
 import { ByteRecordCounter, TextRecordCounter } from './count-records.js';
-import { createDecoder, isUtf8 } from './decode.js';
+import { createDecoder, isUtf8, type DecodeWatch } from './decode.js';
+import { detectEncoding, SAMPLE_BYTES } from './detect-encoding.js';
 import { CsvRowParser } from './parse-rows.js';
 import { parseFirstRecord } from '../csv-format/parse-first-record.js';
 import type { CsvEntrySummary } from '../domain/types.js';
@@ -50,21 +51,49 @@ async function pickCsv(zipPath: string, csvName?: string) {
   return { entry, close: entries.close };
 }
 
+/** Reads a CSV once: header, delimiter, rows. With `encoding` 'auto' the first bytes decide it (detectEncoding). */
 async function summarizeEntry(entry: ZipCsvEntry, encoding: string): Promise<CsvSummary> {
   const stream = await openEntry(entry);
+  const chunks = readable(stream);
+  let detected: string | null = null;
+  let sample: Buffer[] = [];
+  if (encoding === AUTO) {
+    let size = 0;
+    let done = false;
+    while (size < SAMPLE_BYTES) {
+      const next = await chunks.next();
+      if (next.done) {
+        done = true;
+        break;
+      }
+      sample.push(next.value);
+      size += next.value.length;
+    }
+    const head = Buffer.concat(sample);
+    detected = detectEncoding(head.subarray(0, SAMPLE_BYTES), done && head.length <= SAMPLE_BYTES);
+    encoding = detected;
+  }
   // UTF-8 is counted on the bytes (quotes and line breaks are single bytes there), without decoding.
   const counter = isUtf8(encoding) ? new ByteRecordCounter() : new TextRecordCounter(createDecoder(encoding));
-  for await (const chunk of readable(stream)) counter.push(chunk);
+  for (const chunk of sample) counter.push(chunk);
+  sample = [];
+  for await (const chunk of chunks) counter.push(chunk);
   counter.end();
   if (counter.firstLine === null) throw new CsvFileError('empty-csv', `the CSV file ${entry.name} is empty`);
   const delimiter = detectDelimiter(counter.firstLine);
   const cells = parseFirstRecord(counter.firstLine, counter.lineEnd, counter.firstLineClosed, delimiter);
   const header = cells.map((h) => h.trim());
-  return { name: entry.name, header, delimiter, rowCount: counter.records - 1 };
+  const summary: CsvSummary = { name: entry.name, header, delimiter, rowCount: counter.records - 1 };
+  // Only a detected encoding other than UTF-8 is kept: a job without character_encoding reads the CSV in it.
+  if (detected !== null && !isUtf8(detected)) summary.encoding = detected;
+  return summary;
 }
 
+/** Summaries detect the CSV's encoding from its first bytes. */
+export const AUTO = 'auto';
+
 /** Reads the zip's one CSV once: its header, delimiter and record count. Validates that it is a usable zip. */
-export async function summarizeZipCsv(zipPath: string, encoding = 'UTF-8'): Promise<CsvSummary> {
+export async function summarizeZipCsv(zipPath: string, encoding = AUTO): Promise<CsvSummary> {
   const { entry, close } = await pickCsv(zipPath);
   try {
     return await summarizeEntry(entry, encoding);
@@ -77,7 +106,7 @@ export async function summarizeZipCsv(zipPath: string, encoding = 'UTF-8'): Prom
  * Reads every CSV of a zip made for a parent/child job (one CSV per module): each one's header, delimiter
  * and record count, in zip order. At most `maxCsvs` CSVs, and no two with the same name.
  */
-export async function summarizeZipCsvs(zipPath: string, maxCsvs: number, encoding = 'UTF-8'): Promise<CsvSummary[]> {
+export async function summarizeZipCsvs(zipPath: string, maxCsvs: number, encoding = AUTO): Promise<CsvSummary[]> {
   const entries = await openCsvEntries(zipPath);
   try {
     if (entries.csv.length === 0) throw new CsvFileError('no-csv', 'the zip holds no CSV file');
@@ -128,6 +157,8 @@ export async function* readZipCsvRows(
   delimiter: string,
   /** The CSV to read in a zip that holds several; without it the zip must hold exactly one. */
   csvName?: string,
+  /** Told when bytes not valid in `encoding` were read (they come out as U+FFFD). */
+  watch?: DecodeWatch,
 ): AsyncGenerator<string[][]> {
   const { entry, close } = await pickCsv(zipPath, csvName);
   let source: Readable | null = null;
@@ -137,7 +168,7 @@ export async function* readZipCsvRows(
     const ahead = new PassThrough({ highWaterMark: 4 << 20 });
     source.on('error', (e) => ahead.destroy(e));
     source.pipe(ahead);
-    const decode = createDecoder(encoding);
+    const decode = createDecoder(encoding, watch);
     const parser = new CsvRowParser(delimiter);
     for await (const chunk of readable(ahead)) {
       const rows = parser.push(decode(chunk));

@@ -25,6 +25,11 @@ export interface ApiVersion {
    * details echo them, every mapping with `parent_column_index` (null when unset).
    */
   readonly parentChild: boolean;
+  /**
+   * v4+ records lists hand out `info.next_page_token` for `page_token=`, and `page` alone reaches only
+   * the first 2,000 records (DISCRETE_PAGINATION_LIMIT_EXCEEDED); before v4 `page` reaches every record.
+   */
+  readonly pageTokens: boolean;
 }
 
 function define(name: ApiVersionName, rank: number): ApiVersion {
@@ -35,6 +40,7 @@ function define(name: ApiVersionName, rank: number): ApiVersion {
     callbackMethodCode: rank >= 8 ? 'INVALID_CALLBACK_METHOD' : 'INVALID_DATA',
     callbackUrlCode: rank >= 8 ? 'INVALID_CALLBACK_URL' : 'INVALID_DATA',
     parentChild: rank >= 6,
+    pageTokens: rank >= 4,
   });
 }
 

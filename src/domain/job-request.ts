@@ -425,7 +425,8 @@ export function validateJobRequest(body: unknown, ctx: JobRequestContext): JobSp
   else checkNoParentLink(parsed[0]!.resource);
   return {
     operation,
-    characterEncoding,
+    // Without character_encoding, the encoding detected at upload (Zoho: "usually auto-detected").
+    characterEncoding: characterEncoding ?? parsed[0]!.csv.encoding ?? 'UTF-8',
     ignoreEmpty: topIgnoreEmpty ?? false,
     ignoreEmptyGiven: topIgnoreEmpty !== null,
     callback,
@@ -444,9 +445,9 @@ function parseOperation(body: Json): Operation {
   return operation as Operation;
 }
 
-function parseEncoding(body: Json): string {
-  const characterEncoding = optionalString(body, 'character_encoding', '$.character_encoding') ?? 'UTF-8';
-  if (!supportedEncoding(characterEncoding)) {
+function parseEncoding(body: Json): string | null {
+  const characterEncoding = optionalString(body, 'character_encoding', '$.character_encoding');
+  if (characterEncoding !== null && !supportedEncoding(characterEncoding)) {
     throw invalid(
       'character_encoding',
       '$.character_encoding',

@@ -132,7 +132,13 @@ const NO_LOOKUPS: LookupRef[] = [];
 const NO_FIELDS: string[] = [];
 
 /** Maps one CSV row to field values, validating each; errors are collected, never thrown. */
-export function mapRow(plan: RowPlan, rowNo: number, cells: readonly string[]): MappedRow {
+export function mapRow(
+  plan: RowPlan,
+  rowNo: number,
+  cells: readonly string[],
+  /** The row's text holds characters decoded from invalid bytes (U+FFFD): such a cell is INVALID_DATA. */
+  undecodable = false,
+): MappedRow {
   const values: RecordData = {};
   const row: MappedRow = {
     rowNo,
@@ -147,6 +153,11 @@ export function mapRow(plan: RowPlan, rowNo: number, cells: readonly string[]): 
   for (const col of plan.columns) {
     const name = col.field.apiName;
     let raw = col.index === null ? '' : (cells[col.index] ?? '');
+    if (undecodable && raw.includes('\uFFFD')) {
+      // Never store a guess for bytes the encoding cannot read.
+      addRowError(row, 'INVALID_DATA', name);
+      continue;
+    }
     let empty = raw.trim() === '';
     if (empty && col.defaultValue !== null) {
       raw = col.defaultValue;

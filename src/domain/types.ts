@@ -106,6 +106,8 @@ export interface CsvEntrySummary {
   delimiter: string;
   /** Data rows (the header row excluded; empty lines not counted). */
   rowCount: number;
+  /** The encoding detected at upload, when it is not UTF-8; a job without character_encoding reads the CSV in it. */
+  encoding?: string;
 }
 
 export interface UploadedFile {

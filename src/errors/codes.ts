@@ -40,6 +40,14 @@ export const ERROR_CODES = {
   INVALID_MODULE: { httpStatus: 400, message: 'the given module is not supported for this api' },
   REQUIRED_PARAM_MISSING: { httpStatus: 400, message: 'One of the expected parameter is missing' },
   INVALID_QUERY: { httpStatus: 400, message: 'invalid query formed' },
+  // Records list from v4 on (Zoho's v8 OAS: DiscretePaginationLimitExceededError with `details.limit`,
+  // ExpiredValueError with `details.param_name`); the messages are bulkwrite's.
+  DISCRETE_PAGINATION_LIMIT_EXCEEDED: {
+    httpStatus: 400,
+    message: 'You can only get the first 2000 records without using page_token param.',
+  },
+  AMBIGUITY_DURING_PROCESSING: { httpStatus: 400, message: 'You cannot use both page and page_token.' },
+  EXPIRED_VALUE: { httpStatus: 400, message: 'the page_token has expired' },
   // bulkwrite's own, answered only under /_bulkwrite/ (the admin API, docs/admin-api.md): Zoho never uses them.
   ADMIN_KEY_REQUIRED: { httpStatus: 401, message: 'this admin call needs the X-Bulkwrite-Admin-Key header' },
   ADMIN_KEY_INVALID: { httpStatus: 401, message: 'the X-Bulkwrite-Admin-Key header does not hold the admin key' },

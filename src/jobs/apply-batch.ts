@@ -19,6 +19,8 @@ const NO_KEYS: Array<[string, string]> = [];
 export interface BatchRow {
   rowNo: number;
   cells: string[];
+  /** The row was read from bytes not valid in the job's encoding: its cells holding U+FFFD are refused. */
+  undecodable?: boolean;
 }
 
 /** What a batch changes: the part of a chunk commit that the decisions produce. */
@@ -115,7 +117,7 @@ export async function applyBatch(
   const moduleName = plan.module.apiName;
   // Subform rows have no owner of their own.
   const hasOwner = plan.module.fields.has('Owner');
-  const rows = batch.map((r) => mapRow(plan, r.rowNo, r.cells));
+  const rows = batch.map((r) => mapRow(plan, r.rowNo, r.cells, r.undecodable === true));
   await resolveLookups(storage, org, rows, users);
   // Each row's unique keys, computed once (after lookups, which may fill values in).
   const rowKeys = rows.map((row) => (row.errors.size > 0 ? NO_KEYS : uniqueValuesOf(plan, row.values)));

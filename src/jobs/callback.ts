@@ -1,5 +1,6 @@
 import { postJson } from '../egress/callback-post.js';
 import type { EgressPolicy } from '../egress/egress-policy.js';
+import { metrics } from '../metrics.js';
 
 export interface CallbackOptions {
   attempts: number;
@@ -25,12 +26,16 @@ export async function sendCallback(url: string, body: unknown, opts: CallbackOpt
         scripted !== null
           ? { status: scripted }
           : await postJson(url, payload, { policy: opts.policy, timeoutMs: opts.timeoutMs });
-      if (res.status >= 200 && res.status < 300) return true;
+      const delivered = res.status >= 200 && res.status < 300;
+      metrics.callbackAttempt(delivered);
+      if (delivered) return true;
       opts.log('callback answered with an error status', { url, status: res.status, attempt });
     } catch (e) {
+      metrics.callbackAttempt(false);
       opts.log('callback failed', { url, attempt, error: (e as Error).message });
     }
     if (attempt < opts.attempts) await new Promise((r) => setTimeout(r, opts.backoffMs * 2 ** (attempt - 1)));
   }
+  metrics.callbackFailed();
   return false;
 }

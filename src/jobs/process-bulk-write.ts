@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Blobs } from '../blobs/blobs.js';
+import type { DecodeWatch } from '../csv/decode.js';
 import { CsvFileError, readZipCsvRows } from '../csv/read-csv.js';
 import { catalogueFor } from '../domain/org-schema.js';
 import { csvOf, parentColumnOf, parentKey } from '../domain/parent-child.js';
@@ -209,11 +210,14 @@ async function runResource(
   // Slow processing (a fault rule): batches of at most a second's rows, each followed by its second.
   const rowsPerSecond = deps.fault?.rowsPerSecond;
   const batchSize = rowsPerSecond ? Math.max(1, Math.min(deps.batchSize, Math.floor(rowsPerSecond))) : deps.batchSize;
+  // Set once bytes not valid in the job's encoding were read; from then on rows holding U+FFFD are checked.
+  const watch: DecodeWatch = { invalid: false };
   for await (const rows of readZipCsvRows(
     run.input.zipPath,
     job.characterEncoding,
     run.input.delimiter,
     run.input.csvName,
+    watch,
   )) {
     for (const cells of rows) {
       if (header) {
@@ -229,7 +233,7 @@ async function runResource(
         if (replay.add(rowNo, cells)) await replay.flush();
         continue;
       }
-      batch.push({ rowNo, cells });
+      batch.push(watch.invalid && hasReplacement(cells) ? { rowNo, cells, undecodable: true } : { rowNo, cells });
       if (batch.length >= batchSize || rowNo === deps.fault?.failAtRow) {
         await commitBatch(ctx, batch);
         batch = [];
@@ -238,6 +242,11 @@ async function runResource(
   }
   await replay.flush();
   if (batch.length > 0) await commitBatch(ctx, batch);
+}
+
+function hasReplacement(cells: readonly string[]): boolean {
+  for (const c of cells) if (c.includes('\uFFFD')) return true;
+  return false;
 }
 
 /**

@@ -4,6 +4,7 @@ import { mergeJobEffects } from '../domain/faults.js';
 import type { Job, Org } from '../domain/types.js';
 import type { EgressPolicy } from '../egress/egress-policy.js';
 import type { Logger } from '../log.js';
+import { metrics } from '../metrics.js';
 import { LeaseLostError, type Storage } from '../storage/storage.js';
 import { sendCallback } from './callback.js';
 import { scriptedCallbackStatus } from './callback-faults.js';
@@ -39,10 +40,23 @@ export class JobWorker {
   private readonly ids: IdAllocator;
   private readonly now: () => number;
   private readonly callbacks = new Set<Promise<unknown>>();
+  /** The store as jobs are processed on it: each committed chunk also counts its rows (metrics.ts). */
+  private readonly countingStorage: Storage;
 
   constructor(private readonly deps: WorkerDeps) {
     this.ids = new IdAllocator(deps.storage);
     this.now = deps.now ?? Date.now;
+    const { jobs } = deps.storage;
+    this.countingStorage = {
+      ...deps.storage,
+      jobs: {
+        ...jobs,
+        commitChunk: async (chunk) => {
+          await jobs.commitChunk(chunk);
+          metrics.rows(chunk);
+        },
+      },
+    };
   }
 
   start(): void {
@@ -105,7 +119,7 @@ export class JobWorker {
       const fault = mergeJobEffects(await storage.faults.jobEffects(job.id));
       await processBulkWrite(
         {
-          storage,
+          storage: this.countingStorage,
           blobs: this.deps.blobs,
           workerId: this.workerId,
           batchSize: this.deps.batchSize,
@@ -121,6 +135,7 @@ export class JobWorker {
         job,
       );
       log.info('job completed', { job: job.id, ms: this.now() - started });
+      metrics.jobFinished('COMPLETED', this.now() - started);
     } catch (e) {
       if (e instanceof StopRequested) {
         await storage.jobs.releaseLease(job.id, this.workerId);
@@ -138,6 +153,7 @@ export class JobWorker {
       if (!(e instanceof JobFailure)) log.error('job failed', { job: job.id, error: (e as Error).stack });
       try {
         await storage.jobs.fail(job.id, this.workerId, failure, this.now());
+        metrics.jobFinished('FAILED', this.now() - started);
       } catch (failError) {
         if (!(failError instanceof LeaseLostError)) throw failError;
       }

@@ -218,8 +218,14 @@ export interface Storage {
     idsByKey(orgId: string, module: string, field: string, keys: string[]): Promise<Map<string, string>>;
     byIds(orgId: string, module: string, ids: string[]): Promise<Map<string, StoredRecord>>;
     get(orgId: string, module: string, id: string): Promise<StoredRecord | undefined>;
-    /** A module's records in id order (why: core/sql-storage.ts), `limit` of them from `offset` on. */
+    /**
+     * A module's records in id order (why: core/sql-storage.ts), `limit` of them from `offset` on. Costs
+     * the same at any offset (core/record-pages.ts).
+     */
     list(orgId: string, module: string, offset: number, limit: number): Promise<StoredRecord[]>;
+    /** A module's records with an id above `afterId` (which need not exist), in id order: keyset paging. */
+    listAfter(orgId: string, module: string, afterId: string, limit: number): Promise<StoredRecord[]>;
+    /** How many records a module holds, without reading them (kept by the chunk commits). */
     count(orgId: string, module: string): Promise<number>;
   };
 
@@ -248,5 +254,34 @@ export interface Storage {
     release(jobId: string): Promise<boolean>;
   };
 
+  /** The operator's view of the whole store: readiness, gauges read at scrape time, retention. */
+  ops: OpsStorage;
+
   close(): Promise<void>;
+}
+
+/**
+ * What operating a store needs (api/admin/ready.ts, api/admin/metrics.ts, jobs/janitor.ts). Not
+ * org-scoped on purpose: it answers the operator, never a client. Times are epoch milliseconds.
+ */
+export interface OpsStorage {
+  /** This build's migrations the store has not applied (empty when up to date); throws when the store does not answer. */
+  pendingMigrations(): Promise<string[]>;
+  /** Jobs per status, when the oldest queued (ADDED) job was created, how many INPROGRESS jobs have an expired lease. */
+  jobStats(
+    now: number,
+  ): Promise<{ byStatus: Record<string, number>; oldestQueuedAt: number | null; leasesExpired: number }>;
+  /** The PostgreSQL pool's connections (all, idle, callers waiting for one); null on SQLite. */
+  poolStats(): { total: number; idle: number; waiting: number } | null;
+  /** Up to `limit` uploaded files created before `before`, oldest first, leaving out those an unfinished job uses. */
+  expiredFiles(before: number, limit: number): Promise<Array<{ orgId: string; fileId: string; blobKey: string }>>;
+  deleteFile(orgId: string, fileId: string): Promise<void>;
+  /** Up to `limit` jobs finished before `before` whose row outcomes are still kept, oldest first. */
+  expiredResults(before: number, limit: number): Promise<Array<{ orgId: string; jobId: string }>>;
+  /** Drops a finished job's row outcomes and marks its result removed (the caller removes the zip). */
+  purgeResults(jobId: string, now: number): Promise<void>;
+  /** Up to `limit` jobs finished before `before`, oldest first. */
+  expiredJobs(before: number, limit: number): Promise<Array<{ orgId: string; jobId: string }>>;
+  /** Deletes a finished job and its row outcomes; an unfinished job is never deleted. */
+  deleteJob(jobId: string): Promise<void>;
 }

@@ -1271,6 +1271,80 @@ export function defineStorageConformance(name: string, open: () => Promise<Store
         assert.equal(await storage.records.count('org-b', 'Leads'), 0);
       });
 
+      /** Ids FIRST_ID + from … + from + n - 1, as one job's chunks of at most 1,000 records each. */
+      async function storedRange(orgId: string, module: string, jobId: string, from: number, n: number) {
+        if (!(await storage.orgs.get(orgId))) await storage.orgs.create(makeOrg(orgId));
+        await storage.jobs.create(makeJob(orgId, jobId));
+        const job = (await storage.jobs.claimNext('worker-r', LEASE, T0))!;
+        assert.equal(job.id, jobId);
+        for (let done = 0; done < n; done += 1000) {
+          const part = Array.from({ length: Math.min(1000, n - done) }, (_, i) =>
+            insert(String(FIRST_ID + BigInt(from + done + i)), { n: from + done + i }),
+          );
+          await storage.jobs.commitChunk({
+            ...makeChunk(job, 'worker-r', done + part.length, {
+              inserts: part,
+              results: part.map((r, i) => added(done + i + 1, r.id)),
+            }),
+            module,
+          });
+        }
+        await storage.jobs.complete(job.id, 'worker-r', T0 + 1_000);
+      }
+
+      /** The page at `offset` must be the records at those positions of the module's sorted ids. */
+      async function assertPages(module: string, sorted: number[], offsets: number[], limit = 7) {
+        assert.equal(await storage.records.count('org-a', module), sorted.length);
+        for (const offset of offsets) {
+          const got = (await storage.records.list('org-a', module, offset, limit)).map((r) => r.data.n);
+          assert.deepEqual(got, sorted.slice(offset, offset + limit), `offset ${offset}`);
+        }
+      }
+
+      test('lists from any offset of a large module as OFFSET would, while the module grows', async () => {
+        const ids: number[] = [];
+        const add = async (jobId: string, from: number, n: number) => {
+          await storedRange('org-a', 'Leads', jobId, from, n);
+          for (let i = 0; i < n; i++) ids.push(from + i);
+          ids.sort((a, b) => a - b);
+        };
+        const offsets = [0, 1, 998, 999, 1000, 1001, 1999, 2000, 2001, 2500, 3333, 3996, 3999, 4000, 5000, 99_999];
+        await add('j1', 10_000, 2_500);
+        await storedRange('org-a', 'Contacts', 'j2', 20_000, 1_200);
+        await assertPages('Leads', ids, offsets);
+        // Appended after every record (one writer): the positions already known still hold.
+        await add('j3', 30_000, 1_100);
+        await assertPages('Leads', ids, offsets);
+        // Written into an id block reserved earlier (two workers): every position after them moves.
+        await add('j4', 5_000, 400);
+        await add('j5', 12_600, 3);
+        await assertPages('Leads', ids, offsets);
+        assert.equal(await storage.records.count('org-a', 'Contacts'), 1_200);
+        const contacts = (await storage.records.list('org-a', 'Contacts', 1_150, 100)).map((r) => r.data.n);
+        assert.deepEqual(
+          contacts,
+          Array.from({ length: 50 }, (_, i) => 21_150 + i),
+        );
+        // Another handle on the same store sees the records the first one listed.
+        const other = await store!.reopen();
+        const atOther = (await other.records.list('org-a', 'Leads', 3_000, 3)).map((r) => r.data.n);
+        assert.deepEqual(atOther, ids.slice(3_000, 3_003));
+      });
+
+      test('lists the records after an id, which need not exist, within the org and module', async () => {
+        await storedRange('org-a', 'Leads', 'j1', 100, 5);
+        await storedRange('org-a', 'Contacts', 'j2', 150, 2);
+        await storedRange('org-b', 'Leads', 'j3', 200, 2);
+        const after = async (id: bigint, limit: number) =>
+          (await storage.records.listAfter('org-a', 'Leads', String(id), limit)).map((r) => r.id);
+        const id = (i: number) => String(FIRST_ID + BigInt(i));
+        assert.deepEqual(await after(FIRST_ID + 101n, 2), [id(102), id(103)]);
+        assert.deepEqual(await after(FIRST_ID + 101n, 10), [id(102), id(103), id(104)]);
+        assert.deepEqual(await after(FIRST_ID + 50n, 1), [id(100)]);
+        assert.deepEqual(await after(FIRST_ID + 104n, 10), []);
+        assert.equal(await storage.records.count('org-b', 'Contacts'), 0);
+      });
+
       test('keeps record data as written: types, unicode and field order', async () => {
         const data: RecordData = {
           Zeta: 'last letter first',

@@ -11,6 +11,7 @@ import { migrate as migratePostgres } from '../../src/storage/postgres/migrate.j
 import { openPostgresStorage } from '../../src/storage/postgres/postgres-storage.js';
 import { migrate as migrateSqlite } from '../../src/storage/sqlite/migrate.js';
 import { openSqliteStorage } from '../../src/storage/sqlite/sqlite-storage.js';
+import type { Storage } from '../../src/storage/storage.js';
 import { testSchemas } from '../helpers/postgres.js';
 
 const schemas = testSchemas();
@@ -31,6 +32,10 @@ interface MigratedDatabase {
   /** Runs the store's migrator with the migrations in `dir`. */
   migrate(dir: string): Promise<void>;
   exec(sql: string): Promise<void>;
+  /** SQL that writes n records of one org and module straight into the records table. */
+  recordsSql(orgId: string, module: string, n: number): string;
+  /** Opens the store on the database (migrating it); the caller closes it. */
+  storage(): Promise<Storage>;
   applied(): Promise<AppliedRow[]>;
   cleanup(): Promise<void>;
 }
@@ -54,6 +59,11 @@ async function sqliteDatabase(): Promise<MigratedDatabase> {
     open: async () => openSqliteStorage(file).close(),
     migrate: async (migrations) => withDb((db) => migrateSqlite(db, migrations)),
     exec: async (sql) => void withDb((db) => db.exec(sql)),
+    recordsSql: (orgId, module, n) =>
+      `WITH RECURSIVE i (n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM i WHERE n < ${n})
+       INSERT INTO records (id, org_id, module, data, created_at, modified_at)
+       SELECT 4150868000000100000 + n * 2 + ${module.length}, '${orgId}', '${module}', json_object('n', n), 0, 0 FROM i`,
+    storage: async () => openSqliteStorage(file),
     applied: async () =>
       withDb((db) =>
         db.prepare('SELECT version, name, checksum FROM schema_migrations ORDER BY version').all(),
@@ -77,6 +87,11 @@ async function postgresDatabase(): Promise<MigratedDatabase> {
     open: async () => (await openPostgresStorage(url)).close(),
     migrate: (migrations) => withPool((pool) => migratePostgres(pool, migrations)),
     exec: (sql) => withPool(async (pool) => void (await pool.query(sql))),
+    recordsSql: (orgId, module, n) =>
+      `INSERT INTO records (id, org_id, module, data, created_at, modified_at)
+       SELECT (4150868000000100000 + n * 2 + ${module.length})::text, '${orgId}', '${module}', json_build_object('n', n), 0, 0
+       FROM generate_series(1, ${n}) AS n`,
+    storage: () => openPostgresStorage(url),
     applied: () =>
       withPool(
         async (pool) =>
@@ -174,6 +189,34 @@ for (const [name, database] of [
         await db.open();
         await db.exec("UPDATE schema_migrations SET checksum = 'a1b2c3' WHERE version = 3");
         await assert.rejects(db.open(), /migration 003_org_schemas\.sql was edited after it was applied/);
+      }));
+
+    it('counts the records of a database made before record_counts, and lists it from any offset', () =>
+      withDatabase(async (db) => {
+        // The previous release: every migration before 080.
+        const before = copyOf(db.migrations);
+        try {
+          for (const f of readdirSync(before)) if (Number(f.split('_')[0]) >= 80) rmSync(join(before, f));
+          await db.migrate(before);
+        } finally {
+          rmSync(before, { recursive: true, force: true });
+        }
+        await db.exec(db.recordsSql('org-a', 'Leads', 2_345));
+        await db.exec(db.recordsSql('org-a', 'Contacts', 12));
+        const storage = await db.storage();
+        try {
+          assert.equal(await storage.records.count('org-a', 'Leads'), 2_345);
+          assert.equal(await storage.records.count('org-a', 'Contacts'), 12);
+          assert.equal(await storage.records.count('org-b', 'Leads'), 0);
+          const page = await storage.records.list('org-a', 'Leads', 2_001, 3);
+          assert.deepEqual(
+            page.map((r) => r.data.n),
+            [2_002, 2_003, 2_004],
+          );
+        } finally {
+          await storage.close();
+        }
+        assert.deepEqual(await db.applied(), expectedRows(db.migrations));
       }));
 
     it('refuses a database migrated by another build, not half migrated', () =>

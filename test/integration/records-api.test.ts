@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { API_VERSION_NAMES } from '../../src/domain/api-versions.js';
 import { MODULES } from '../../src/domain/modules.js';
 import { LINE_ITEM_MODULES } from '../../src/domain/modules/inventory.js';
+import { writePageToken } from '../../src/api/page-token.js';
 import { auth, call, downloadResult, runJob } from '../helpers/api.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
@@ -201,5 +202,105 @@ describe('reading imported data back through the records and metadata APIs', () 
       assert.equal(res.status, status, `${scopes.join(',')} ${path}: ${res.text}`);
       if (status === 401) assert.equal(res.body.code, 'OAUTH_SCOPE_MISMATCH');
     }
+  });
+});
+
+describe('paging through a module of more than 2,000 records: page, and page_token from v4 on', () => {
+  const ROWS = 2_345;
+  let t: TestServer;
+  let ids: string[];
+  const get = (path: string) => call<Json>(`${t.url}${path}`, { headers: auth(t.creds.access_token) });
+  const idsOf = (res: { body: Json }) => (res.body.data as Json[]).map((r) => r.id as string);
+
+  before(async () => {
+    t = await startTestServer();
+    const csv = ['Last_Name,Email', ...Array.from({ length: ROWS }, (_, i) => `Row ${i},row${i}@pages.test`)];
+    const job = await runJob(t, csv.join('\n'), {});
+    ids = (await downloadResult(t, job.details)).rows.map((r) => r.RECORD_ID!);
+    assert.equal(new Set(ids).size, ROWS);
+    await runJob(t, 'Last_Name\nOther module\n', { module: { api_name: 'Contacts' } });
+  });
+  after(() => t.close());
+
+  it('reaches every record by page number up to v3, deep pages included, in id order', async () => {
+    const seen: string[] = [];
+    for (let page = 1; ; page++) {
+      const res = await get(`/crm/v2.1/Leads?per_page=200&page=${page}`);
+      if (res.status === 204) break;
+      assert.deepEqual(res.body.info, { per_page: 200, count: idsOf(res).length, page, more_records: page < 12 });
+      seen.push(...idsOf(res));
+    }
+    assert.deepEqual(seen, ids);
+    const deep = await get('/crm/v3/Leads?fields=Last_Name&per_page=7&page=300');
+    assert.deepEqual(idsOf(deep), ids.slice(2_093, 2_100));
+    // No page tokens before v4: the parameter is not Zoho's there, and is ignored.
+    const ignored = await get(`/crm/v2.1/Leads?per_page=2&page_token=anything`);
+    assert.deepEqual(idsOf(ignored), ids.slice(0, 2));
+  });
+
+  it('hands out next_page_token from v4 on and reaches every record by following it', async () => {
+    for (const version of ['v4', 'v8']) {
+      const seen: string[] = [];
+      let res = await get(`/crm/${version}/Leads?fields=Last_Name&per_page=150`);
+      for (let page = 1; ; page++) {
+        assert.equal(res.status, 200, res.text);
+        const info = res.body.info as Json;
+        assert.equal(info.page, page);
+        assert.equal(info.per_page, 150);
+        seen.push(...idsOf(res));
+        if (!info.more_records) {
+          assert.equal(info.next_page_token, null);
+          assert.equal(info.page_token_expiry, null);
+          break;
+        }
+        assert.match(info.next_page_token as string, /^[A-Za-z0-9_-]+$/);
+        assert.match(info.page_token_expiry as string, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{2}:\d{2}$/);
+        res = await get(`/crm/${version}/Leads?fields=Last_Name&per_page=150&page_token=${info.next_page_token}`);
+      }
+      assert.deepEqual(seen, ids, version);
+    }
+  });
+
+  it('refuses page past the first 2,000 records from v4 on, and page with page_token', async () => {
+    const tenth = await get('/crm/v5/Leads?fields=Last_Name&per_page=200&page=10');
+    assert.deepEqual(idsOf(tenth), ids.slice(1_800, 2_000));
+    const past = await get('/crm/v5/Leads?fields=Last_Name&per_page=200&page=11');
+    assert.equal(past.status, 400);
+    assert.deepEqual(past.body, {
+      code: 'DISCRETE_PAGINATION_LIMIT_EXCEEDED',
+      details: { limit: 2000 },
+      message: 'You can only get the first 2000 records without using page_token param.',
+      status: 'error',
+    });
+    const token = (tenth.body.info as Json).next_page_token as string;
+    const both = await get(`/crm/v5/Leads?fields=Last_Name&page=2&page_token=${token}`);
+    assert.equal(both.status, 400);
+    assert.equal(both.body.code, 'AMBIGUITY_DURING_PROCESSING');
+    const next = await get(`/crm/v5/Leads?fields=Last_Name&per_page=200&page_token=${token}`);
+    assert.deepEqual(idsOf(next), ids.slice(2_000, 2_200));
+    assert.equal((next.body.info as Json).page, 11);
+  });
+
+  it('refuses a page token that is not one, is for another module or org, or has expired', async () => {
+    const org = t.creds.org_id;
+    const expiry = Date.now() + 60_000;
+    const token = (module: string, orgId = org, expiresAt = expiry) =>
+      writePageToken({ orgId, module, afterId: ids[0]!, page: 2, expiresAt });
+    const cases: Array<[string, string]> = [
+      ['not a token!', 'INVALID_DATA'],
+      [Buffer.from('[1,2,3]').toString('base64url'), 'INVALID_DATA'],
+      ['x'.repeat(3000), 'INVALID_DATA'],
+      [token('Contacts'), 'INVALID_DATA'],
+      [token('Leads', 'another-org'), 'INVALID_DATA'],
+      [token('Leads', org, Date.now() - 1), 'EXPIRED_VALUE'],
+    ];
+    for (const [text, code] of cases) {
+      const res = await get(`/crm/v8/Leads?fields=Last_Name&page_token=${encodeURIComponent(text)}`);
+      assert.equal(res.status, 400, text);
+      assert.equal(res.body.code, code, text);
+      assert.deepEqual(res.body.details, { param_name: 'page_token' }, text);
+    }
+    const good = await get(`/crm/v8/Leads?fields=Last_Name&per_page=2&page_token=${token('Leads')}`);
+    assert.deepEqual(idsOf(good), ids.slice(1, 3));
   });
 });

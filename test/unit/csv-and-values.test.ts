@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createDecoder } from '../../src/csv/decode.js';
+import { detectEncoding } from '../../src/csv/detect-encoding.js';
 import { detectDelimiter } from '../../src/csv/read-csv.js';
 import { compileDatePattern } from '../../src/domain/date-pattern.js';
 import { compileNumberFormat } from '../../src/domain/number-format.js';
@@ -28,6 +29,59 @@ describe('createDecoder', () => {
     assert.equal(decode(Buffer.from([0x43, 0x61, 0x66, 0xe9])) + decode(null), 'Café');
     const utf16 = createDecoder('utf-16le');
     assert.equal(utf16(Buffer.from('\uFEFFhi', 'utf16le')) + utf16(null), 'hi');
+  });
+});
+
+describe('detectEncoding and the decoder’s watch', () => {
+  // [what, bytes, detected] (sources: the v8 OpenAPI file and the create-job page: auto-detected when
+  // character_encoding is absent; issue 16 item 3 for Latin-1 and UTF-16 with a BOM).
+  const cases: Array<[string, Buffer, (name: string) => boolean]> = [
+    ['ASCII', Buffer.from('Last_Name\nSmith\n'), (n) => n === 'UTF-8'],
+    ['UTF-8', Buffer.from('Last_Name\nMüller\n'), (n) => n === 'UTF-8'],
+    ['UTF-8 with a BOM', Buffer.from('\uFEFFLast_Name\n'), (n) => n === 'UTF-8'],
+    ['UTF-16LE with a BOM', Buffer.from('\uFEFFLast_Name\n', 'utf16le'), (n) => n === 'UTF-16LE'],
+    ['UTF-16BE with a BOM', Buffer.from([0xfe, 0xff, 0, 0x41]), (n) => n === 'UTF-16BE'],
+    [
+      'Latin-1',
+      Buffer.from('Last_Name,City\nM\xfcller,K\xf6ln\nG\xe9rard,Orl\xe9ans\n', 'latin1'),
+      (n) => n === 'ISO-8859-1' || n === 'windows-1252',
+    ],
+  ];
+  for (const [what, bytes, check] of cases) {
+    it(`detects ${what}`, () => {
+      const name = detectEncoding(bytes, true);
+      assert.ok(check(name), name);
+    });
+  }
+  it('does not take a UTF-8 sample cut inside a character for another encoding', () => {
+    const bytes = Buffer.from('Last_Name\n' + 'Müller\n'.repeat(10), 'utf8');
+    assert.equal(detectEncoding(bytes.subarray(0, bytes.indexOf(0xc3) + 1), false), 'UTF-8');
+  });
+  it('reads "UTF-16" by its byte-order mark, big-endian without one (as Java does)', () => {
+    for (const bytes of [Buffer.from('\uFEFFhé', 'utf16le'), Buffer.from([0xfe, 0xff, 0, 0x68, 0, 0xe9])]) {
+      const decode = createDecoder('UTF-16');
+      let out = '';
+      for (const b of bytes) out += decode(Buffer.from([b]));
+      assert.equal(out + decode(null), 'hé');
+    }
+    const decode = createDecoder('utf16');
+    assert.equal(decode(Buffer.from([0, 0x68])) + decode(null), 'h');
+  });
+  it('tells when bytes are not valid in the encoding, and only then', () => {
+    const seen = (encoding: string, ...chunks: Buffer[]) => {
+      const watch = { invalid: false };
+      const decode = createDecoder(encoding, watch);
+      for (const c of chunks) decode(c);
+      decode(null);
+      return watch.invalid;
+    };
+    const u = Buffer.from('ü', 'utf8');
+    assert.equal(seen('UTF-8', Buffer.from('a'), u.subarray(0, 1), u.subarray(1)), false);
+    assert.equal(seen('UTF-8', Buffer.from('M\xfcller', 'latin1')), true);
+    assert.equal(seen('UTF-8', Buffer.from('ok'), u.subarray(0, 1)), true);
+    assert.equal(seen('UTF-8', Buffer.from('literal \uFFFD is text')), false);
+    assert.equal(seen('windows-1252', Buffer.from('M\xfcller', 'latin1')), false);
+    assert.equal(seen('Shift_JIS', Buffer.from([0x82])), true);
   });
 });
 

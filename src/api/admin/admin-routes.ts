@@ -3,6 +3,8 @@ import { VERSION } from '../../version.js';
 import type { AppDeps } from '../deps.js';
 import { JSON_TYPE } from '../error-handler.js';
 import { faultRoutes } from './faults-routes.js';
+import { registerMetricsRoute } from './metrics.js';
+import { registerReadyRoute } from './ready.js';
 
 /**
  * bulkwrite's own API under `/_bulkwrite/` (docs/admin-api.md): JSON in, JSON out, never a Zoho token.
@@ -30,5 +32,7 @@ export function adminRoutes(deps: AppDeps): FastifyPluginAsync {
         ),
     );
     await app.register(faultRoutes(deps));
+    registerReadyRoute(app, deps);
+    registerMetricsRoute(app, deps);
   };
 }

@@ -10,15 +10,19 @@ import {
   type Criteria,
 } from '../../domain/record-search.js';
 import type { Org, StoredRecord, User } from '../../domain/types.js';
+import { toZohoTime } from '../../domain/time.js';
 import { ZohoError } from '../../errors/zoho-error.js';
 import type { Storage } from '../../storage/storage.js';
 import type { AppDeps } from '../deps.js';
 import { JSON_TYPE } from '../error-handler.js';
+import { PAGE_TOKEN_TTL_MS, readPageToken, writePageToken } from '../page-token.js';
 import type { PathModule } from '../pipeline.js';
 import { displayNameOf, toFieldMeta, toInfo, toModuleMeta, toRecord } from '../records-wire.js';
 
 /** Zoho's records API pages hold at most 200 records. */
 const MAX_PER_PAGE = 200;
+/** From v4 on, `page` alone reaches only this many records; `page_token` reaches the rest. */
+const DISCRETE_PAGINATION_LIMIT = 2000;
 /**
  * Search on anything but unique fields reads the module's records; past this many it answers
  * LIMIT_EXCEEDED instead of a partial answer (docs/modules.md).
@@ -221,14 +225,40 @@ export function registerRecordRoutes(app: FastifyInstance, deps: AppDeps): void 
     const { org, module, catalogue } = await readContext(deps.storage, req);
     const version = req.apiVersion;
     const only = fieldsParam(req.query, module, version.name !== 'v2' && version.name !== 'v2.1');
-    const page = pageParam(req.query, 'page', 1, 1_000_000);
     const perPage = pageParam(req.query, 'per_page', MAX_PER_PAGE, MAX_PER_PAGE);
-    const offset = (page - 1) * perPage;
-    const total = await deps.storage.records.count(org.id, module.apiName);
-    const records = offset < total ? await deps.storage.records.list(org.id, module.apiName, offset, perPage) : [];
+    const token = version.pageTokens ? req.query.page_token : undefined;
+    const now = deps.now?.() ?? Date.now();
+    let page: number;
+    let found: StoredRecord[];
+    // One record more than the page shows whether more follow, without counting the module.
+    if (token !== undefined && token !== '') {
+      if (req.query.page !== undefined && req.query.page !== '') {
+        throw new ZohoError('AMBIGUITY_DURING_PROCESSING', { details: { param_names: ['page', 'page_token'] } });
+      }
+      const at = readPageToken(token, org.id, module.apiName, now);
+      page = at.page;
+      found = await deps.storage.records.listAfter(org.id, module.apiName, at.afterId, perPage + 1);
+    } else {
+      page = pageParam(req.query, 'page', 1, 1_000_000);
+      if (version.pageTokens && page * perPage > DISCRETE_PAGINATION_LIMIT) {
+        throw new ZohoError('DISCRETE_PAGINATION_LIMIT_EXCEEDED', { details: { limit: DISCRETE_PAGINATION_LIMIT } });
+      }
+      found = await deps.storage.records.list(org.id, module.apiName, (page - 1) * perPage, perPage + 1);
+    }
+    const more = found.length > perPage;
+    const records = more ? found.slice(0, perPage) : found;
     if (records.length === 0) return noContent(reply);
     const data = await renderRecords(deps.storage, catalogue, org, module, records, only);
-    return send(reply, { data, info: toInfo(perPage, data.length, page, offset + data.length < total) });
+    const info: Record<string, unknown> = toInfo(perPage, data.length, page, more);
+    if (version.pageTokens) {
+      const expiresAt = now + PAGE_TOKEN_TTL_MS;
+      const afterId = records.at(-1)!.id;
+      info.next_page_token = more
+        ? writePageToken({ orgId: org.id, module: module.apiName, afterId, page: page + 1, expiresAt })
+        : null;
+      info.page_token_expiry = more ? toZohoTime(expiresAt, org.timeZone) : null;
+    }
+    return send(reply, { data, info });
   });
 
   app.get('/crm/:version/:module/search', moduleRead, async (req: Req, reply) => {

@@ -36,5 +36,6 @@ export const fileInsertParams = (f: UploadedFile): Params => [
   f.delimiter,
   f.rowCount,
   f.createdAt,
-  f.csvs.length > 1 ? JSON.stringify(f.csvs) : null,
+  // One-CSV zips keep only the columns, unless the CSV's detected encoding must be kept too.
+  f.csvs.length > 1 || f.csvs[0]?.encoding !== undefined ? JSON.stringify(f.csvs) : null,
 ];

@@ -43,7 +43,10 @@ export type SharedStatement =
   | 'jobFail'
   | 'results'
   | 'recordList'
+  | 'recordListAfter'
   | 'recordCount'
+  | 'recordCountAfter'
+  | 'recordMarks'
   | 'schemaGet'
   | 'schemaPut'
   | 'faultInsert'
@@ -77,5 +80,31 @@ export interface SqlDialect {
   commitChunk: Storage['jobs']['commitChunk'];
   idsByKey: Storage['records']['idsByKey'];
   byIds: Storage['records']['byIds'];
+  /** The operator's statements (ops-storage.ts implements Storage.ops on them). */
+  ops: OpsDialect;
   close(): Promise<void>;
+}
+
+/** The statements of the operator's view of a store (health, gauges, retention), run by name. */
+export type OpsStatement =
+  | 'migrationsApplied'
+  | 'jobCounts'
+  | 'oldestQueued'
+  | 'leasesExpired'
+  | 'filesCreatedBefore'
+  | 'unfinishedSpecs'
+  | 'fileDelete'
+  | 'resultsFinishedBefore'
+  | 'resultChunksDelete'
+  | 'resultsPurged'
+  | 'jobsFinishedBefore'
+  | 'jobDelete';
+
+/** What a store supplies for its operator's view: the statements above, its migrations, its pool. */
+export interface OpsDialect {
+  rows(name: OpsStatement, params: Params): Row[] | Promise<Row[]>;
+  changes(name: OpsStatement, params: Params): number | Promise<number>;
+  /** The file names of this build's migrations for this store. */
+  migrationNames: readonly string[];
+  poolStats(): { total: number; idle: number; waiting: number } | null;
 }

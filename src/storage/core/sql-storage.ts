@@ -16,7 +16,9 @@ import {
   toRefreshToken,
 } from './oauth-rows.js';
 import { orgInsertParams, toOrg, toUser, userInsertParams } from './org-rows.js';
+import { recordPages } from './record-pages.js';
 import { toRecord } from './record-rows.js';
+import { createOpsStorage } from './ops-storage.js';
 import { toSchema } from './schema-rows.js';
 import type { SqlDialect } from './sql-dialect.js';
 
@@ -30,6 +32,24 @@ export function createSqlStorage(d: SqlDialect): Storage {
   // the changing columns are read from the row every time, so status and counts are never stale. The
   // row is still read with the org in the WHERE clause: a head is only ever paired with its own row.
   const jobHeads = new Map<string, JobHead>();
+
+  const count = async (orgId: string, module: string) => Number((await d.row('recordCount', [orgId, module]))?.n ?? 0);
+  const pages = recordPages({
+    count,
+    async countAfter(orgId, module, after) {
+      return Number((await d.row('recordCountAfter', [orgId, module, after]))!.n);
+    },
+    async marksAfter(orgId, module, after, span) {
+      return (await d.rows('recordMarks', [orgId, module, after, span])).map((r) => String(r.id));
+    },
+    async listAfter(orgId, module, after, limit, offset) {
+      const rows =
+        after === null
+          ? await d.rows('recordList', [orgId, module, limit, offset])
+          : await d.rows('recordListAfter', [orgId, module, after, limit, offset]);
+      return rows.map(toRecord);
+    },
+  });
 
   return {
     async reserveIds(count) {
@@ -197,14 +217,13 @@ export function createSqlStorage(d: SqlDialect): Storage {
       // write at once their blocks interleave in time and created_at order would depend on that timing
       // and on each worker's clock. An id is fixed when it is reserved, unique (no tie-break), grows with
       // the rows of a CSV, and is the order search answers in (api/routes/records.ts) and the one keyset
-      // paging (`id > last seen`) needs. The price: while workers write, a record written into a block
-      // reserved earlier can land before records a client has already paged past.
-      async list(orgId, module, offset, limit) {
-        return (await d.rows('recordList', [orgId, module, limit, offset])).map(toRecord);
+      // paging (`id > last seen`, listAfter) needs. The price: while workers write, a record written into
+      // a block reserved earlier can land before records a client has already paged past.
+      list: pages.list,
+      async listAfter(orgId, module, afterId, limit) {
+        return (await d.rows('recordListAfter', [orgId, module, afterId, limit, 0])).map(toRecord);
       },
-      async count(orgId, module) {
-        return Number((await d.row('recordCount', [orgId, module]))!.n);
-      },
+      count,
     },
 
     faults: {
@@ -238,6 +257,7 @@ export function createSqlStorage(d: SqlDialect): Storage {
         return (await d.changes('faultRelease', [jobId])) > 0;
       },
     },
+    ops: createOpsStorage(d.ops),
 
     close: () => d.close(),
   };

@@ -2,7 +2,7 @@ import type pg from 'pg';
 import { fileURLToPath } from 'node:url';
 import { migrationStep, readMigrationFiles, type AppliedMigration } from '../core/migration-files.js';
 
-const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations/', import.meta.url));
+export const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations/', import.meta.url));
 
 /** Advisory lock key for migrations: 'bulkwr' in ASCII, read as a number. */
 const MIGRATION_LOCK_KEY = '108256469677938';

@@ -81,7 +81,12 @@ export const POSTGRES_SQL: Record<SharedStatement, string> = {
   results: `SELECT first_row, data FROM job_result_chunks
             WHERE job_id = $1 AND last_row >= $2 AND first_row < $3 ORDER BY first_row LIMIT $4`,
   recordList: 'SELECT * FROM records WHERE org_id = $1 AND module = $2 ORDER BY id LIMIT $3 OFFSET $4',
-  recordCount: 'SELECT count(*) AS n FROM records WHERE org_id = $1 AND module = $2',
+  recordListAfter: 'SELECT * FROM records WHERE org_id = $1 AND module = $2 AND id > $3 ORDER BY id LIMIT $4 OFFSET $5',
+  recordCount: 'SELECT records AS n FROM record_counts WHERE org_id = $1 AND module = $2',
+  recordCountAfter: 'SELECT count(*) AS n FROM records WHERE org_id = $1 AND module = $2 AND id > $3',
+  recordMarks: `SELECT id FROM (SELECT id, row_number() OVER (ORDER BY id) AS n FROM records
+                                WHERE org_id = $1 AND module = $2 AND id > $3) t
+                WHERE n % $4 = 0 ORDER BY id`,
   schemaGet: 'SELECT * FROM org_schemas WHERE org_id = $1',
   schemaPut: `INSERT INTO org_schemas (org_id, document, version, updated_at) VALUES ($1, $2, 1, $3)
               ON CONFLICT (org_id) DO UPDATE SET document = EXCLUDED.document,
@@ -144,6 +149,9 @@ export const POSTGRES_TRANSACTION_SQL = {
                                             LIMIT 1 FOR UPDATE) f) u
                   WHERE r.ctid = u.ctid`,
   resultsInsert: 'INSERT INTO job_result_chunks (job_id, first_row, last_row, data) VALUES ($1, $2, $3, $4)',
+  // Last in a chunk, so the row lock on the module's count is held only while the chunk commits.
+  countAdd: `INSERT INTO record_counts (org_id, module, records) VALUES ($1, $2, $3)
+             ON CONFLICT (org_id, module) DO UPDATE SET records = record_counts.records + EXCLUDED.records`,
   idsByKey: `SELECT w.value, k.record_id
              FROM (SELECT value FROM unnest($4::text[]) AS u (value) ORDER BY value COLLATE "C") w
              CROSS JOIN LATERAL (SELECT record_id FROM record_keys k

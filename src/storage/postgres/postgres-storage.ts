@@ -2,11 +2,13 @@ import pg from 'pg';
 import type { StoredRecord } from '../../domain/types.js';
 import { jobAdvanceParams, resultChunkParams } from '../core/job-rows.js';
 import { toRecord } from '../core/record-rows.js';
-import type { Params, Row, SharedStatement } from '../core/sql-dialect.js';
+import type { OpsStatement, Params, Row, SharedStatement } from '../core/sql-dialect.js';
+import { readMigrationFiles } from '../core/migration-files.js';
 import { createSqlStorage } from '../core/sql-storage.js';
 import { ChunkConflictError, LeaseLostError, type ChunkCommit, type Storage } from '../storage.js';
 import { copyFrom, copyJson, CopyRows, copyText } from './copy-in.js';
-import { migrate } from './migrate.js';
+import { migrate, MIGRATIONS_DIR } from './migrate.js';
+import { POSTGRES_OPS_SQL } from './postgres-ops-sql.js';
 import { POSTGRES_SQL, POSTGRES_TRANSACTION_SQL } from './postgres-sql.js';
 
 type Statement = SharedStatement | keyof typeof POSTGRES_TRANSACTION_SQL;
@@ -103,6 +105,9 @@ export async function openPostgresStorage(url: string): Promise<Storage> {
   const run = (client: pg.Pool | pg.PoolClient, name: Statement, values: Params): Promise<pg.QueryResult<Row>> =>
     client.query<Row>({ name: `bw_${name}`, text: SQL[name], values: values as unknown[] });
 
+  const runOps = (name: OpsStatement, values: Params): Promise<pg.QueryResult<Row>> =>
+    pool.query<Row>({ name: `bw_ops_${name}`, text: POSTGRES_OPS_SQL[name], values: values as unknown[] });
+
   /** Runs `fn` in one transaction on one pooled connection; any throw rolls it back and is rethrown. */
   async function transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     const client = await pool.connect();
@@ -171,6 +176,7 @@ export async function openPostgresStorage(url: string): Promise<Storage> {
       await run(client, 'recordsUpdate', [c.orgId, c.module, c.now, recordSet(c.updates)]);
     }
     if (c.results.length > 0) await run(client, 'resultsInsert', resultChunkParams(c));
+    if (c.inserts.length > 0) await run(client, 'countAdd', [c.orgId, c.module, c.inserts.length]);
   }
 
   return createSqlStorage({
@@ -218,6 +224,12 @@ export async function openPostgresStorage(url: string): Promise<Storage> {
       for (const r of (await run(pool, 'byIds', [orgId, module, textArray(new Set(ids))])).rows)
         out.set(String(r.id), toRecord(r));
       return out;
+    },
+    ops: {
+      rows: async (name, params) => (await runOps(name, params)).rows,
+      changes: async (name, params) => (await runOps(name, params)).rowCount ?? 0,
+      migrationNames: readMigrationFiles(MIGRATIONS_DIR).map((f) => f.name),
+      poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     },
     async close() {
       await pool.end();

@@ -68,7 +68,15 @@ export const SQLITE_SQL: Record<SharedStatement, string> = {
   // records.id, not id: that would be the text column of RECORD_COLUMNS, which no index keeps in order, so
   // every page sorted the whole module (12 ms a page at 100,000 records; now read from records_module).
   recordList: `SELECT ${RECORD_COLUMNS} FROM records WHERE org_id = ? AND module = ? ORDER BY records.id LIMIT ? OFFSET ?`,
-  recordCount: 'SELECT count(*) AS n FROM records WHERE org_id = ? AND module = ?',
+  // Ids come in as decimal text: CAST makes them integers, as the rowid they are compared with.
+  recordListAfter: `SELECT ${RECORD_COLUMNS} FROM records WHERE org_id = ? AND module = ? AND records.id > CAST(? AS INTEGER)
+                    ORDER BY records.id LIMIT ? OFFSET ?`,
+  recordCount: 'SELECT records AS n FROM record_counts WHERE org_id = ? AND module = ?',
+  recordCountAfter: 'SELECT count(*) AS n FROM records WHERE org_id = ? AND module = ? AND id > CAST(? AS INTEGER)',
+  recordMarks: `SELECT CAST(id AS TEXT) AS id
+                FROM (SELECT id, row_number() OVER (ORDER BY id) AS n FROM records
+                      WHERE org_id = ? AND module = ? AND id > CAST(? AS INTEGER))
+                WHERE n % ? = 0 ORDER BY id`,
   schemaGet: 'SELECT * FROM org_schemas WHERE org_id = ?',
   schemaPut: `INSERT INTO org_schemas (org_id, document, version, updated_at) VALUES (?, ?, 1, ?)
               ON CONFLICT (org_id) DO UPDATE SET document = excluded.document,
@@ -103,6 +111,8 @@ export const SQLITE_TRANSACTION_SQL = {
   recordUpdate: 'UPDATE records SET data = ?, modified_at = ? WHERE id = ? AND org_id = ? AND module = ?',
   keyInsert: 'INSERT INTO record_keys (org_id, module, field, value, record_id) VALUES (?, ?, ?, ?, ?)',
   keyDelete: 'DELETE FROM record_keys WHERE org_id = ? AND module = ? AND field = ? AND value = ? AND record_id = ?',
+  countAdd: `INSERT INTO record_counts (org_id, module, records) VALUES (?, ?, ?)
+             ON CONFLICT (org_id, module) DO UPDATE SET records = records + excluded.records`,
 } as const;
 
 /** An IN list of n values: key lookups by one field (by primary key). */

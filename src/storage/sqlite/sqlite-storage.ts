@@ -5,10 +5,12 @@ import type { StoredRecord } from '../../domain/types.js';
 import { jobAdvanceParams, resultChunkParams } from '../core/job-rows.js';
 import { toRecord } from '../core/record-rows.js';
 import type { Params, Row, SharedStatement } from '../core/sql-dialect.js';
+import { readMigrationFiles } from '../core/migration-files.js';
 import { createSqlStorage } from '../core/sql-storage.js';
 import { ChunkConflictError, LeaseLostError, type ChunkCommit, type Storage } from '../storage.js';
 import { BackgroundCheckpoints, type BackgroundCheckpointOptions } from './background-checkpoints.js';
-import { migrate } from './migrate.js';
+import { migrate, MIGRATIONS_DIR } from './migrate.js';
+import { SQLITE_OPS_SQL } from './sqlite-ops-sql.js';
 import { keysInSql, recordsInSql, SQLITE_SQL, SQLITE_TRANSACTION_SQL } from './sqlite-sql.js';
 
 const MAX_PARAMS = 500;
@@ -57,6 +59,7 @@ export function openSqliteStorage(file: string, options: SqliteOptions = {}): St
 
   const shared = prepared(db, SQLITE_SQL);
   const stmt = prepared(db, SQLITE_TRANSACTION_SQL);
+  const ops = prepared(db, SQLITE_OPS_SQL);
 
   // IN-list statements, prepared once per list length; both look up by primary key.
   const keysIn = preparedPerLength(db, keysInSql);
@@ -99,6 +102,7 @@ export function openSqliteStorage(file: string, options: SqliteOptions = {}): St
       stmt.recordUpdate.run(JSON.stringify(rec.data), c.now, rowid(rec.id), c.orgId, c.module);
     }
     if (c.results.length > 0) stmt.resultInsert.run(...resultChunkParams(c));
+    if (c.inserts.length > 0) stmt.countAdd.run(c.orgId, c.module, c.inserts.length);
   });
 
   return createSqlStorage({
@@ -141,6 +145,12 @@ export function openSqliteStorage(file: string, options: SqliteOptions = {}): St
         }
       }
       return out;
+    },
+    ops: {
+      rows: (name, params) => ops[name].all(...params) as Row[],
+      changes: (name, params) => ops[name].run(...params).changes,
+      migrationNames: readMigrationFiles(MIGRATIONS_DIR).map((f) => f.name),
+      poolStats: () => null,
     },
     async close() {
       await checkpoints?.stop();
