@@ -29,7 +29,7 @@ import {
 } from '@zohocrm/typescript-sdk-2.1';
 import { auth, call, sdkFileBytes, unzipEntries } from '../helpers/api.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { addFault, leadsCsv, listFaults, startLeadsJob } from '../helpers/faults.js';
+import { addFault, leadsCsv, listFaults, sdkUntilFinished, startLeadsJob } from '../helpers/faults.js';
 import { makeZip } from '../helpers/zip.js';
 import { startCallbackReceiver, type CallbackReceiver } from '../helpers/callback-receiver.js';
 
@@ -399,14 +399,10 @@ describe('the official @zohocrm/typescript-sdk-2.1, unmodified, against a real b
   it('reads a job a fault rule fails at row 2 as FAILED, with 2 rows counted and no result', async () => {
     await addFault(t.url, { times: 1, job: { fail_at_row: 2, code: 'CANNOT_PROCESS' } });
     const failing = BigInt(await startLeadsJob(t, leadsCsv(5, 'SdkFail')));
-    let answer: BulkWrite.BulkWriteResponse;
-    for (const until = Date.now() + 30_000; ; await sleep(50)) {
-      const got: unknown = (await ops.getBulkWriteJobDetails(failing)).getObject();
-      assert.ok(got instanceof BulkWrite.BulkWriteResponse, `expected BulkWriteResponse, got ${String(got)}`);
-      answer = got;
-      if (answer.getStatus() === 'FAILED' || answer.getStatus() === 'COMPLETED') break;
-      assert.ok(Date.now() < until, 'the job did not finish');
-    }
+    const answer = await sdkUntilFinished(
+      async () => (await ops.getBulkWriteJobDetails(failing)).getObject() as unknown,
+      (o): o is BulkWrite.BulkWriteResponse => o instanceof BulkWrite.BulkWriteResponse,
+    );
     assert.equal(answer.getStatus(), 'FAILED');
     const r = answer.getResource()[0]!;
     assert.equal(r.getStatus().getValue(), 'FAILED');
