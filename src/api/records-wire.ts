@@ -1,6 +1,7 @@
 import { ZOHO_DATA_TYPE } from '../domain/data-types.js';
 import type { ApiVersion } from '../domain/api-versions.js';
 import { fieldId, type FieldDef, type FieldType, type ModuleDef } from '../domain/modules.js';
+import { findLayout } from '../domain/layouts.js';
 import { NUMBER_LIMITS } from '../domain/field-values.js';
 import { toZohoTime } from '../domain/time.js';
 import type { Org, RecordValue, StoredRecord, User } from '../domain/types.js';
@@ -71,7 +72,7 @@ function fieldValue(module: ModuleDef, field: FieldDef, record: StoredRecord, re
   const v: RecordValue | undefined = record.data[name];
   if (v === undefined || v === null) return field.type === 'boolean' ? false : null;
   if (field.type === 'ownerlookup') return userRef(String(v), refs);
-  if (field.type === 'layout') return { name: 'Standard', id: String(v) };
+  if (field.type === 'layout') return { name: findLayout(module, String(v))?.name ?? null, id: String(v) };
   if (LOOKUP_TYPES.has(field.type)) {
     const id = String(v);
     return { name: refs.names.get(id) ?? null, id };

@@ -26,6 +26,12 @@ export interface ApiVersion {
    */
   readonly parentChild: boolean;
   /**
+   * v8's OpenAPI file lists create-job codes earlier versions do not name (COEXISTENCE_NOT_ALLOWED,
+   * FILE_NOT_FOUND, MISSING_REQUIRED_KEY, INVALID_REQUEST, REQUEST_BODY_NOT_SUPPORTED); before v8 the same
+   * requests get the code the version documents (INVALID_DATA, INVALID_FILE_ID, MANDATORY_NOT_FOUND).
+   */
+  readonly openApiCodes: boolean;
+  /**
    * v4+ records lists hand out `info.next_page_token` for `page_token=`, and `page` alone reaches only
    * the first 2,000 records (DISCRETE_PAGINATION_LIMIT_EXCEEDED); before v4 `page` reaches every record.
    */
@@ -40,6 +46,7 @@ function define(name: ApiVersionName, rank: number): ApiVersion {
     callbackMethodCode: rank >= 8 ? 'INVALID_CALLBACK_METHOD' : 'INVALID_DATA',
     callbackUrlCode: rank >= 8 ? 'INVALID_CALLBACK_URL' : 'INVALID_DATA',
     parentChild: rank >= 6,
+    openApiCodes: rank >= 8,
     pageTokens: rank >= 4,
   });
 }

@@ -1,6 +1,8 @@
 import { ZohoError } from '../errors/zoho-error.js';
 import { V2_1, type ApiVersion } from './api-versions.js';
 import { compileDatePattern } from './date-pattern.js';
+import { ZOHO_DATA_TYPE } from './data-types.js';
+import { findLayout, layoutsOf } from './layouts.js';
 import { NUMBER_LIMITS } from './field-values.js';
 import { compileNumberFormat } from './number-format.js';
 import { mandatoryFields, type FieldDef, type ModuleDef } from './modules.js';
@@ -156,20 +158,192 @@ function headerToMapping(header: string, index: number): FieldMapping {
   return { apiName: name, index, format: null, findBy: null, module: null, defaultValue: null };
 }
 
-function checkLookupFindBy(catalogue: Catalogue, field: FieldDef, findBy: string | null, path: string): void {
-  if (field.type !== 'lookup' || findBy === null || findBy === 'id') return;
-  if (field.lookupModules || field.idOnly) {
-    throw invalid('find_by', path, `find_by for ${field.apiName} must be id`);
+/**
+ * A lookup's related module: its own, or for a multi-module lookup (What_Id) the one `module` names.
+ * Undefined when `module` names another module than the lookup's, or a multi-module lookup has none.
+ */
+export function lookupTargetOf(catalogue: Catalogue, field: FieldDef, module: string | null): ModuleDef | undefined {
+  if (field.lookupModules) {
+    const name =
+      module === null ? undefined : field.lookupModules.find((n) => n.toLowerCase() === module.toLowerCase());
+    return name === undefined ? undefined : catalogue.find({ apiName: name });
   }
-  const target = field.lookupModule ? catalogue.find({ apiName: field.lookupModule }) : undefined;
-  const targetField = target?.fields.get(findBy);
-  // Matching needs one record per value: the display field qualifies only where it is unique (Accounts).
-  if (!targetField || !targetField.unique) {
+  if (!field.lookupModule) return undefined;
+  if (module !== null && module.toLowerCase() !== field.lookupModule.toLowerCase()) return undefined;
+  return catalogue.find({ apiName: field.lookupModule });
+}
+
+/**
+ * `field_mappings[].module`: the related module of a lookup-style mapping. It fixes the module of a
+ * multi-module lookup (What_Id then needs no `$se_module`), must name a single lookup's own module, and
+ * means nothing on other fields.
+ */
+function checkMappingModule(catalogue: Catalogue, field: FieldDef, m: FieldMapping, at: string): void {
+  if (m.module === null) return;
+  const path = `${at}.module`;
+  if (field.type === 'ownerlookup') {
+    if (m.module.toLowerCase() !== 'users') throw invalid('module', path, `the module of ${m.apiName} is Users`);
+    return;
+  }
+  if (field.type !== 'lookup')
+    throw invalid('module', path, `module applies only to lookup fields, not to ${m.apiName}`);
+  if (!lookupTargetOf(catalogue, field, m.module)) {
+    const supported = field.lookupModules ?? [field.lookupModule];
+    throw invalid('module', path, `${m.apiName} does not point at ${m.module}`, { supported_values: supported });
+  }
+}
+
+/**
+ * `find_by` of a mapping. On a lookup: id, a unique field of the related module, or its display field
+ * (Zoho's create-job page lists display fields; Product_Name and Full_Name are the usual ones). On Owner:
+ * id or email. On any other field Zoho's own parent/child sample sends `{"api_name":"Email","find_by":"email"}`
+ * and echoes it: a find_by naming the field itself or its data type says the cell holds the field's own
+ * value, and is accepted; anything else there is refused.
+ */
+function checkFindBy(catalogue: Catalogue, field: FieldDef, m: FieldMapping, path: string): void {
+  const findBy = m.findBy;
+  if (findBy === null) return;
+  switch (field.type) {
+    case 'lookup':
+      return checkLookupFindBy(catalogue, field, m, findBy, path);
+    case 'ownerlookup':
+      if (findBy !== 'id' && findBy !== 'email')
+        throw invalid('find_by', path, `find_by for ${m.apiName} must be id or email`);
+      return;
+    case 'layout':
+      return;
+    default: {
+      const own = findBy.toLowerCase();
+      if (own === field.apiName.toLowerCase() || own === ZOHO_DATA_TYPE[field.type]) return;
+      throw invalid(
+        'find_by',
+        path,
+        `find_by applies to lookup fields; on ${m.apiName} it may only name the field itself (${field.apiName} or ${ZOHO_DATA_TYPE[field.type]})`,
+      );
+    }
+  }
+}
+
+function checkLookupFindBy(catalogue: Catalogue, field: FieldDef, m: FieldMapping, findBy: string, path: string): void {
+  if (findBy === 'id') return;
+  if (field.idOnly) throw invalid('find_by', path, `find_by for ${field.apiName} must be id`);
+  const target = lookupTargetOf(catalogue, field, m.module);
+  if (!target) {
     throw invalid(
       'find_by',
       path,
-      `find_by for ${field.apiName} must be id or a unique field of ${field.lookupModule}`,
+      `find_by for ${field.apiName} must be id unless the mapping's module names the related module`,
     );
+  }
+  const targetField = target.fields.get(findBy);
+  if (!targetField || !(targetField.unique || findBy === target.displayField)) {
+    throw invalid(
+      'find_by',
+      path,
+      `find_by for ${field.apiName} must be id, a unique field or the display field (${target.displayField}) of ${target.apiName}`,
+    );
+  }
+}
+
+/** A Layout's default (`value`: an id or a name; `name`: a name) must be one of the module's layouts. */
+function checkLayoutDefault(module: ModuleDef, m: FieldMapping, at: string): void {
+  const dv = m.defaultValue;
+  if (!dv) return;
+  const key = dv.value !== undefined && dv.value !== null ? 'value' : 'name';
+  const given = String(dv[key]);
+  if (!findLayout(module, given)) {
+    throw invalid(key, `${at}.default_value.${key}`, `${module.apiName} has no layout ${given}`, {
+      supported_values: layoutsOf(module).map((l) => ({ name: l.name, id: l.id })),
+    });
+  }
+}
+
+const DEFAULT_VALUE_KEYS = new Set(['value', 'name', 'module']);
+
+/**
+ * `default_value`: `{value}` for any field, or (v4+ SDKs' DefaultValue) `{name, module}` for a lookup:
+ * the record of `module` whose display field is `name`, resolved when the job runs (a name no record
+ * has is INVALID_DATA-<field> on each row that falls back to it). Nothing in it is ignored: an unknown
+ * key, value beside name, or a name on a field that is no lookup is refused.
+ */
+function checkDefaultValue(
+  catalogue: Catalogue,
+  field: FieldDef,
+  m: FieldMapping,
+  at: string,
+  version: ApiVersion,
+): void {
+  const dv = m.defaultValue;
+  if (!dv) return;
+  const path = `${at}.default_value`;
+  for (const k of Object.keys(dv)) {
+    if (!DEFAULT_VALUE_KEYS.has(k)) {
+      throw invalid(
+        'default_value',
+        `${path}.${k}`,
+        `default_value takes value, or name and module for a lookup; not ${k}`,
+      );
+    }
+  }
+  const has = (k: string) => dv[k] !== undefined && dv[k] !== null;
+  if (has('value')) {
+    const other = has('name') ? 'name' : has('module') ? 'module' : null;
+    if (other !== null) {
+      const message = `default_value takes value, or name and module: not both (${m.apiName})`;
+      if (version.openApiCodes) {
+        throw new ZohoError('COEXISTENCE_NOT_ALLOWED', {
+          message,
+          details: { api_name: other, json_path: `${path}.${other}` },
+        });
+      }
+      throw invalid(other, `${path}.${other}`, message);
+    }
+    if (!['string', 'number', 'boolean'].includes(typeof dv.value)) {
+      throw invalid('value', `${path}.value`, 'default_value.value must be a string, a number or a boolean');
+    }
+    return;
+  }
+  if (!has('name')) {
+    throw missing('value', `${path}.value`, `required key value is not found in default_value of ${m.apiName}.`);
+  }
+  if (typeof dv.name !== 'string' || dv.name.trim() === '') {
+    throw invalid('name', `${path}.name`, 'default_value.name must be a non-empty string');
+  }
+  if (field.type === 'layout') {
+    if (has('module')) throw invalid('module', `${path}.module`, 'a Layout default_value names a layout only');
+    return;
+  }
+  if (field.type !== 'lookup' || field.idOnly) {
+    throw invalid(
+      'name',
+      `${path}.name`,
+      `default_value.name names a record of a lookup's module; ${m.apiName} is not such a lookup`,
+    );
+  }
+  if (has('module') && typeof dv.module !== 'string') {
+    throw invalid('module', `${path}.module`, 'default_value.module must be a module API name', {
+      expected_data_type: 'string',
+    });
+  }
+  const moduleName = (dv.module as string | undefined) ?? m.module;
+  if (m.module !== null && moduleName !== null && moduleName.toLowerCase() !== m.module.toLowerCase()) {
+    throw invalid(
+      'module',
+      `${path}.module`,
+      `default_value.module and the mapping's module differ (${moduleName}, ${m.module})`,
+    );
+  }
+  if (!lookupTargetOf(catalogue, field, moduleName)) {
+    if (moduleName === null) {
+      throw missing(
+        'module',
+        `${path}.module`,
+        `required key module is not found in default_value of ${m.apiName}: it names the module of the record`,
+      );
+    }
+    throw invalid('module', `${path}.module`, `${m.apiName} does not point at ${moduleName}`, {
+      supported_values: field.lookupModules ?? [field.lookupModule],
+    });
   }
 }
 
@@ -251,13 +425,10 @@ function parseMappings(
         });
       }
     }
-    if (m.findBy !== null && field.type !== 'lookup' && field.type !== 'ownerlookup' && field.type !== 'layout') {
-      throw invalid('find_by', `${at}.find_by`, `find_by applies only to lookup fields, not to ${m.apiName}`);
-    }
-    if (field.type === 'ownerlookup' && m.findBy !== null && m.findBy !== 'id' && m.findBy !== 'email') {
-      throw invalid('find_by', `${at}.find_by`, `find_by for ${m.apiName} must be id or email`);
-    }
-    checkLookupFindBy(catalogue, field, m.findBy, `${at}.find_by`);
+    checkMappingModule(catalogue, field, m, at);
+    checkFindBy(catalogue, field, m, `${at}.find_by`);
+    checkDefaultValue(catalogue, field, m, at, version);
+    if (field.type === 'layout') checkLayoutDefault(module, m, at);
   });
   return { mappings, autoMapped };
 }
@@ -626,7 +797,14 @@ function checkMappedFields(
   at: string,
 ): void {
   const mapped = new Set(mappings.map((m) => m.apiName));
-  const multiModule = mappings.find((m) => module.fields.get(m.apiName)?.lookupModules !== undefined);
+  // A multi-module lookup whose mapping names its module (or only falls back to a default naming one)
+  // needs no $se_module.
+  const multiModule = mappings.find(
+    (m) =>
+      module.fields.get(m.apiName)?.lookupModules !== undefined &&
+      m.module === null &&
+      !(m.index === null && typeof m.defaultValue?.module === 'string'),
+  );
   if (multiModule && !mapped.has('$se_module')) {
     throw new ZohoError('MANDATORY_FIELDS_NOT_MAPPED', {
       message: `$se_module must be mapped with ${multiModule.apiName}: it names the module of the related record`,

@@ -60,6 +60,12 @@ export interface FieldDef {
   custom?: boolean;
 }
 
+/** A layout of a module: Zoho's `{name, id}` as the records API reads it back. */
+export interface Layout {
+  id: string;
+  name: string;
+}
+
 export interface ModuleDef {
   apiName: string;
   id: string;
@@ -77,4 +83,6 @@ export interface ModuleDef {
    */
   linkingOf?: string;
   fields: Map<string, FieldDef>;
+  /** The org's own layouts beyond `Standard`, which every module has (layouts.ts). */
+  layouts?: readonly Layout[];
 }

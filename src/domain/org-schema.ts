@@ -171,7 +171,9 @@ function parseField(
  * first problem, by its JSON path.
  */
 export function parseOrgSchema(document: unknown, orgId: string): { normalised: string; catalogue: Catalogue } {
-  if (!isObject(document)) throw new OrgSchemaError('$ must be a JSON object with "modules" and/or "fields"');
+  if (!isObject(document)) {
+    throw new OrgSchemaError('$ must be a JSON object with "modules", "fields" and/or "layouts"');
+  }
   const rawModules = document.modules ?? [];
   const rawFields = document.fields ?? {};
   if (!Array.isArray(rawModules)) throw new OrgSchemaError('$.modules must be an array');
@@ -301,8 +303,44 @@ export function parseOrgSchema(document: unknown, orgId: string): { normalised: 
       }
     }
   }
-  const normalised = JSON.stringify({ modules: rawModules, fields: rawFields });
-  return { normalised, catalogue: makeCatalogue(modules, 0) };
+  const withLayouts = applyLayouts(document.layouts, modules, orgId);
+  const normalised = JSON.stringify({
+    modules: rawModules,
+    fields: rawFields,
+    ...(document.layouts === undefined ? {} : { layouts: document.layouts }),
+  });
+  return { normalised, catalogue: makeCatalogue(withLayouts, 0) };
+}
+
+/**
+ * `layouts`: module API name → the names of the org's own layouts besides `Standard` (which every module
+ * has). Each gets a 19-digit id derived from the org, the module and the name, stable across applies.
+ */
+function applyLayouts(raw: unknown, modules: ModuleDef[], orgId: string): ModuleDef[] {
+  if (raw === undefined || raw === null) return modules;
+  if (!isObject(raw)) throw new OrgSchemaError('$.layouts must be an object: module → array of layout names');
+  const out = [...modules];
+  for (const [moduleName, names] of Object.entries(raw)) {
+    const at = `$.layouts.${moduleName}`;
+    const i = out.findIndex((m) => m.apiName === moduleName);
+    const module = out[i];
+    if (!module || !module.fields.has('Layout'))
+      throw new OrgSchemaError(`${at}: ${moduleName} is not a module with layouts`);
+    if (!Array.isArray(names)) throw new OrgSchemaError(`${at} must be an array of layout names`);
+    const seen = new Set(['standard']);
+    const layouts = names.map((n, j) => {
+      if (typeof n !== 'string' || n.trim() === '' || n.length > 50 || /^\d+$/.test(n.trim())) {
+        throw new OrgSchemaError(`${at}[${j}] must be a layout name of 1 to 50 characters, not only digits`);
+      }
+      const name = n.trim();
+      if (seen.has(name.toLowerCase()))
+        throw new OrgSchemaError(`${at}[${j}]: ${moduleName} already has a layout ${name}`);
+      seen.add(name.toLowerCase());
+      return { id: customModuleId(orgId, `${moduleName}/layout/${name.toLowerCase()}`), name };
+    });
+    out[i] = { ...module, layouts };
+  }
+  return out;
 }
 
 const cache = new Map<string, { version: number; catalogue: Catalogue }>();

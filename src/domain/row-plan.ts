@@ -3,6 +3,8 @@ import { compileNumberFormat } from './number-format.js';
 import { normaliseValue, uniqueKey, type ValueContext } from './field-values.js';
 import type { FieldDef, ModuleDef } from './modules.js';
 import { isParentLink, parentKey } from './parent-child.js';
+import { lookupTargetOf } from './job-request.js';
+import { findLayout } from './layouts.js';
 import { STANDARD_CATALOGUE, type Catalogue } from './org-schema.js';
 import type { JobResource, JobSpec, Operation, RecordData, RecordValue } from './types.js';
 
@@ -11,10 +13,20 @@ export interface PlanColumn {
   index: number | null;
   defaultValue: string | null;
   ctx: ValueContext;
-  /** For lookups: the target field to match on (id, a unique field), or for Owner id/email. */
+  /** For lookups: the target field to match on (id, a unique field, the display field), or for Owner id/email. */
   findBy: string | null;
-  /** The lookup's target module; null for a multi-module lookup (What_Id), whose row names it in `$se_module`. */
+  /**
+   * The lookup's target module; null for a multi-module lookup (What_Id) whose row names it in
+   * `$se_module`. A What_Id mapping that names its `module` has that one.
+   */
   targetModule: ModuleDef | null;
+  /** A multi-module lookup whose mapping names its module: every row's `$se_module` is that module. */
+  fixedSeModule: string | null;
+  /**
+   * `default_value: {name, module}`: an empty cell falls back to the record of `target` whose display
+   * field (`findBy`) is `name`, resolved like any lookup cell.
+   */
+  defaultLookup: { name: string; target: ModuleDef; findBy: string } | null;
   /**
    * The child's link to its parent in a parent/child job: the parent rows' key values → the records they
    * became. The cell is looked up here instead of among stored records.
@@ -42,6 +54,23 @@ export interface LookupRef {
   value: string;
   /** The module to look in: the column's target, or for a multi-module lookup the row's `$se_module`. */
   target: ModuleDef | null;
+  /** The target's field to match the value on: null or `id` for a record id. */
+  findBy: string | null;
+}
+
+/** How a lookup value is matched in its target module: by id, by a unique key, or by display text. */
+export type LookupMatch = { by: 'id' } | { by: 'key'; field: string } | { by: 'text'; fields: string[] };
+
+/**
+ * A lookup's match in its target. A unique field matches by its key; any other field (a display field
+ * such as Product_Name) by its text, and Full_Name by First_Name and Last_Name joined, as Zoho derives it.
+ */
+export function lookupMatch(target: ModuleDef, findBy: string | null): LookupMatch {
+  if (findBy === null || findBy === 'id') return { by: 'id' };
+  if (target.fields.get(findBy)?.unique) return { by: 'key', field: findBy };
+  if (findBy === 'Full_Name' && target.fields.has('Last_Name'))
+    return { by: 'text', fields: ['First_Name', 'Last_Name'] };
+  return { by: 'text', fields: [findBy] };
 }
 
 export interface MappedRow {
@@ -76,14 +105,23 @@ export function compileRowPlan(
   const columns: PlanColumn[] = resource.fieldMappings.map((m) => {
     const field = module.fields.get(m.apiName);
     if (!field) throw new Error(`field ${m.apiName} vanished from ${module.apiName}`);
-    const dv = m.defaultValue?.value;
+    // A Layout's default may name the layout (`name`); any other field's is its `value`.
+    const dv = m.defaultValue?.value ?? (field.type === 'layout' ? m.defaultValue?.name : undefined);
+    const target = lookupTargetOf(catalogue, field, m.module) ?? null;
+    const dvName = m.defaultValue?.name;
+    const dvTarget =
+      typeof dvName === 'string' && field.type === 'lookup'
+        ? lookupTargetOf(catalogue, field, (m.defaultValue?.module as string | undefined) ?? m.module)
+        : undefined;
     return {
       field,
       index: m.index,
       defaultValue: dv === undefined || dv === null ? null : String(dv),
       ctx: valueContext(field, m.format, offset, reference),
       findBy: m.findBy,
-      targetModule: field.lookupModule ? (findModule({ apiName: field.lookupModule }) ?? null) : null,
+      targetModule: target,
+      fixedSeModule: field.lookupModules && target ? target.apiName : null,
+      defaultLookup: dvTarget ? { name: dvName as string, target: dvTarget, findBy: dvTarget.displayField } : null,
       parentIds: isParentLink(m) ? parentIds : null,
     };
   });
@@ -163,6 +201,13 @@ export function mapRow(
       raw = col.defaultValue;
       empty = raw.trim() === '';
     }
+    if (empty && col.defaultLookup !== null) {
+      const { name: dvName, target, findBy } = col.defaultLookup;
+      if (row.lookups === NO_LOOKUPS) row.lookups = [];
+      row.lookups.push({ column: col, value: dvName, target, findBy });
+      values[name] = dvName;
+      continue;
+    }
 
     if (col === plan.findByColumn) {
       if (empty) {
@@ -189,6 +234,15 @@ export function mapRow(
       continue;
     }
 
+    if (col.field.type === 'layout') {
+      // Zoho: "specify the name of the custom layout in your CSV file"; its samples give ids. Either is
+      // stored as the layout's id; one the module does not have is refused, not stored.
+      const layout = findLayout(plan.module, raw);
+      if (layout) values[name] = layout.id;
+      else addRowError(row, 'INVALID_DATA', name);
+      continue;
+    }
+
     if (col.parentIds !== null) {
       // No parent row with this key became a record (none has it, or it was skipped).
       const id = col.parentIds.get(parentKey(raw));
@@ -206,7 +260,7 @@ export function mapRow(
     }
     if (col.field.type === 'lookup' || col.field.type === 'ownerlookup') {
       if (row.lookups === NO_LOOKUPS) row.lookups = [];
-      row.lookups.push({ column: col, value: String(result.value), target: col.targetModule });
+      row.lookups.push({ column: col, value: String(result.value), target: col.targetModule, findBy: col.findBy });
     }
     values[name] = result.value;
     if (col === plan.findByColumn) row.matchKey = uniqueKey(result.value);
@@ -221,6 +275,16 @@ export function mapRow(
 function resolveSeModule(plan: RowPlan, row: MappedRow) {
   const ref = row.lookups.find((l) => l.column === plan.multiModuleColumn);
   if (!ref) return;
+  const fixed = plan.multiModuleColumn!.fixedSeModule;
+  if (fixed !== null || ref.target !== null) {
+    // The mapping's module (or a default's) names the target: a $se_module cell may only agree with it.
+    const wanted = ref.target?.apiName ?? fixed!;
+    const se = row.values.$se_module;
+    if (typeof se === 'string' && se.toLowerCase() !== wanted.toLowerCase())
+      addRowError(row, 'INVALID_DATA', '$se_module');
+    else row.values.$se_module = wanted;
+    return;
+  }
   // A bad $se_module cell is already reported as such.
   if (row.errors.get('INVALID_DATA')?.includes('$se_module')) return;
   const se = row.values.$se_module;

@@ -36,6 +36,9 @@ export const ERROR_CODES = {
   INVALID_CALLBACK_METHOD: { httpStatus: 400, message: 'invalid callback method' },
   // v8 (OAS8 createBulkWriteJob 400 `INVALID_CALLBACK_URL`, example "for an unreachable callback").
   INVALID_CALLBACK_URL: { httpStatus: 400, message: 'Invalid callback URL provided' },
+  // v8 create-job codes of Zoho's OpenAPI file (v8.0/bulk_write/bulk_write.yaml), HTTP 400; it gives
+  // their triggers in a phrase and no message, so the messages are ours (docs/errors.md says where each is sent).
+  COEXISTENCE_NOT_ALLOWED: { httpStatus: 400, message: 'the keys given cannot be used together' },
   // Records and metadata APIs (GET /crm/{version}/{module} …): the official SDK's enums and Zoho's answers.
   INVALID_MODULE: { httpStatus: 400, message: 'the given module is not supported for this api' },
   REQUIRED_PARAM_MISSING: { httpStatus: 400, message: 'One of the expected parameter is missing' },

@@ -1,6 +1,7 @@
 import {
   addRowError,
   formatErrors,
+  lookupMatch,
   mapRow,
   uniqueValuesOf,
   type MappedRow,
@@ -30,25 +31,24 @@ export type BatchOutcome = Pick<ChunkCommit, 'inserts' | 'updates' | 'results' |
 export type UserCache = Map<string, string | null>;
 
 async function resolveLookups(storage: Storage, org: Org, rows: MappedRow[], users: UserCache): Promise<void> {
-  // Rows grouped by lookup column and target module, so each group is one batched storage call.
-  const groups = new Map<PlanColumn, Map<ModuleDef | null, MappedRow[]>>();
+  // Lookups grouped by column, target module and match field, so each group is one batched storage call.
+  const groups = new Map<PlanColumn, Map<string, { target: ModuleDef | null; findBy: string | null; refs: Ref[] }>>();
   for (const row of rows) {
     if (row.errors.size > 0) continue;
     for (const ref of row.lookups) {
       let byTarget = groups.get(ref.column);
       if (!byTarget) groups.set(ref.column, (byTarget = new Map()));
-      const list = byTarget.get(ref.target);
-      if (list) list.push(row);
-      else byTarget.set(ref.target, [row]);
+      const key = `${ref.target?.apiName ?? ''}\u0000${ref.findBy ?? 'id'}`;
+      const group = byTarget.get(key);
+      if (group) group.refs.push({ row, value: ref.value });
+      else byTarget.set(key, { target: ref.target, findBy: ref.findBy, refs: [{ row, value: ref.value }] });
     }
   }
   for (const [col, byTarget] of groups) {
     const name = col.field.apiName;
-    const valueOf = (row: MappedRow) => row.lookups.find((l) => l.column === col)!.value;
-    for (const [target, list] of byTarget) {
+    for (const { target, findBy, refs } of byTarget.values()) {
       if (col.field.type === 'ownerlookup') {
-        for (const row of list) {
-          const v = valueOf(row);
+        for (const { row, value: v } of refs) {
           if (!users.has(v)) {
             const user = await storage.orgs.getUser(org.id, v.includes('@') ? { email: v } : { id: v });
             users.set(v, user?.id ?? null);
@@ -60,28 +60,56 @@ async function resolveLookups(storage: Storage, org: Org, rows: MappedRow[], use
         continue;
       }
       if (!target) {
-        for (const row of list) addRowError(row, 'INVALID_DATA', name);
+        for (const { row } of refs) addRowError(row, 'INVALID_DATA', name);
         continue;
       }
-      const findBy = col.findBy ?? 'id';
-      let found: Map<string, string>;
-      if (findBy === 'id') {
-        const records = await storage.records.byIds(org.id, target.apiName, list.map(valueOf));
-        found = new Map([...records.keys()].map((id) => [id, id]));
-      } else {
-        found = await storage.records.idsByKey(
-          org.id,
-          target.apiName,
-          findBy,
-          list.map((r) => uniqueKey(valueOf(r)) ?? ''),
-        );
-      }
-      for (const row of list) {
-        const v = valueOf(row);
-        const id = found.get(findBy === 'id' ? v : (uniqueKey(v) ?? ''));
+      const found = await findLookupIds(
+        storage,
+        org,
+        target,
+        findBy,
+        refs.map((r) => r.value),
+      );
+      for (const { row, value } of refs) {
+        const id = found(value);
         if (id) row.values[name] = id;
         else addRowError(row, 'INVALID_DATA', name);
       }
+    }
+  }
+}
+
+interface Ref {
+  row: MappedRow;
+  value: string;
+}
+
+/**
+ * The records lookup values point at, by id, unique key or display text. Several records with one
+ * display text: the first (created first) wins, as Zoho's import help says of names shared by several
+ * records ("the system will only overwrite the first matching account").
+ */
+async function findLookupIds(
+  storage: Storage,
+  org: Org,
+  target: ModuleDef,
+  findBy: string | null,
+  values: string[],
+): Promise<(value: string) => string | undefined> {
+  const match = lookupMatch(target, findBy);
+  switch (match.by) {
+    case 'id': {
+      const records = await storage.records.byIds(org.id, target.apiName, values);
+      return (v) => (records.has(v) ? v : undefined);
+    }
+    case 'key': {
+      const keys = values.map((v) => uniqueKey(v) ?? '');
+      const found = await storage.records.idsByKey(org.id, target.apiName, match.field, keys);
+      return (v) => found.get(uniqueKey(v) ?? '');
+    }
+    case 'text': {
+      const found = await storage.records.firstIdsByText(org.id, target.apiName, match.fields, values);
+      return (v) => found.get(v);
     }
   }
 }

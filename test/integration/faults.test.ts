@@ -302,6 +302,17 @@ describe('the callback effect', () => {
       assert.equal((JSON.parse(hook.hits[0]!.body) as { status: string }).status, 'COMPLETED');
       const [rule] = await listFaults(t.url);
       assert.deepEqual([rule!.hits, rule!.remaining], [2, 0]);
+      // The journal holds the three attempts: two failed with the rule's status, then the delivery.
+      const jobId = (res.body.details as { id: string }).id;
+      const journal = await t.server.storage.callbacks.attempts({ jobId, limit: 10 });
+      assert.deepEqual(
+        journal.map((a) => [a.attempt, a.statusCode]),
+        [
+          [1, 503],
+          [2, 503],
+          [3, 200],
+        ],
+      );
     } finally {
       await hook.close();
       await t.close();

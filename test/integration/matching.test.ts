@@ -288,7 +288,7 @@ describe('matching rows to records on update and upsert', () => {
   }
 
   it('stores the Layout given by default_value on every record, and reads it back as {name, id}', async () => {
-    const layoutId = '4150868000000091055';
+    const layoutId = '4150868000000092175';
     const { details } = await runJob(t, 'Last_Name\nLaid Out\n', {
       field_mappings: [
         { api_name: 'Last_Name', index: 0 },

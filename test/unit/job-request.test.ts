@@ -124,6 +124,13 @@ const item = (mappings: Json[] = ITEM_MAPPINGS, resource: Json = {}) => ({
   ...resource,
 });
 const quoteJob = (...resources: Json[]): Json => ({ operation: 'insert', resource: resources });
+/** A Tasks insert mapping Subject and then `extra`. */
+const tasks = (extra: Json[]): Json => ({
+  operation: 'insert',
+  resource: [
+    { type: 'data', module: 'Tasks', file_id: TASKS, field_mappings: [{ api_name: 'Subject', index: 0 }, ...extra] },
+  ],
+});
 
 interface ErrorCase {
   /** What is wrong with the request, as a phrase. */
@@ -507,6 +514,102 @@ const ERRORS: ErrorCase[] = [
     code: 'INVALID_DATA',
     details: at(`${M(1)}.find_by`, 'find_by'),
   },
+  // Issue 16.10: on a field that is not a lookup, find_by may only name the field itself (Zoho's sample
+  // sends Email/find_by email); anything else there is refused.
+  {
+    what: 'a find_by on an email field naming another field',
+    body: mapped([], {
+      field_mappings: [
+        { api_name: 'Last_Name', index: 0 },
+        { api_name: 'Email', index: 1, find_by: 'Company' },
+      ],
+    }),
+    code: 'INVALID_DATA',
+    details: at(`${M(1)}.find_by`, 'find_by'),
+  },
+  // Issue 16.6 (DOC7: id, unique fields, display fields): Phone of Accounts is neither unique nor the display field.
+  {
+    what: 'a lookup find_by on the display field of a module the lookup does not point at',
+    body: contacts({ api_name: 'Account_Name', index: 2, find_by: 'Full_Name' }),
+    code: 'INVALID_DATA',
+    details: at(`${M(1)}.find_by`, 'find_by'),
+  },
+  // Issue 16.7: field_mappings[].module names the related module of a lookup-style mapping.
+  {
+    what: 'a mapping module on a field that is not a lookup',
+    body: mapped([{ api_name: 'Lead_Source', index: 2, module: 'Accounts' }]),
+    code: 'INVALID_DATA',
+    details: at(`${M(3)}.module`, 'module'),
+  },
+  {
+    what: 'a mapping module other than the lookup’s own',
+    body: contacts({ api_name: 'Account_Name', index: 2, module: 'Vendors' }),
+    code: 'INVALID_DATA',
+    details: at(`${M(1)}.module`, 'module', { supported_values: ['Accounts'] }),
+  },
+  {
+    what: 'a What_Id mapping module that What_Id cannot point at',
+    body: tasks([{ api_name: 'What_Id', index: 1, module: 'Contacts' }]),
+    code: 'INVALID_DATA',
+    details: at(`${M(1)}.module`, 'module'),
+  },
+  // Issue 16.8: default_value {name, module} is resolved or refused, never dropped.
+  {
+    what: 'a default_value with a key it does not take',
+    body: contacts({ api_name: 'Account_Name', index: 2, default_value: { id: '1' } }),
+    code: 'INVALID_DATA',
+    details: at(`${M(1)}.default_value.id`, 'default_value'),
+  },
+  {
+    what: 'a default_value with neither value nor name',
+    body: contacts({ api_name: 'Account_Name', index: 2, default_value: { module: 'Accounts' } }),
+    code: 'MANDATORY_NOT_FOUND',
+    details: at(`${M(1)}.default_value.value`, 'value'),
+  },
+  {
+    what: 'a default_value with value and name (before v8)',
+    body: contacts({ api_name: 'Account_Name', index: 2, default_value: { value: '1', name: 'Acme' } }),
+    code: 'INVALID_DATA',
+    details: at(`${M(1)}.default_value.name`, 'name'),
+  },
+  {
+    what: 'a default_value with value and name (OAS8: mutually exclusive keys)',
+    body: contacts({ api_name: 'Account_Name', index: 2, default_value: { value: '1', name: 'Acme' } }),
+    version: 'v8',
+    code: 'COEXISTENCE_NOT_ALLOWED',
+    details: at(`${M(1)}.default_value.name`, 'name'),
+  },
+  {
+    what: 'a default_value name on a field that is not a lookup',
+    body: mapped([{ api_name: 'Lead_Source', default_value: { name: 'Web' } }]),
+    code: 'INVALID_DATA',
+    details: at(`${M(3)}.default_value.name`, 'name'),
+  },
+  {
+    what: 'a default_value name for What_Id without a module',
+    body: tasks([{ api_name: 'What_Id', default_value: { name: 'Acme' } }]),
+    code: 'MANDATORY_NOT_FOUND',
+    details: at(`${M(1)}.default_value.module`, 'module'),
+  },
+  {
+    what: 'a default_value module the lookup does not point at',
+    body: contacts({ api_name: 'Account_Name', index: 2, default_value: { name: 'Acme', module: 'Vendors' } }),
+    code: 'INVALID_DATA',
+    details: at(`${M(1)}.default_value.module`, 'module'),
+  },
+  // Issue 16.9: a Layout default must be one of the module's layouts (by id or name), not any digits.
+  {
+    what: 'a Layout default_value id the module has no layout with',
+    body: mapped([{ api_name: 'Layout', default_value: { value: '4150868000000091055' } }]),
+    code: 'INVALID_DATA',
+    details: at(`${M(3)}.default_value.value`, 'value'),
+  },
+  {
+    what: 'a Layout default_value name the module has no layout with',
+    body: mapped([{ api_name: 'Layout', default_value: { name: 'Partners' } }]),
+    code: 'INVALID_DATA',
+    details: at(`${M(3)}.default_value.name`, 'name'),
+  },
   {
     what: 'a parent_column_index that is not an integer',
     body: mapped([{ api_name: 'Lead_Source', index: 2, parent_column_index: 'x' }]),
@@ -717,7 +820,7 @@ describe('validateJobRequest', () => {
             field_mappings: [
               { api_name: 'Last_Name', index: 0 },
               { api_name: 'Email', index: 1 },
-              { api_name: 'Layout', default_value: { value: '4150868000000091055' } },
+              { api_name: 'Layout', default_value: { value: '4150868000000092175' } },
             ],
           },
         ],
@@ -730,7 +833,7 @@ describe('validateJobRequest', () => {
         assert.deepEqual([r!.fileId, r!.findBy, r!.ignoreEmpty, r!.autoMapped], [LEADS, 'Email', false, false]);
         assert.deepEqual(
           r!.fieldMappings[2],
-          fieldMapping('Layout', null, { defaultValue: { value: '4150868000000091055' } }),
+          fieldMapping('Layout', null, { defaultValue: { value: '4150868000000092175' } }),
         );
       },
     },
@@ -763,6 +866,66 @@ describe('validateJobRequest', () => {
         assert.equal(child!.fieldMappings[0]!.parentColumnIndex, 0);
         assert.equal(parent!.fieldMappings[0]!.parentColumnIndex, null);
       },
+    },
+    {
+      // Issue 16.10, Zoho's own parent/child sample (create-job page, "Request JSON for parent-child modules").
+      what: "Zoho's sample mapping {api_name: Email, find_by: email}, kept as sent",
+      body: mapped([], {
+        field_mappings: [
+          { api_name: 'Last_Name', index: 0 },
+          { api_name: 'Email', find_by: 'email', index: 1 },
+          { api_name: 'Company', index: 2 },
+        ],
+      }),
+      expect: (spec) => assert.equal(spec.resources[0]!.fieldMappings[1]!.findBy, 'email'),
+    },
+    {
+      // Issue 16.6: display fields (DOC7: "display columns/fields … as find_by fields").
+      what: 'line items by Product_Name and a lookup to Contacts by Full_Name',
+      body: quoteJob(
+        quote(),
+        item([
+          { api_name: 'Parent_Id', index: 0, parent_column_index: 0 },
+          { api_name: 'Product_Name', index: 1, find_by: 'Product_Name' },
+          { api_name: 'Quantity', index: 2 },
+        ]),
+      ),
+      version: 'v8',
+      expect: (spec) => assert.equal(spec.resources[1]!.fieldMappings[1]!.findBy, 'Product_Name'),
+    },
+    {
+      what: 'a lookup to Contacts by Full_Name',
+      body: {
+        operation: 'insert',
+        resource: [
+          {
+            type: 'data',
+            module: 'Deals',
+            file_id: CONTACTS,
+            field_mappings: [
+              { api_name: 'Deal_Name', index: 0 },
+              { api_name: 'Stage', default_value: { value: 'Qualification' } },
+              { api_name: 'Contact_Name', index: 2, find_by: 'Full_Name' },
+            ],
+          },
+        ],
+      },
+      expect: (spec) => assert.equal(spec.resources[0]!.fieldMappings[2]!.findBy, 'Full_Name'),
+    },
+    {
+      // Issue 16.7: What_Id with module needs no $se_module; the module also allows a display-field find_by.
+      what: 'What_Id with a mapping module and no $se_module',
+      body: tasks([{ api_name: 'What_Id', index: 1, module: 'Accounts', find_by: 'Account_Name' }]),
+      expect: (spec) => assert.equal(spec.resources[0]!.fieldMappings[1]!.module, 'Accounts'),
+    },
+    {
+      // Issue 16.8: the v4+ SDKs' DefaultValue {value, name, module}.
+      what: 'a lookup default_value {name, module} and a What_Id default naming its module',
+      body: tasks([
+        { api_name: 'What_Id', default_value: { name: 'Acme', module: 'Accounts' } },
+        { api_name: 'Who_Id', index: 2, default_value: { name: 'Ann Lee' } },
+      ]),
+      expect: (spec) => assert.deepEqual(spec.resources[0]!.fieldMappings[2]!.defaultValue, { name: 'Ann Lee' }),
     },
   ];
   for (const c of HAPPY) {

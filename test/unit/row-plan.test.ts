@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { formatErrors, mapRow } from '../../src/domain/row-plan.js';
+import type { ModuleDef } from '../../src/domain/modules.js';
+import { standardLayoutId } from '../../src/domain/layouts.js';
+import { STANDARD_CATALOGUE } from '../../src/domain/org-schema.js';
+import { formatErrors, lookupMatch, mapRow, type LookupMatch } from '../../src/domain/row-plan.js';
 import type { Operation } from '../../src/domain/types.js';
 import { fieldMapping as mapping, planOf } from '../helpers/row-plans.js';
 
@@ -190,6 +193,81 @@ describe('mapRow', () => {
       formatErrors(mapRow(plan, 1, ['Call', '4150868000000100001', 'Nope']).errors),
       'INVALID_DATA-$se_module',
     );
+  });
+
+  it('points What_Id into the module its mapping names, without $se_module, and refuses a $se_module that disagrees', () => {
+    // Issue 16.7: field_mappings[].module, "the related module for lookup-style mappings".
+    const plan = planOf('insert', 'Tasks', [mapping('Subject', 0), mapping('What_Id', 1, { module: 'accounts' })]);
+    const row = mapRow(plan, 1, ['Call', '4150868000000100001']);
+    assert.deepEqual(
+      [row.errors.size, row.values.$se_module, row.lookups[0]!.target?.apiName],
+      [0, 'Accounts', 'Accounts'],
+    );
+    const both = planOf('insert', 'Tasks', [
+      mapping('Subject', 0),
+      mapping('What_Id', 1, { module: 'Accounts' }),
+      mapping('$se_module', 2),
+    ]);
+    assert.equal(mapRow(both, 1, ['Call', '4150868000000100001', 'accounts']).errors.size, 0);
+    assert.equal(
+      formatErrors(mapRow(both, 1, ['Call', '4150868000000100001', 'Deals']).errors),
+      'INVALID_DATA-$se_module',
+    );
+  });
+
+  it('falls back on an empty cell to the record a default_value {name, module} names, matched on its display field', () => {
+    // Issue 16.8: the v4+ SDKs' DefaultValue {value, name, module}.
+    const plan = planOf('insert', 'Tasks', [
+      mapping('Subject', 0),
+      mapping('What_Id', null, { defaultValue: { name: 'Acme', module: 'Accounts' } }),
+      mapping('Who_Id', 1, { findBy: 'Full_Name', defaultValue: { name: 'Ann Lee' } }),
+    ]);
+    const empty = mapRow(plan, 1, ['Call', '']);
+    assert.deepEqual(
+      empty.lookups.map((l) => [l.column.field.apiName, l.value, l.target?.apiName, l.findBy]),
+      [
+        ['What_Id', 'Acme', 'Accounts', 'Account_Name'],
+        ['Who_Id', 'Ann Lee', 'Contacts', 'Full_Name'],
+      ],
+    );
+    assert.equal(empty.values.$se_module, 'Accounts');
+    const given = mapRow(plan, 1, ['Call', 'Bo Chen']);
+    assert.deepEqual(given.lookups[1]!.value, 'Bo Chen');
+  });
+
+  it('matches a lookup by id, by a unique key, or by display text (Full_Name as First_Name and Last_Name)', () => {
+    const contacts = STANDARD_CATALOGUE.find({ apiName: 'Contacts' })!;
+    const accounts = STANDARD_CATALOGUE.find({ apiName: 'Accounts' })!;
+    const products = STANDARD_CATALOGUE.find({ apiName: 'Products' })!;
+    const cases: Array<[string, string | null, LookupMatch]> = [
+      ['Contacts', null, { by: 'id' }],
+      ['Contacts', 'id', { by: 'id' }],
+      ['Contacts', 'Email', { by: 'key', field: 'Email' }],
+      ['Contacts', 'Full_Name', { by: 'text', fields: ['First_Name', 'Last_Name'] }],
+      ['Accounts', 'Account_Name', { by: 'key', field: 'Account_Name' }],
+      ['Products', 'Product_Name', { by: 'text', fields: ['Product_Name'] }],
+      ['Products', 'Product_Code', { by: 'key', field: 'Product_Code' }],
+    ];
+    const modules: Record<string, ModuleDef> = { Contacts: contacts, Accounts: accounts, Products: products };
+    for (const [module, findBy, expected] of cases) {
+      assert.deepEqual(lookupMatch(modules[module]!, findBy), expected, `${module} by ${findBy}`);
+    }
+  });
+
+  it('stores a Layout given by name or id as its id, and refuses one the module does not have', () => {
+    // Issue 16.9; DOC7: "specify the name of the custom layout in your CSV file" (its samples give ids).
+    const plan = planOf('insert', 'Leads', [mapping('Last_Name', 0), mapping('Layout', 1)]);
+    const standard = standardLayoutId(plan.module);
+    assert.equal(mapRow(plan, 1, ['A', 'Standard']).values.Layout, standard);
+    assert.equal(mapRow(plan, 1, ['A', ' standard ']).values.Layout, standard);
+    assert.equal(mapRow(plan, 1, ['A', standard]).values.Layout, standard);
+    assert.equal(formatErrors(mapRow(plan, 1, ['A', '4150868000000091055']).errors), 'INVALID_DATA-Layout');
+    assert.equal(formatErrors(mapRow(plan, 1, ['A', 'Partners']).errors), 'INVALID_DATA-Layout');
+    const byName = planOf('insert', 'Leads', [
+      mapping('Last_Name', 0),
+      mapping('Layout', null, { defaultValue: { name: 'Standard' } }),
+    ]);
+    assert.equal(mapRow(byName, 1, ['A']).values.Layout, standard);
   });
 
   it("links a child row to the record its parent row's key became, or names the link when none did", () => {

@@ -184,8 +184,10 @@ export async function openPostgresStorage(url: string): Promise<Storage> {
     row: async (name, params) => (await run(pool, name, params)).rows[0],
     changes: async (name, params) => (await run(pool, name, params)).rowCount ?? 0,
     async inTransaction(steps) {
-      await transaction(async (client) => {
-        for (const [name, params] of steps) await run(client, name, params);
+      return transaction(async (client) => {
+        const changed: number[] = [];
+        for (const [name, params] of steps) changed.push((await run(client, name, params)).rowCount ?? 0);
+        return changed;
       });
     },
     async revokeRefreshToken(tokenHash, now) {
@@ -223,6 +225,26 @@ export async function openPostgresStorage(url: string): Promise<Storage> {
       if (ids.length === 0) return out;
       for (const r of (await run(pool, 'byIds', [orgId, module, textArray(new Set(ids))])).rows)
         out.set(String(r.id), toRecord(r));
+      return out;
+    },
+    async firstIdsByText(orgId, module, fields, values) {
+      const out = new Map<string, string>();
+      if (values.length === 0) return out;
+      if (fields.length < 1 || fields.length > 2) {
+        throw new Error(`firstIdsByText joins one or two fields, not ${fields.length}`);
+      }
+      const byKey = new Map<string, string[]>();
+      for (const v of new Set(values)) {
+        const k = v.trim().toLowerCase();
+        const list = byKey.get(k);
+        if (list) list.push(v);
+        else byKey.set(k, [v]);
+      }
+      const name = fields.length === 1 ? 'firstIdsByText1' : 'firstIdsByText2';
+      const params = [orgId, module, textArray(byKey.keys()), ...fields];
+      for (const r of (await run(pool, name, params)).rows) {
+        for (const v of byKey.get(String(r.k)) ?? []) out.set(v, String(r.id));
+      }
       return out;
     },
     ops: {

@@ -11,13 +11,17 @@ import { ChunkConflictError, LeaseLostError, type ChunkCommit, type Storage } fr
 import { BackgroundCheckpoints, type BackgroundCheckpointOptions } from './background-checkpoints.js';
 import { migrate, MIGRATIONS_DIR } from './migrate.js';
 import { SQLITE_OPS_SQL } from './sqlite-ops-sql.js';
-import { keysInSql, recordsInSql, SQLITE_SQL, SQLITE_TRANSACTION_SQL } from './sqlite-sql.js';
+import { keysInSql, recordsInSql, SQLITE_SQL, SQLITE_TRANSACTION_SQL, textsInSql } from './sqlite-sql.js';
 
 const MAX_PARAMS = 500;
 
 /** Record ids are decimal strings at the interface and 64-bit integers in the table. */
 const rowid = (id: string): bigint => BigInt(id);
 const isRowid = (id: string): boolean => /^\d{1,19}$/.test(id) && BigInt(id) < 2n ** 63n;
+/** SQLite's lower(): A–Z only. */
+const asciiLower = (s: string): string => s.replace(/[A-Z]+/g, (m) => m.toLowerCase());
+/** A JSON path to a top-level key, quoted so any API name is one key. */
+const jsonPath = (field: string): string => `$."${field.replace(/"/g, '""')}"`;
 
 function chunks<T>(items: T[], size: number): T[][] {
   const out: T[][] = [];
@@ -64,10 +68,11 @@ export function openSqliteStorage(file: string, options: SqliteOptions = {}): St
   // IN-list statements, prepared once per list length; both look up by primary key.
   const keysIn = preparedPerLength(db, keysInSql);
   const recordsIn = preparedPerLength(db, recordsInSql);
+  const textsIn = [1, 2].map((nFields) => preparedPerLength(db, (n) => textsInSql(nFields, n)));
 
-  const inTransaction = db.transaction((steps: ReadonlyArray<readonly [SharedStatement, Params]>) => {
-    for (const [name, params] of steps) shared[name].run(...params);
-  });
+  const inTransaction = db.transaction((steps: ReadonlyArray<readonly [SharedStatement, Params]>) =>
+    steps.map(([name, params]) => shared[name].run(...params).changes),
+  );
   const revokeRefresh = db.transaction((tokenHash: string, now: number): boolean => {
     if (stmt.refreshRevoke.run(now, tokenHash).changes !== 1) return false;
     stmt.accessRevokeOfRefresh.run(now, tokenHash);
@@ -110,7 +115,7 @@ export function openSqliteStorage(file: string, options: SqliteOptions = {}): St
     row: (name, params) => shared[name].get(...params) as Row | undefined,
     changes: (name, params) => shared[name].run(...params).changes,
     async inTransaction(steps) {
-      inTransaction(steps);
+      return inTransaction(steps);
     },
     async revokeRefreshToken(tokenHash, now) {
       return revokeRefresh(tokenHash, now);
@@ -142,6 +147,24 @@ export function openSqliteStorage(file: string, options: SqliteOptions = {}): St
       for (const part of chunks([...new Set(ids)].filter(isRowid).map(rowid), MAX_PARAMS)) {
         for (const r of recordsIn(part.length).all(...part) as Row[]) {
           if (r.org_id === orgId && r.module === module) out.set(String(r.id), toRecord(r));
+        }
+      }
+      return out;
+    },
+    async firstIdsByText(orgId, module, fields, values) {
+      const out = new Map<string, string>();
+      const statement = textsIn[fields.length - 1];
+      if (!statement) throw new Error(`firstIdsByText joins one or two fields, not ${fields.length}`);
+      const byKey = new Map<string, string[]>();
+      for (const v of new Set(values)) {
+        const k = asciiLower(v.trim());
+        const list = byKey.get(k);
+        if (list) list.push(v);
+        else byKey.set(k, [v]);
+      }
+      for (const part of chunks([...byKey.keys()], MAX_PARAMS)) {
+        for (const r of statement(part.length).all(...fields.map(jsonPath), orgId, module, ...part) as Row[]) {
+          for (const v of byKey.get(String(r.k)) ?? []) out.set(v, String(r.id));
         }
       }
       return out;
