@@ -33,19 +33,22 @@ export class RequestFaultRules {
   private rules: FaultRule[] = [];
   private until = -Infinity;
   private loading: Promise<FaultRule[]> | null = null;
+  /** Bumped by invalidate(): a read begun before it is not kept. */
+  private generation = 0;
   /** Rules seen to have no firing left, skipped until the next read. */
   private readonly spent = new Set<string>();
 
   constructor(private readonly storage: Storage) {}
 
   invalidate(): void {
+    this.generation++;
     this.until = -Infinity;
     this.loading = null;
   }
 
   async current(): Promise<readonly FaultRule[]> {
     if (performance.now() < this.until) return this.rules;
-    this.loading ??= this.load();
+    this.loading ??= this.load(this.generation);
     return this.loading;
   }
 
@@ -57,21 +60,19 @@ export class RequestFaultRules {
     return this.spent.has(id);
   }
 
-  private async load(): Promise<FaultRule[]> {
-    const loading = this.loading;
+  private async load(generation: number): Promise<FaultRule[]> {
+    const started = performance.now();
     try {
-      const started = performance.now();
       const all = await this.storage.faults.list();
       const rules = all.filter((r) => r.remaining !== 0 && r.effect.kind !== 'job' && r.effect.kind !== 'callback');
-      // A read that an invalidate() overtook is not kept: the store may have changed after it began.
-      if (this.loading === loading) {
+      if (generation === this.generation) {
         this.rules = rules;
         this.spent.clear();
         this.until = started + FAULT_RULES_TTL_MS;
       }
       return rules;
     } finally {
-      if (this.loading === loading) this.loading = null;
+      if (generation === this.generation) this.loading = null;
     }
   }
 }

@@ -5,6 +5,7 @@ import type { Job, Org } from '../domain/types.js';
 import type { Logger } from '../log.js';
 import { metrics } from '../metrics.js';
 import type { OutboxEntry, Storage } from '../storage/storage.js';
+import { scriptedCallbackStatus } from './callback-faults.js';
 
 export interface CallbackDeliveryDeps {
   storage: Storage;
@@ -107,7 +108,12 @@ export class CallbackDelivery {
       error = why === null ? null : `${why} (fault rule ${fault.ruleId}; not sent)`;
     } else if (job && org) {
       try {
-        const res = await postJson(entry.url, body, { policy: this.deps.egress, timeoutMs: callback.timeoutMs });
+        // A fault rule's callback effect: the attempt is not sent, and counts as answered with its status.
+        const scripted = await scriptedCallbackStatus(storage, entry.orgId, entry.jobId);
+        const res =
+          scripted !== null
+            ? { status: scripted }
+            : await postJson(entry.url, body, { policy: this.deps.egress, timeoutMs: callback.timeoutMs });
         statusCode = res.status;
         error = answerError(res.status);
       } catch (e) {

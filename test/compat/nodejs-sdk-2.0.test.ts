@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Papa from 'papaparse';
 import { sdkFileBytes, unzipEntries } from '../helpers/api.js';
+import { addFault, clearFaults, leadsCsv, listFaults, sdkUntilFinished, startLeadsJob } from '../helpers/faults.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { makeZip } from '../helpers/zip.js';
 
@@ -230,6 +231,40 @@ describe('the official @zohocrm/nodejs-sdk-2.0, unmodified, against a real bulkw
     const answer = response.getObject();
     assert.ok(answer instanceof APIException, `expected APIException, got ${String(answer)}`);
     assert.equal(answer.getCode().getValue(), 'RESOURCE_NOT_FOUND');
+  });
+
+  it('meets a scripted 429 on job details as an APIException TOO_MANY_REQUESTS once got has retried twice', async () => {
+    // got (the SDK's HTTP client) retries a GET answered 429 twice: the rule must fire three times.
+    await addFault(t.url, {
+      match: { route: 'job_details' },
+      times: 3,
+      respond: { status: 429, code: 'TOO_MANY_REQUESTS' },
+    });
+    const response = await ops.getBulkWriteJobDetails(jobId);
+    assert.equal(response.getStatusCode(), 429);
+    const answer = response.getObject();
+    assert.ok(answer instanceof APIException, `expected APIException, got ${String(answer)}`);
+    assert.equal(answer.getStatus().getValue(), 'error');
+    assert.equal(answer.getCode().getValue(), 'TOO_MANY_REQUESTS');
+    assert.equal((await listFaults(t.url))[0]!.hits, 3);
+    assert.ok((await ops.getBulkWriteJobDetails(jobId)).getObject() instanceof BulkWriteResponse);
+    await clearFaults(t.url);
+  });
+
+  it('reads a job a fault rule fails at row 2 as FAILED, with 2 rows counted and no result', async () => {
+    await addFault(t.url, { times: 1, job: { fail_at_row: 2 } });
+    const failing = BigInt(await startLeadsJob(t, leadsCsv(5, 'V2Fail')));
+    const answer = await sdkUntilFinished(
+      async () => (await ops.getBulkWriteJobDetails(failing)).getObject() as unknown,
+      (o): o is Untyped => o instanceof BulkWriteResponse,
+    );
+    assert.equal(answer.getStatus(), 'FAILED');
+    const r = answer.getResource()[0];
+    // This SDK's Resource has no getter for `code`: its user sees FAILED and the counts, not the reason.
+    assert.equal(r.getCode, undefined);
+    assert.deepEqual([r.getStatus().getValue(), r.getFile().getStatus().getValue()], ['FAILED', 'FAILED']);
+    assert.deepEqual([r.getFile().getAddedCount(), r.getFile().getTotalCount()], [2, 2]);
+    assert.equal(answer.getResult(), undefined);
   });
 
   it('gets tokens through the grant-token flow, and refuses the used grant code with SDKException', async () => {

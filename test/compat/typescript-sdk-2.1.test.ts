@@ -29,6 +29,7 @@ import {
 } from '@zohocrm/typescript-sdk-2.1';
 import { auth, call, sdkFileBytes, unzipEntries } from '../helpers/api.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
+import { addFault, leadsCsv, listFaults, sdkUntilFinished, startLeadsJob } from '../helpers/faults.js';
 import { makeZip } from '../helpers/zip.js';
 import { startCallbackReceiver, type CallbackReceiver } from '../helpers/callback-receiver.js';
 
@@ -369,6 +370,47 @@ describe('the official @zohocrm/typescript-sdk-2.1, unmodified, against a real b
     assert.equal(answer.getCode().getValue(), 'RESOURCE_NOT_FOUND');
     assert.equal(typeof answer.getMessage().getValue(), 'string');
     assert.ok(answer.getDetails() instanceof Map);
+  });
+
+  it('meets a scripted 429 on job details (a fault rule) as an APIException with code TOO_MANY_REQUESTS', async () => {
+    // The SDK sends through got, which retries a GET answered 429 twice (about 1 s, then 2 s, later): its
+    // user sees the 429 only when the third answer is one too.
+    const id = await addFault(t.url, {
+      match: { route: 'job_details' },
+      times: 3,
+      respond: { status: 429, code: 'TOO_MANY_REQUESTS' },
+    });
+    const response = await ops.getBulkWriteJobDetails(jobId);
+    assert.deepEqual(
+      (await listFaults(t.url)).map((r) => [r.id, r.hits]),
+      [[id, 3]],
+    );
+    assert.equal(response.getStatusCode(), 429);
+    const answer: unknown = response.getObject();
+    assert.ok(answer instanceof BulkWrite.APIException, `expected APIException, got ${String(answer)}`);
+    assert.equal(answer.getStatus().getValue(), 'error');
+    assert.equal(answer.getCode().getValue(), 'TOO_MANY_REQUESTS');
+    assert.equal(answer.getMessage().getValue(), 'Too many requests. Please try again later.');
+    // The rule is spent: the next poll is answered.
+    const next: unknown = (await ops.getBulkWriteJobDetails(jobId)).getObject();
+    assert.ok(next instanceof BulkWrite.BulkWriteResponse);
+  });
+
+  it('reads a job a fault rule fails at row 2 as FAILED, with 2 rows counted and no result', async () => {
+    await addFault(t.url, { times: 1, job: { fail_at_row: 2, code: 'CANNOT_PROCESS' } });
+    const failing = BigInt(await startLeadsJob(t, leadsCsv(5, 'SdkFail')));
+    const answer = await sdkUntilFinished(
+      async () => (await ops.getBulkWriteJobDetails(failing)).getObject() as unknown,
+      (o): o is BulkWrite.BulkWriteResponse => o instanceof BulkWrite.BulkWriteResponse,
+    );
+    assert.equal(answer.getStatus(), 'FAILED');
+    const r = answer.getResource()[0]!;
+    assert.equal(r.getStatus().getValue(), 'FAILED');
+    assert.equal(r.getCode(), 'CANNOT_PROCESS');
+    assert.equal(r.getFile().getStatus().getValue(), 'FAILED');
+    assert.equal(r.getFile().getAddedCount(), 2);
+    assert.equal(r.getFile().getTotalCount(), 2);
+    assert.equal(answer.getResult(), undefined);
   });
 
   it('gets tokens through the grant-token flow, and refuses the used grant code with SDKException', async () => {

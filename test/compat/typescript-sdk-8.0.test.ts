@@ -26,6 +26,7 @@ import {
   type OAuthToken,
 } from '@zohocrm/typescript-sdk-8.0';
 import { sdkFileBytes, unzipEntries } from '../helpers/api.js';
+import { addFault, clearFaults, leadsCsv, listFaults, sdkUntilFinished, startLeadsJob } from '../helpers/faults.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { makeZip } from '../helpers/zip.js';
 
@@ -319,6 +320,41 @@ describe('the official @zohocrm/typescript-sdk-8.0, unmodified, against a real b
     const answer: unknown = response.getObject();
     assert.ok(answer instanceof BulkWrite.APIException, `expected APIException, got ${String(answer)}`);
     assert.equal(answer.getCode().getValue(), 'RESOURCE_NOT_FOUND');
+  });
+
+  it('meets a scripted 429 on job details as an APIException TOO_MANY_REQUESTS once got has retried twice', async () => {
+    // got (the SDK's HTTP client) retries a GET answered 429 twice: the rule must fire three times.
+    await addFault(t.url, {
+      match: { route: 'job_details' },
+      times: 3,
+      respond: { status: 429, code: 'TOO_MANY_REQUESTS' },
+    });
+    const response = await ops.getBulkWriteJobDetails(jobId);
+    assert.equal(response.getStatusCode(), 429);
+    const answer: unknown = response.getObject();
+    assert.ok(answer instanceof BulkWrite.APIException, `expected APIException, got ${String(answer)}`);
+    assert.equal(answer.getStatus().getValue(), 'error');
+    assert.equal(answer.getCode().getValue(), 'TOO_MANY_REQUESTS');
+    assert.equal((await listFaults(t.url))[0]!.hits, 3);
+    assert.ok((await ops.getBulkWriteJobDetails(jobId)).getObject() instanceof BulkWrite.BulkWriteResponse);
+    await clearFaults(t.url);
+  });
+
+  it('reads a job a fault rule fails at row 2 as FAILED, with 2 rows counted and no result', async () => {
+    await addFault(t.url, { times: 1, job: { fail_at_row: 2 } });
+    const failing = await startLeadsJob(t, leadsCsv(5, 'V8Fail'));
+    const answer = await sdkUntilFinished(
+      async () => (await ops.getBulkWriteJobDetails(failing)).getObject() as unknown,
+      (o): o is BulkWrite.BulkWriteResponse => o instanceof BulkWrite.BulkWriteResponse,
+    );
+    assert.equal(answer.getStatus(), 'FAILED');
+    const r = answer.getResource()[0]!;
+    assert.deepEqual(
+      [r.getStatus().getValue(), r.getCode(), r.getFile().getStatus().getValue()],
+      ['FAILED', 'CANNOT_PROCESS', 'FAILED'],
+    );
+    assert.deepEqual([r.getFile().getAddedCount(), r.getFile().getTotalCount()], [2, 2]);
+    assert.equal(answer.getResult(), undefined);
   });
 
   it('refuses a callback method other than post before sending it; curl gets INVALID_CALLBACK_METHOD from the server', async () => {

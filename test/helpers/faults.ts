@@ -43,3 +43,20 @@ export async function startLeadsJob(t: TestServer, csv: string): Promise<string>
   if (res.status !== 201) throw new Error(`create failed: ${res.status} ${res.text}`);
   return (res.body.details as { id: string }).id;
 }
+
+/**
+ * Polls an official SDK's job details until the job is COMPLETED or FAILED: `read` returns the response's
+ * object, `isDetails` says whether it is that SDK's BulkWriteResponse.
+ */
+export async function sdkUntilFinished<T extends { getStatus(): string }>(
+  read: () => Promise<unknown>,
+  isDetails: (o: unknown) => o is T,
+  timeoutMs = 30_000,
+): Promise<T> {
+  for (const until = Date.now() + timeoutMs; ; await new Promise((r) => setTimeout(r, 50))) {
+    const got = await read();
+    if (!isDetails(got)) throw new Error(`expected the SDK's BulkWriteResponse, got ${String(got)}`);
+    if (got.getStatus() === 'FAILED' || got.getStatus() === 'COMPLETED') return got;
+    if (Date.now() > until) throw new Error('the job did not finish');
+  }
+}

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
-import { auth, call, getJob, waitForJob } from '../helpers/api.js';
+import { auth, call, createJob, getJob, uploadCsv, waitForJob } from '../helpers/api.js';
 import {
   addFault,
   clearFaults,
@@ -10,7 +10,9 @@ import {
   releaseJob,
   startLeadsJob,
 } from '../helpers/faults.js';
+import { startCallbackReceiver } from '../helpers/callback-receiver.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
+import { DEFAULTS } from '../../src/config.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -275,5 +277,64 @@ describe('job effects: fail_at_row, hold and release, rows_per_second', () => {
       [...totals].some((n) => n > 0 && n < 8),
       `counts seen: ${[...totals].join(', ')}`,
     );
+  });
+});
+
+describe('the callback effect', () => {
+  it('attempts the rule fires on count as answered with its status and are retried; the rest are sent', async () => {
+    const t = await startTestServer({
+      callback: { ...DEFAULTS.callback, attempts: 4, timeoutMs: 2000, backoffMs: 10 },
+    });
+    const hook = await startCallbackReceiver();
+    try {
+      await addFault(t.url, { match: { org_id: t.creds.org_id }, times: 2, callback: { status: 503 } });
+      const fileId = await uploadCsv(t, leadsCsv(2, 'Hook'));
+      const res = await createJob(t, {
+        operation: 'insert',
+        callback: { url: hook.url, method: 'post' },
+        resource: [{ type: 'data', module: { api_name: 'Leads' }, file_id: fileId }],
+      });
+      assert.equal(res.status, 201, res.text);
+      await hook.waitFor(1, 10_000);
+      await sleep(200);
+      // Two attempts answered 503 by the rule, the third sent and answered 200: one POST arrived.
+      assert.equal(hook.hits.length, 1);
+      assert.equal((JSON.parse(hook.hits[0]!.body) as { status: string }).status, 'COMPLETED');
+      const [rule] = await listFaults(t.url);
+      assert.deepEqual([rule!.hits, rule!.remaining], [2, 0]);
+      // The journal holds the three attempts: two failed with the rule's status, then the delivery.
+      const jobId = (res.body.details as { id: string }).id;
+      const journal = await t.server.storage.callbacks.attempts({ jobId, limit: 10 });
+      assert.deepEqual(
+        journal.map((a) => [a.attempt, a.statusCode]),
+        [
+          [1, 503],
+          [2, 503],
+          [3, 200],
+        ],
+      );
+    } finally {
+      await hook.close();
+      await t.close();
+    }
+  });
+
+  it('a rule for another job leaves the callback alone', async () => {
+    const t = await startTestServer();
+    const hook = await startCallbackReceiver();
+    try {
+      await addFault(t.url, { match: { job_id: '1' }, callback: { status: 500 } });
+      const fileId = await uploadCsv(t, leadsCsv(1, 'Other'));
+      await createJob(t, {
+        operation: 'insert',
+        callback: { url: hook.url, method: 'post' },
+        resource: [{ type: 'data', module: { api_name: 'Leads' }, file_id: fileId }],
+      });
+      await hook.waitFor(1, 10_000);
+      assert.equal((await listFaults(t.url))[0]!.hits, 0);
+    } finally {
+      await hook.close();
+      await t.close();
+    }
   });
 });
