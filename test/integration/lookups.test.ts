@@ -124,6 +124,50 @@ describe('lookups by display field, mapping module and default {name, module}', 
     assert.equal(child.field_mappings.find((m) => m.api_name === 'Product_Name')?.find_by, 'Product_Name');
   });
 
+  it('refuses a parent’s line items past its 200th with LIMIT_EXCEEDED-Parent_Id (Zoho’s limitations page)', async () => {
+    // Issue 16.12; source: Zoho's bulk-write limitations page, "Subform and line-item CSVs are limited to 200 rows".
+    const items = ['Ref,Product,Qty'];
+    for (let i = 0; i < 205; i++) items.push(`Q1,${ids.widget},1`);
+    items.splice(100, 0, `Q2,${ids.widget},1`, `Q2,${ids.gadget},2`);
+    const { csvs } = await runV8(
+      {
+        'Quotes.csv': `Ref,Subject,Account\nQ1,Big quote,${ids.acme}\nQ2,Small quote,${ids.acme}\n`,
+        'Quoted_Items.csv': items.join('\n'),
+      },
+      (fileId) => [
+        {
+          type: 'data',
+          module: { api_name: 'Quotes' },
+          file_id: fileId,
+          file_names: ['Quotes.csv'],
+          field_mappings: [
+            { api_name: 'Subject', index: 1 },
+            { api_name: 'Account_Name', index: 2, find_by: 'id' },
+          ],
+        },
+        {
+          type: 'data',
+          module: { api_name: 'Quoted_Items' },
+          file_id: fileId,
+          file_names: ['Quoted_Items.csv'],
+          field_mappings: [
+            { api_name: 'Parent_Id', index: 0, parent_column_index: 0 },
+            { api_name: 'Product_Name', index: 1 },
+            { api_name: 'Quantity', index: 2 },
+          ],
+        },
+      ],
+    );
+    const rows = csvs.get('Quoted_Items-Quoted_Items.csv')!;
+    assert.equal(rows.length, 207);
+    const outcome = (ref: string) => rows.filter((r) => r.Ref === ref).map((r) => r.ERRORS);
+    assert.deepEqual(outcome('Q2'), ['', '']);
+    const q1 = outcome('Q1');
+    assert.equal(q1.length, 205);
+    assert.deepEqual(q1.slice(0, 200), Array<string>(200).fill(''));
+    assert.deepEqual(q1.slice(200), Array<string>(5).fill('LIMIT_EXCEEDED-Parent_Id'));
+  });
+
   it('accepts and echoes Zoho’s own parent/child mapping {"api_name":"Email","find_by":"email"}', async () => {
     const { job, csvs } = await runV8(
       {
