@@ -13,6 +13,31 @@ import Papa from 'papaparse';
 type Json = Record<string, unknown>;
 type Row = Record<string, string>;
 
+/** A v8 parent/child job: Quotes (Subject, Account_Name by id) and its Quoted_Items (Parent_Id, Product_Name, Quantity). */
+const quoteWithItems = (fileId: string, productFindBy: string | null): Json[] => [
+  {
+    type: 'data',
+    module: { api_name: 'Quotes' },
+    file_id: fileId,
+    file_names: ['Quotes.csv'],
+    field_mappings: [
+      { api_name: 'Subject', index: 1 },
+      { api_name: 'Account_Name', index: 2, find_by: 'id' },
+    ],
+  },
+  {
+    type: 'data',
+    module: { api_name: 'Quoted_Items' },
+    file_id: fileId,
+    file_names: ['Quoted_Items.csv'],
+    field_mappings: [
+      { api_name: 'Parent_Id', index: 0, parent_column_index: 0 },
+      { api_name: 'Product_Name', index: 1, ...(productFindBy ? { find_by: productFindBy } : {}) },
+      { api_name: 'Quantity', index: 2 },
+    ],
+  },
+];
+
 /**
  * Lookups through real HTTP (issue 16.6–16.8, 16.10): find_by on display fields, field_mappings[].module,
  * default_value {name, module}, and Zoho's own parent/child sample. Each case names its source.
@@ -85,29 +110,7 @@ describe('lookups by display field, mapping module and default {name, module}', 
         'Quotes.csv': `Ref,Subject,Account,Email\nQ1,Quote one,${ids.acme},\n`,
         'Quoted_Items.csv': 'Ref,Product,Qty\nQ1,WIDGET,2\nQ1, Gadget ,1\nQ1,Sprocket,1\n',
       },
-      (fileId) => [
-        {
-          type: 'data',
-          module: { api_name: 'Quotes' },
-          file_id: fileId,
-          file_names: ['Quotes.csv'],
-          field_mappings: [
-            { api_name: 'Subject', index: 1 },
-            { api_name: 'Account_Name', index: 2, find_by: 'id' },
-          ],
-        },
-        {
-          type: 'data',
-          module: { api_name: 'Quoted_Items' },
-          file_id: fileId,
-          file_names: ['Quoted_Items.csv'],
-          field_mappings: [
-            { api_name: 'Parent_Id', index: 0, parent_column_index: 0 },
-            { api_name: 'Product_Name', index: 1, find_by: 'Product_Name' },
-            { api_name: 'Quantity', index: 2 },
-          ],
-        },
-      ],
+      (fileId) => quoteWithItems(fileId, 'Product_Name'),
     );
     const items = csvs.get('Quoted_Items-Quoted_Items.csv')!;
     assert.deepEqual(
@@ -134,29 +137,7 @@ describe('lookups by display field, mapping module and default {name, module}', 
         'Quotes.csv': `Ref,Subject,Account\nQ1,Big quote,${ids.acme}\nQ2,Small quote,${ids.acme}\n`,
         'Quoted_Items.csv': items.join('\n'),
       },
-      (fileId) => [
-        {
-          type: 'data',
-          module: { api_name: 'Quotes' },
-          file_id: fileId,
-          file_names: ['Quotes.csv'],
-          field_mappings: [
-            { api_name: 'Subject', index: 1 },
-            { api_name: 'Account_Name', index: 2, find_by: 'id' },
-          ],
-        },
-        {
-          type: 'data',
-          module: { api_name: 'Quoted_Items' },
-          file_id: fileId,
-          file_names: ['Quoted_Items.csv'],
-          field_mappings: [
-            { api_name: 'Parent_Id', index: 0, parent_column_index: 0 },
-            { api_name: 'Product_Name', index: 1 },
-            { api_name: 'Quantity', index: 2 },
-          ],
-        },
-      ],
+      (fileId) => quoteWithItems(fileId, null),
     );
     const rows = csvs.get('Quoted_Items-Quoted_Items.csv')!;
     assert.equal(rows.length, 207);
