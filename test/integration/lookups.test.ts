@@ -149,6 +149,25 @@ describe('lookups by display field, mapping module and default {name, module}', 
     assert.deepEqual(q1.slice(200), Array<string>(5).fill('LIMIT_EXCEEDED-Parent_Id'));
   });
 
+  it('answers v8’s OpenAPI codes for a body that is not JSON, sent as another type, or naming no upload', async () => {
+    // Issue 16.13; source: zoho/crm-oas v8.0/bulk_write/bulk_write.yaml, createBulkWriteJob 400 variants.
+    const post = (version: string, body: string, type: string) =>
+      v8(`/crm/bulk/${version}/write`, { method: 'POST', headers: { 'content-type': type }, body });
+    const form = await post('v8', 'operation=insert', 'application/x-www-form-urlencoded');
+    assert.deepEqual([form.status, form.body.code], [400, 'REQUEST_BODY_NOT_SUPPORTED']);
+    const broken = await post('v8', '{"operation": "insert",', 'application/json');
+    assert.deepEqual([broken.status, broken.body.code], [400, 'INVALID_REQUEST']);
+    const before = await post('v2.1', '{"operation": "insert",', 'application/json');
+    assert.deepEqual([before.status, before.body.code], [400, 'INVALID_DATA']);
+    const body = JSON.stringify({
+      operation: 'insert',
+      resource: [{ type: 'data', module: { api_name: 'Leads' }, file_id: '4150868000009999999' }],
+    });
+    const unknown = await post('v8', body, 'application/json; charset=utf-8');
+    assert.deepEqual([unknown.status, unknown.body.code], [400, 'FILE_NOT_FOUND']);
+    assert.equal((unknown.body.details as Json).json_path, '$.resource[0].file_id');
+  });
+
   it('accepts and echoes Zoho’s own parent/child mapping {"api_name":"Email","find_by":"email"}', async () => {
     const { job, csvs } = await runV8(
       {
