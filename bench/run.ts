@@ -17,6 +17,7 @@ import {
   smallAndDetailsRun,
   type BenchContext,
 } from './scenarios.js';
+import { recordsApiRun } from './records-scenario.js';
 import { fixed, int, mb, medianFigures, secs, thousands, type Figures } from './stats.js';
 
 /**
@@ -35,6 +36,7 @@ const SCENARIOS = [
   'job-details-busy',
   'pg-ingest-insert-1w',
   'pg-ingest-insert-2w',
+  'records-api',
 ] as const;
 type Scenario = (typeof SCENARIOS)[number];
 const ALIASES: Record<string, Scenario[]> = {
@@ -57,6 +59,8 @@ const USAGE = `Usage: node dist/bench/run.js [--scenario NAME]... [--runs N] [--
   --profile DIR    run servers and the floor with --cpu-prof, writing .cpuprofile files to DIR
   --wait-quiet S   before each run, wait up to S s for the machine to be idle (shared machines)
   --label TEXT     added to the commit column (e.g. what the build is, when it is not a plain commit)
+  --server-cli P   run servers from another build's dist/src/cli/main.js (before/after in one run;
+                   only the servers: the driver, floors and files stay this build's)
   --no-record      print only; do not append to bench/RESULTS.md`;
 
 interface Options {
@@ -68,6 +72,7 @@ interface Options {
   record: boolean;
   waitQuietMs: number;
   label: string | null;
+  serverCli: string | null;
 }
 
 function options(argv: string[]): Options {
@@ -82,6 +87,7 @@ function options(argv: string[]): Options {
       'no-record': { type: 'boolean' },
       'wait-quiet': { type: 'string', default: '0' },
       label: { type: 'string' },
+      'server-cli': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -109,6 +115,7 @@ function options(argv: string[]): Options {
     record: !values['no-record'],
     waitQuietMs: Number(values['wait-quiet']) * 1000,
     label: values.label ?? null,
+    serverCli: values['server-cli'] ? resolve(values['server-cli']) : null,
   };
 }
 
@@ -196,6 +203,15 @@ function line(s: Scenario, f: Figures, floors: Floors | undefined): string {
       );
     case 'ingest-25k':
       return `cold worker ${int(f.coldMs)} ms create→COMPLETED (chunks ${int(f.coldChunksMs)} ms, result zip ${int(f.coldResultZipMs)} ms); warm ${int(f.warmMs)} ms (claim ${int(f.warmClaimMs)} ms, chunks ${int(f.warmChunksMs)} ms, result zip ${int(f.warmResultZipMs)} ms)${noise(f)}`;
+    case 'records-api': {
+      const ms = (k: string) => `${fixed(f[`${k}Ms`], 1)} ms (p95 ${fixed(f[`${k}P95Ms`], 1)})`;
+      return (
+        `${thousands(f.rows)} Leads: page 1 ${ms('page1')}, page ${int(f.deepPage)} ${ms('deep')} ` +
+        `(its first request ${fixed(f.deepFirstMs, 1)} ms), the same depth by page_token (v8) ${ms('token')}; ` +
+        `search (Email:equals:…) ${ms('searchCriteria')}, email=… HTTP ${int(f.searchEmailParamStatus)} in ${fixed(f.searchEmailParamMs, 1)} ms ` +
+        `(200 records a page, requests one at a time)${noise(f)}`
+      );
+    }
     case 'job-details-idle':
     case 'job-details-busy':
       return (
@@ -287,6 +303,27 @@ const TARGETS: Target[] = [
     show: (n) => `${int(n)} ms`,
   },
   {
+    scenario: 'records-api',
+    what: 'page 1 ≤ 20 ms',
+    value: (f) => f.page1Ms,
+    atMost: 20,
+    show: (n) => `${fixed(n, 1)} ms`,
+  },
+  {
+    scenario: 'records-api',
+    what: 'deep page ≤ 20 ms',
+    value: (f) => f.deepMs,
+    atMost: 20,
+    show: (n) => `${fixed(n, 1)} ms`,
+  },
+  {
+    scenario: 'records-api',
+    what: 'search by a unique field ≤ 5 ms',
+    value: (f) => f.searchCriteriaMs,
+    atMost: 5,
+    show: (n) => `${fixed(n, 1)} ms`,
+  },
+  {
     scenario: 'job-details-idle',
     what: '≥ 8,000 req/s',
     value: (f) => f.reqPerSecond,
@@ -326,6 +363,7 @@ function prefixed(prefix: string, f: Figures): Figures {
 
 async function main(): Promise<void> {
   const opts = options(process.argv.slice(2));
+  if (opts.serverCli) process.env.BULKWRITE_BENCH_CLI = opts.serverCli;
   const env = environment();
   if (opts.label) env.commit += ` (${opts.label})`;
   const tmp = mkdtempSync(join(tmpdir(), 'bulkwrite-bench-data-'));
@@ -430,6 +468,11 @@ async function main(): Promise<void> {
             if (want(s) && last?.ok) log(`${s}: ${line(s, last.figures, undefined)}`);
           }
         }
+      }
+      if (want('records-api')) {
+        const r = await bounded(ctx, 'records-api', () => recordsApiRun(ctx));
+        note('records-api', r);
+        if (typeof r !== 'string') log(`records-api: ${line('records-api', r, undefined)}`);
       }
       for (const [s, workers] of [
         ['pg-ingest-insert-1w', 1],

@@ -10,7 +10,7 @@ import type { FloorMode, FloorResult } from './floor.js';
 import type { PhaseMarks } from './profile-summary.js';
 import { PgActivity } from './pg-activity.js';
 import { ForeignCpu, RssWatch, cpuSplit, machineBusySeconds, processCpuSeconds, threadCpu } from './proc.js';
-import { CLI, SERVER_ENV, startBenchServer, type BenchServer, type ServerOptions } from './server-process.js';
+import { cli, SERVER_ENV, startBenchServer, type BenchServer, type ServerOptions } from './server-process.js';
 import type { Figures } from './stats.js';
 
 /** What one run of each scenario does and measures. The driver (run.ts) repeats them and takes medians. */
@@ -39,7 +39,7 @@ export const SMALL_ROWS = 25_000;
 export const LOAD_SECONDS = 10;
 export const LOAD_CONNECTIONS = 64;
 
-async function server(ctx: BenchContext, opts: ServerOptions = {}): Promise<BenchServer> {
+export async function server(ctx: BenchContext, opts: ServerOptions = {}): Promise<BenchServer> {
   const s = await startBenchServer({ ...opts, nodeArgs: [...ctx.nodeArgs, ...(opts.nodeArgs ?? [])] });
   const kill = () => {
     try {
@@ -61,7 +61,7 @@ async function server(ctx: BenchContext, opts: ServerOptions = {}): Promise<Benc
 const cpuSeconds = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1e6;
 
 /** Adds the server's stderr and exit status to an error, so a crash is reported as one. */
-async function withDiagnostics<T>(s: BenchServer, fn: () => Promise<T>): Promise<T> {
+export async function withDiagnostics<T>(s: BenchServer, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (e) {
@@ -387,7 +387,7 @@ export async function postgresUnavailable(): Promise<string | null> {
   if (!process.env.BULKWRITE_DATABASE_URL) return 'BULKWRITE_DATABASE_URL is not set';
   if (!existsSync(POSTGRES_ADAPTER)) return 'the PostgreSQL adapter is not built (no dist/src/storage/postgres/)';
   try {
-    await promisify(execFile)(process.execPath, [CLI, 'worker', '--help'], { timeout: 10_000 });
+    await promisify(execFile)(process.execPath, [cli(), 'worker', '--help'], { timeout: 10_000 });
   } catch {
     return 'the CLI has no `worker` command yet';
   }
@@ -405,7 +405,7 @@ export async function postgresRun(ctx: BenchContext, workers: number, runTag: st
   const databaseUrl = process.env.BULKWRITE_DATABASE_URL!;
   const s = await server(ctx, { args: ['--no-worker'], env: { BULKWRITE_DATABASE_URL: databaseUrl } });
   const children = Array.from({ length: workers }, () =>
-    spawn(process.execPath, [...ctx.nodeArgs, CLI, 'worker', '--data-dir', s.dataDir], {
+    spawn(process.execPath, [...ctx.nodeArgs, cli(), 'worker', '--data-dir', s.dataDir], {
       env: { ...process.env, ...SERVER_ENV },
       stdio: ['ignore', 'ignore', 'pipe'],
     }),

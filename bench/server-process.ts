@@ -9,7 +9,12 @@ import { BulkWriteApi } from './api.js';
 
 /** Starts `bulkwrite serve` as a separate process on a free loopback port, with a data folder of its own. */
 
-export const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+/**
+ * The CLI of this build, or of another one given by `--server-cli` (run.ts sets BULKWRITE_BENCH_CLI):
+ * the same driver and files against an older build, for before/after figures from one run.
+ */
+export const cli = (): string =>
+  process.env.BULKWRITE_BENCH_CLI ?? fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 
 export interface BenchServer {
   pid: number;
@@ -55,7 +60,7 @@ export async function startBenchServer(opts: ServerOptions = {}): Promise<BenchS
   const env = { ...process.env, ...SERVER_ENV, BULKWRITE_DATABASE_URL: '', ...opts.env };
   const child = spawn(
     process.execPath,
-    [...(opts.nodeArgs ?? []), CLI, 'serve', '--port', '0', '--data-dir', dataDir, ...(opts.args ?? [])],
+    [...(opts.nodeArgs ?? []), cli(), 'serve', '--port', '0', '--data-dir', dataDir, ...(opts.args ?? [])],
     {
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -91,7 +96,7 @@ export async function startBenchServer(opts: ServerOptions = {}): Promise<BenchS
 
   let stdout: string;
   try {
-    ({ stdout } = await promisify(execFile)(process.execPath, [CLI, 'credentials', '--json', '--data-dir', dataDir], {
+    ({ stdout } = await promisify(execFile)(process.execPath, [cli(), 'credentials', '--json', '--data-dir', dataDir], {
       env,
     }));
   } catch (e) {

@@ -6,7 +6,7 @@ import type { EgressPolicy } from '../egress/egress-policy.js';
 import type { Logger } from '../log.js';
 import { metrics } from '../metrics.js';
 import { LeaseLostError, type Storage } from '../storage/storage.js';
-import { sendCallback } from './callback.js';
+import { CallbackDelivery } from './callback-delivery.js';
 import { IdAllocator } from './id-allocator.js';
 import { JobFailure, processBulkWrite } from './process-bulk-write.js';
 
@@ -29,7 +29,11 @@ export interface WorkerDeps {
 
 class StopRequested extends Error {}
 
-/** The worker loop: claim a job → process it → finish → callback, then look for the next one. */
+/**
+ * The worker loop: claim a job → process it → finish (its callback enters the store's outbox in the same
+ * transaction), then look for the next one. Beside it, a delivery loop sends the outbox's due callbacks,
+ * of this worker's jobs or any other's.
+ */
 export class JobWorker {
   readonly workerId = `worker-${process.pid}-${randomUUID().slice(0, 8)}`;
   private running = false;
@@ -38,13 +42,24 @@ export class JobWorker {
   private loop: Promise<void> | null = null;
   private readonly ids: IdAllocator;
   private readonly now: () => number;
-  private readonly callbacks = new Set<Promise<unknown>>();
+  private readonly delivery: CallbackDelivery;
+  private deliveryLoop: Promise<void> | null = null;
+  private wakeDelivery: (() => void) | null = null;
   /** The store as jobs are processed on it: each committed chunk also counts its rows (metrics.ts). */
   private readonly countingStorage: Storage;
 
   constructor(private readonly deps: WorkerDeps) {
     this.ids = new IdAllocator(deps.storage);
     this.now = deps.now ?? Date.now;
+    this.delivery = new CallbackDelivery({
+      storage: deps.storage,
+      log: deps.log,
+      workerId: this.workerId,
+      now: this.now,
+      callback: deps.callback,
+      egress: deps.egress,
+      renderJobDetails: deps.renderJobDetails,
+    });
     const { jobs } = deps.storage;
     this.countingStorage = {
       ...deps.storage,
@@ -62,6 +77,7 @@ export class JobWorker {
     if (this.running) return;
     this.running = true;
     this.loop = this.run();
+    this.deliveryLoop = this.deliver();
   }
 
   /** Looks for work now instead of at the next poll. */
@@ -69,40 +85,66 @@ export class JobWorker {
     this.wakeUp?.();
   }
 
-  /** Stops after the chunk in hand is committed; an unfinished job is handed back, not lost. */
+  /** Stops after the chunk and the callback attempt in hand; an unfinished job or callback is not lost. */
   async stop(): Promise<void> {
     this.stopping = true;
     this.wake();
-    await this.loop;
-    await Promise.allSettled([...this.callbacks]);
+    this.wakeDelivery?.();
+    await Promise.all([this.loop, this.deliveryLoop]);
     this.running = false;
   }
 
-  /** Processes jobs until none is waiting; for tests and one-shot runs. */
+  /** Processes jobs until none is waiting, then delivers every pending callback; for tests and one-shot runs. */
   async drain(): Promise<void> {
     while (await this.runOne()) {
       /* keep going */
     }
-    await Promise.allSettled([...this.callbacks]);
+    await this.delivery.deliverAll();
   }
 
-  private async run(): Promise<void> {
+  /** Sends due callbacks until stopped; woken when this worker finishes a job. */
+  private deliver(): Promise<void> {
+    return this.loopUntilStopped(
+      'callback delivery error',
+      () => this.delivery.deliverDue(),
+      (wake) => {
+        this.wakeDelivery = wake;
+      },
+    );
+  }
+
+  private run(): Promise<void> {
+    return this.loopUntilStopped(
+      'worker loop error',
+      () => this.runOne(),
+      (wake) => {
+        this.wakeUp = wake;
+      },
+    );
+  }
+
+  /** Runs `step` until stopped; after a step that found nothing to do, waits a poll interval or a wake-up. */
+  private async loopUntilStopped(
+    failure: string,
+    step: () => Promise<boolean>,
+    setWake: (wake: (() => void) | null) => void,
+  ): Promise<void> {
     while (!this.stopping) {
       let worked = false;
       try {
-        worked = await this.runOne();
+        worked = await step();
       } catch (e) {
-        this.deps.log.error('worker loop error', { error: (e as Error).stack });
+        this.deps.log.error(failure, { error: (e as Error).stack });
       }
       if (!worked && !this.stopping) {
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, this.deps.pollIntervalMs);
-          this.wakeUp = () => {
+          setWake(() => {
             clearTimeout(timer);
             resolve();
-          };
+          });
         });
-        this.wakeUp = null;
+        setWake(null);
       }
     }
   }
@@ -157,26 +199,7 @@ export class JobWorker {
         if (!(failError instanceof LeaseLostError)) throw failError;
       }
     }
-    this.notify(job.orgId, job.id);
+    this.wakeDelivery?.();
     return true;
-  }
-
-  private notify(orgId: string, jobId: string): void {
-    const task: Promise<void> = (async () => {
-      const [job, org] = await Promise.all([
-        this.deps.storage.jobs.get(orgId, jobId),
-        this.deps.storage.orgs.get(orgId),
-      ]);
-      if (!job?.callback || !org) return;
-      const ok = await sendCallback(job.callback.url, this.deps.renderJobDetails(job, org), {
-        ...this.deps.callback,
-        policy: this.deps.egress,
-        log: (msg, extra) => this.deps.log.warn(msg, { job: jobId, ...extra }),
-      });
-      if (ok) this.deps.log.info('callback delivered', { job: jobId });
-    })()
-      .catch((e) => this.deps.log.error('callback error', { job: jobId, error: (e as Error).message }))
-      .finally(() => this.callbacks.delete(task));
-    this.callbacks.add(task);
   }
 }

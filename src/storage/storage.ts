@@ -120,6 +120,43 @@ export class ChunkConflictError extends Error {
   }
 }
 
+/** A finished job's callback waiting in (or gone through) the outbox (docs/callbacks.md#delivery). */
+export interface OutboxEntry {
+  jobId: string;
+  orgId: string;
+  url: string;
+  state: 'pending' | 'delivered' | 'failed';
+  /** Attempts recorded so far. */
+  attempts: number;
+  /** When the next attempt is due (pending), else when the last one was made. */
+  dueAt: number;
+  createdAt: number;
+  finishedAt: number | null;
+}
+
+/** One callback attempt as it ended: an entry of the callback journal. */
+export interface CallbackAttempt {
+  /** Grows with every attempt recorded in the store (a cursor for the journal). */
+  id: number;
+  orgId: string;
+  jobId: string;
+  url: string;
+  method: string;
+  /** 1 for the first attempt of a job's callback. */
+  attempt: number;
+  sentAt: number;
+  /** The HTTP status answered, or null when there was no answer (refused, network error, timeout). */
+  statusCode: number | null;
+  error: string | null;
+  body: string;
+}
+
+/** An attempt as it starts: journaled before the request is made, its outcome added when it ends. */
+export type AttemptStart = Omit<CallbackAttempt, 'id' | 'statusCode' | 'error'>;
+
+/** What the journal says of an attempt whose sender stopped before its outcome was recorded. */
+export const INTERRUPTED_ATTEMPT = 'interrupted: the sender stopped before the outcome was recorded';
+
 /** A job effect bound to one job by one rule (domain/faults.ts). */
 export interface JobFaultBinding {
   jobId: string;
@@ -200,10 +237,44 @@ export interface Storage {
      * advance), ChunkConflictError when a unique key is taken; either way nothing is written.
      */
     commitChunk(chunk: ChunkCommit): Promise<void>;
+    /**
+     * Finishes the job; in the same transaction its callback (if it has one) enters the outbox, due at
+     * `now`, so a crash right after cannot lose it. Throws LeaseLostError when the job is not this worker's.
+     */
     complete(jobId: string, workerId: string, now: number): Promise<void>;
+    /** As complete, with the job's failure code and message. */
     fail(jobId: string, workerId: string, failure: { code: string; message: string }, now: number): Promise<void>;
     /** Row outcomes in input order, from `fromRow` on. */
     results(jobId: string, fromRow: number, limit: number): Promise<RowResult[]>;
+  };
+
+  /** The callback outbox and journal; any worker of any process delivers (jobs/callback-delivery.ts). */
+  callbacks: {
+    /**
+     * Leases the pending entry due first (due_at <= now, no live lease) to the worker until now + leaseMs
+     * and counts the attempt it is leased for (`attempts` of the answer is that attempt's number);
+     * undefined when none is due. An entry whose sender died is leased again once its lease expires.
+     */
+    claimDue(workerId: string, leaseMs: number, now: number): Promise<OutboxEntry | undefined>;
+    /**
+     * Journals an attempt about to be made (status and error null: in flight), and marks the job's
+     * earlier attempts that never got an outcome INTERRUPTED_ATTEMPT. Returns the attempt's id.
+     */
+    beginAttempt(attempt: AttemptStart): Promise<number>;
+    /**
+     * Adds the attempt's outcome and, in the same transaction, what becomes of the entry: delivered, failed
+     * for good, or pending again until `dueAt`. The entry changes only while the worker holds its lease.
+     */
+    settle(
+      workerId: string,
+      attempt: { id: number; jobId: string; statusCode: number | null; error: string | null; endedAt: number },
+      next: { state: OutboxEntry['state']; dueAt: number },
+    ): Promise<void>;
+    get(orgId: string, jobId: string): Promise<OutboxEntry | undefined>;
+    /** When the earliest pending entry is due; undefined when none is pending. */
+    nextDue(): Promise<number | undefined>;
+    /** Journal entries with id > afterId, oldest first, of one org and/or one job when given. */
+    attempts(filter: { orgId?: string; jobId?: string; afterId?: number; limit: number }): Promise<CallbackAttempt[]>;
   };
 
   schemas: {

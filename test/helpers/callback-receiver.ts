@@ -18,7 +18,8 @@ export interface CallbackReceiver {
 
 /**
  * An HTTP server on 127.0.0.1 that records every request and answers with `statuses` in turn (the last
- * repeats), with `headers` on every answer (a `location`, to answer with a redirect).
+ * repeats), with `headers` on every answer (a `location`, to answer with a redirect). A status 0 never
+ * answers: the request is held open until the sender gives up or the receiver closes.
  */
 export async function startCallbackReceiver(
   statuses: number[] = [200],
@@ -35,8 +36,10 @@ export async function startCallbackReceiver(
         headers: req.headers,
         body: Buffer.concat(chunks).toString('utf8'),
       });
+      const status = statuses[Math.min(hits.length - 1, statuses.length - 1)]!;
+      if (status === 0) return;
       res
-        .writeHead(statuses[Math.min(hits.length - 1, statuses.length - 1)]!, {
+        .writeHead(status, {
           'content-type': 'application/json',
           ...headers,
         })
@@ -55,6 +58,10 @@ export async function startCallbackReceiver(
         await new Promise((r) => setTimeout(r, 20));
       }
     },
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }

@@ -4,6 +4,7 @@ import { parseFaultRule } from '../../src/domain/faults.js';
 import type { Job, Org, RecordData, RowResult, UploadedFile, User } from '../../src/domain/types.js';
 import {
   ChunkConflictError,
+  INTERRUPTED_ATTEMPT,
   LeaseLostError,
   type AccessToken,
   type ChunkCommit,
@@ -1401,6 +1402,119 @@ export function defineStorageConformance(name: string, open: () => Promise<Store
         const got = await storage.records.get('org-a', 'Leads', '4150868000000710001');
         assert.deepEqual(got?.data, data);
         assert.deepEqual(Object.keys(got.data), Object.keys(data));
+      });
+    });
+
+    describe('callbacks', () => {
+      const URL_ = 'https://example.com/hook?x=1';
+      const attemptOf = (jobId: string, attempt: number, sentAt: number) => ({
+        orgId: 'org-a',
+        jobId,
+        url: URL_,
+        method: 'POST',
+        attempt,
+        sentAt,
+        body: `{"id":"${jobId}","attempt":${attempt}}`,
+      });
+
+      test("puts a finished job's callback in the outbox in the transaction that finishes it, once", async () => {
+        const done = await claimedJob('job-1');
+        await storage.jobs.complete(done.id, 'worker-a', T0 + 5);
+        const failed = await claimedJob('job-2');
+        await storage.jobs.fail(failed.id, 'worker-a', { code: 'E', message: 'e' }, T0 + 6);
+        const entry = await storage.callbacks.get('org-a', 'job-1');
+        assert.deepEqual(entry, {
+          jobId: 'job-1',
+          orgId: 'org-a',
+          url: URL_,
+          state: 'pending',
+          attempts: 0,
+          dueAt: T0 + 5,
+          createdAt: T0 + 5,
+          finishedAt: null,
+        });
+        assert.equal((await storage.callbacks.get('org-a', 'job-2'))?.state, 'pending');
+        assert.equal(await storage.callbacks.get('org-b', 'job-1'), undefined, 'another org sees none');
+        assert.equal(await storage.callbacks.nextDue(), T0 + 5);
+
+        // A job without a callback adds nothing; a worker that lost the lease adds nothing either.
+        await storage.jobs.create({ ...makeJob('org-a', 'job-3'), callback: null });
+        await storage.jobs.complete((await storage.jobs.claimNext('worker-a', LEASE, T0))!.id, 'worker-a', T0);
+        assert.equal(await storage.callbacks.get('org-a', 'job-3'), undefined);
+        await storage.jobs.create(makeJob('org-a', 'job-4'));
+        await storage.jobs.claimNext('worker-a', LEASE, T0);
+        await assert.rejects(storage.jobs.complete('job-4', 'worker-b', T0), LeaseLostError);
+        assert.equal(await storage.callbacks.get('org-a', 'job-4'), undefined);
+      });
+
+      test('leases a due entry to one worker, retries it when due, and journals every attempt', async () => {
+        await storage.jobs.complete((await claimedJob('job-1')).id, 'worker-a', T0);
+        const other = await store!.reopen();
+        const [a, b] = await Promise.all([
+          storage.callbacks.claimDue('worker-a', 10_000, T0),
+          other.callbacks.claimDue('worker-b', 10_000, T0),
+        ]);
+        assert.equal([a, b].filter((x) => x !== undefined).length, 1, 'one worker gets it');
+        const mine = (a ? storage : other).callbacks;
+        const me = a ? 'worker-a' : 'worker-b';
+        assert.equal((a ?? b)!.attempts, 1, 'the claim counts the attempt');
+        const first = await mine.beginAttempt(attemptOf('job-1', 1, T0));
+        assert.deepEqual(
+          (await storage.callbacks.attempts({ jobId: 'job-1', limit: 10 })).map((x) => [x.statusCode, x.error]),
+          [[null, null]],
+          'in flight',
+        );
+        await mine.settle(
+          me,
+          { id: first, jobId: 'job-1', statusCode: 503, error: 'answered 503', endedAt: T0 + 1 },
+          { state: 'pending', dueAt: T0 + 1_000 },
+        );
+        assert.equal(await storage.callbacks.claimDue('worker-c', 10_000, T0 + 999), undefined, 'not due yet');
+        const again = await storage.callbacks.claimDue('worker-c', 10_000, T0 + 1_000);
+        assert.equal(again?.attempts, 2);
+        // worker-c dies mid-attempt: its lease expires and worker-d sends again; the lost attempt is marked.
+        await storage.callbacks.beginAttempt(attemptOf('job-1', 2, T0 + 1_000));
+        assert.equal(await storage.callbacks.claimDue('worker-d', 10_000, T0 + 5_000), undefined, 'lease held');
+        const third = await storage.callbacks.claimDue('worker-d', 10_000, T0 + 11_001);
+        assert.equal(third?.attempts, 3);
+        const id3 = await storage.callbacks.beginAttempt(attemptOf('job-1', 3, T0 + 11_001));
+        await storage.callbacks.settle(
+          'worker-c',
+          { id: id3, jobId: 'job-1', statusCode: 200, error: null, endedAt: T0 + 11_002 },
+          { state: 'delivered', dueAt: T0 + 11_002 },
+        );
+        assert.equal(
+          (await storage.callbacks.get('org-a', 'job-1'))?.state,
+          'pending',
+          'only the lease holder settles',
+        );
+        await storage.callbacks.settle(
+          'worker-d',
+          { id: id3, jobId: 'job-1', statusCode: 200, error: null, endedAt: T0 + 11_002 },
+          { state: 'delivered', dueAt: T0 + 11_002 },
+        );
+        const entry = await storage.callbacks.get('org-a', 'job-1');
+        assert.equal(entry?.state, 'delivered');
+        assert.equal(entry?.finishedAt, T0 + 11_002);
+        assert.equal(await storage.callbacks.nextDue(), undefined);
+        assert.equal(await storage.callbacks.claimDue('worker-e', 10_000, T0 + 10 * LEASE), undefined);
+
+        const journal = await storage.callbacks.attempts({ orgId: 'org-a', jobId: 'job-1', limit: 10 });
+        assert.deepEqual(
+          journal.map((x) => [x.attempt, x.statusCode, x.error, x.sentAt, x.method, x.url]),
+          [
+            [1, 503, 'answered 503', T0, 'POST', URL_],
+            [2, null, INTERRUPTED_ATTEMPT, T0 + 1_000, 'POST', URL_],
+            [3, 200, null, T0 + 11_001, 'POST', URL_],
+          ],
+        );
+        assert.equal(journal[0]!.body, '{"id":"job-1","attempt":1}');
+        assert.deepEqual(
+          (await storage.callbacks.attempts({ afterId: journal[0]!.id, limit: 1 })).map((x) => x.attempt),
+          [2],
+          'a cursor and a limit',
+        );
+        assert.deepEqual(await storage.callbacks.attempts({ orgId: 'org-b', limit: 10 }), []);
       });
     });
   });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,30 +8,19 @@ import { fileURLToPath } from 'node:url';
 import Papa from 'papaparse';
 import { openSqliteStorage } from '../../src/storage/sqlite/sqlite-storage.js';
 import { auth, call, unzipEntries } from '../helpers/api.js';
+import { serveProcess } from '../helpers/serve-process.js';
 import { makeZip } from '../helpers/zip.js';
 
 const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 const ROWS = 20_000;
 
 function serve(dataDir: string): Promise<{ proc: ChildProcess; url: string }> {
-  const proc = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--data-dir', dataDir], {
-    env: {
-      ...process.env,
-      BULKWRITE_LOG_LEVEL: 'warn',
-      BULKWRITE_BATCH_SIZE: '500',
-      BULKWRITE_LEASE_MS: '1500',
-      BULKWRITE_POLL_INTERVAL_MS: '100',
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    proc.stdout!.on('data', (c: Buffer) => {
-      out += c.toString();
-      const m = /listening on (\S+)/.exec(out);
-      if (m) resolve({ proc, url: m[1]! });
-    });
-    proc.once('exit', (code) => reject(new Error(`serve exited with ${code}`)));
+  return serveProcess(dataDir, {
+    ...process.env,
+    BULKWRITE_LOG_LEVEL: 'warn',
+    BULKWRITE_BATCH_SIZE: '500',
+    BULKWRITE_LEASE_MS: '1500',
+    BULKWRITE_POLL_INTERVAL_MS: '100',
   });
 }
 

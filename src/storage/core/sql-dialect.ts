@@ -49,6 +49,15 @@ export type SharedStatement =
   | 'recordMarks'
   | 'schemaGet'
   | 'schemaPut'
+  | 'outboxFromJob'
+  | 'outboxClaim'
+  | 'outboxSettle'
+  | 'outboxGet'
+  | 'outboxNextDue'
+  | 'attemptInsert'
+  | 'attemptsInterrupted'
+  | 'attemptFinish'
+  | 'attemptList'
   | 'faultInsert'
   | 'faultList'
   | 'faultDelete'
@@ -73,8 +82,8 @@ export interface SqlDialect {
   row(name: SharedStatement, params: Params): Row | undefined | Promise<Row | undefined>;
   /** Runs a statement; how many rows it changed. */
   changes(name: SharedStatement, params: Params): number | Promise<number>;
-  /** Runs the statements in order, in one transaction. */
-  inTransaction(steps: ReadonlyArray<readonly [SharedStatement, Params]>): Promise<void>;
+  /** Runs the statements in order, in one transaction; how many rows each changed. */
+  inTransaction(steps: ReadonlyArray<readonly [SharedStatement, Params]>): Promise<number[]>;
   revokeRefreshToken: Storage['oauth']['revokeRefreshToken'];
   pruneRefreshTokens: Storage['oauth']['pruneRefreshTokens'];
   commitChunk: Storage['jobs']['commitChunk'];

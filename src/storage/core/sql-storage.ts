@@ -1,7 +1,8 @@
 import type { RowResult } from '../../domain/types.js';
 import { setBounded } from '../bounded-map.js';
 import { unpackResults } from '../packed-results.js';
-import { LeaseLostError, type Storage } from '../storage.js';
+import { INTERRUPTED_ATTEMPT, LeaseLostError, type Storage } from '../storage.js';
+import { attemptInsertParams, toCallbackAttempt, toOutboxEntry } from './callback-rows.js';
 import { faultBindParams, faultInsertParams, toFaultRule, toJobEffect } from './fault-rows.js';
 import { fileInsertParams, toFile } from './file-rows.js';
 import { jobInsertParams, toJob, toJobHead, withState, type JobHead } from './job-rows.js';
@@ -177,12 +178,21 @@ export function createSqlStorage(d: SqlDialect): Storage {
         await d.changes('jobRelease', [jobId, workerId]);
       },
       commitChunk: d.commitChunk,
+      // The outbox row goes in the same transaction. When the lease was lost nothing of this worker's is
+      // written: the job is unfinished (no row), or another worker finished it and added the row already.
       async complete(jobId, workerId, now) {
-        if ((await d.changes('jobComplete', [now, jobId, workerId])) !== 1) throw new LeaseLostError(jobId);
+        const [finished] = await d.inTransaction([
+          ['jobComplete', [now, jobId, workerId]],
+          ['outboxFromJob', [now, now, jobId]],
+        ]);
+        if (finished !== 1) throw new LeaseLostError(jobId);
       },
       async fail(jobId, workerId, failure, now) {
-        if ((await d.changes('jobFail', [failure.code, failure.message, now, jobId, workerId])) !== 1)
-          throw new LeaseLostError(jobId);
+        const [finished] = await d.inTransaction([
+          ['jobFail', [failure.code, failure.message, now, jobId, workerId]],
+          ['outboxFromJob', [now, now, jobId]],
+        ]);
+        if (finished !== 1) throw new LeaseLostError(jobId);
       },
       async results(jobId, fromRow, limit) {
         const out: RowResult[] = [];
@@ -194,6 +204,39 @@ export function createSqlStorage(d: SqlDialect): Storage {
           if (out.length >= limit) break;
         }
         return out;
+      },
+    },
+
+    callbacks: {
+      async claimDue(workerId, leaseMs, now) {
+        const r = await d.row('outboxClaim', [workerId, now + leaseMs, now, now]);
+        return r && toOutboxEntry(r);
+      },
+      async beginAttempt(a) {
+        await d.changes('attemptsInterrupted', [INTERRUPTED_ATTEMPT, a.orgId, a.jobId]);
+        return Number((await d.row('attemptInsert', attemptInsertParams(a)))!.id);
+      },
+      async settle(workerId, attempt, next) {
+        await d.inTransaction([
+          ['attemptFinish', [attempt.statusCode, attempt.error, attempt.id]],
+          [
+            'outboxSettle',
+            [next.state, next.dueAt, next.state === 'pending' ? null : attempt.endedAt, attempt.jobId, workerId],
+          ],
+        ]);
+      },
+      async get(orgId, jobId) {
+        const r = await d.row('outboxGet', [orgId, jobId]);
+        return r && toOutboxEntry(r);
+      },
+      async nextDue() {
+        const r = await d.row('outboxNextDue', []);
+        return r?.due_at === null || r?.due_at === undefined ? undefined : Number(r.due_at);
+      },
+      async attempts({ orgId, jobId, afterId = 0, limit }) {
+        const org = orgId ?? null;
+        const job = jobId ?? null;
+        return (await d.rows('attemptList', [org, org, job, job, afterId, limit])).map(toCallbackAttempt);
       },
     },
 

@@ -81,6 +81,29 @@ export const POSTGRES_SQL: Record<SharedStatement, string> = {
   results: `SELECT first_row, data FROM job_result_chunks
             WHERE job_id = $1 AND last_row >= $2 AND first_row < $3 ORDER BY first_row LIMIT $4`,
   recordList: 'SELECT * FROM records WHERE org_id = $1 AND module = $2 ORDER BY id LIMIT $3 OFFSET $4',
+  // A finished job's callback, written in the transaction that finishes it (once: a second finish adds none).
+  outboxFromJob: `INSERT INTO callback_outbox (job_id, org_id, url, due_at, created_at)
+                  SELECT id, org_id, spec -> 'callback' ->> 'url', $1, $2 FROM jobs
+                  WHERE id = $3 AND status IN ('COMPLETED', 'FAILED') AND spec -> 'callback' ->> 'url' IS NOT NULL
+                  ON CONFLICT (job_id) DO NOTHING`,
+  outboxClaim: `UPDATE callback_outbox SET lease_owner = $1, lease_expires_at = $2, attempts = attempts + 1
+                WHERE job_id = (SELECT job_id FROM callback_outbox
+                                WHERE state = 'pending' AND due_at <= $3 AND (lease_expires_at IS NULL OR lease_expires_at < $4)
+                                ORDER BY due_at LIMIT 1 FOR UPDATE SKIP LOCKED)
+                RETURNING *`,
+  outboxSettle: `UPDATE callback_outbox SET state = $1, due_at = $2, finished_at = $3,
+                                            lease_owner = NULL, lease_expires_at = NULL
+                 WHERE job_id = $4 AND lease_owner = $5`,
+  outboxGet: 'SELECT * FROM callback_outbox WHERE org_id = $1 AND job_id = $2',
+  outboxNextDue: "SELECT min(due_at) AS due_at FROM callback_outbox WHERE state = 'pending'",
+  attemptInsert: `INSERT INTO callback_attempts (org_id, job_id, url, method, attempt, sent_at, status_code, error, body)
+                  VALUES ($1, $2, $3, $4, $5, $6, NULL, NULL, $7) RETURNING id`,
+  attemptsInterrupted: `UPDATE callback_attempts SET error = $1
+                        WHERE org_id = $2 AND job_id = $3 AND status_code IS NULL AND error IS NULL`,
+  attemptFinish: 'UPDATE callback_attempts SET status_code = $1, error = $2 WHERE id = $3',
+  attemptList: `SELECT * FROM callback_attempts
+                WHERE ($1::text IS NULL OR org_id = $2) AND ($3::text IS NULL OR job_id = $4) AND id > $5
+                ORDER BY id LIMIT $6`,
   recordListAfter: 'SELECT * FROM records WHERE org_id = $1 AND module = $2 AND id > $3 ORDER BY id LIMIT $4 OFFSET $5',
   recordCount: 'SELECT records AS n FROM record_counts WHERE org_id = $1 AND module = $2',
   recordCountAfter: 'SELECT count(*) AS n FROM records WHERE org_id = $1 AND module = $2 AND id > $3',

@@ -184,8 +184,10 @@ export async function openPostgresStorage(url: string): Promise<Storage> {
     row: async (name, params) => (await run(pool, name, params)).rows[0],
     changes: async (name, params) => (await run(pool, name, params)).rowCount ?? 0,
     async inTransaction(steps) {
-      await transaction(async (client) => {
-        for (const [name, params] of steps) await run(client, name, params);
+      return transaction(async (client) => {
+        const changed: number[] = [];
+        for (const [name, params] of steps) changed.push((await run(client, name, params)).rowCount ?? 0);
+        return changed;
       });
     },
     async revokeRefreshToken(tokenHash, now) {

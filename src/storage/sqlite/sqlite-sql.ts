@@ -68,6 +68,28 @@ export const SQLITE_SQL: Record<SharedStatement, string> = {
   // records.id, not id: that would be the text column of RECORD_COLUMNS, which no index keeps in order, so
   // every page sorted the whole module (12 ms a page at 100,000 records; now read from records_module).
   recordList: `SELECT ${RECORD_COLUMNS} FROM records WHERE org_id = ? AND module = ? ORDER BY records.id LIMIT ? OFFSET ?`,
+  // A finished job's callback, written in the transaction that finishes it (once: a second finish adds none).
+  outboxFromJob: `INSERT INTO callback_outbox (job_id, org_id, url, due_at, created_at)
+                  SELECT id, org_id, json_extract(spec, '$.callback.url'), ?, ? FROM jobs
+                  WHERE id = ? AND status IN ('COMPLETED', 'FAILED') AND json_extract(spec, '$.callback.url') IS NOT NULL
+                  ON CONFLICT (job_id) DO NOTHING`,
+  outboxClaim: `UPDATE callback_outbox SET lease_owner = ?, lease_expires_at = ?, attempts = attempts + 1
+                WHERE job_id = (SELECT job_id FROM callback_outbox
+                                WHERE state = 'pending' AND due_at <= ? AND (lease_expires_at IS NULL OR lease_expires_at < ?)
+                                ORDER BY due_at LIMIT 1)
+                RETURNING *`,
+  outboxSettle: `UPDATE callback_outbox SET state = ?, due_at = ?, finished_at = ?,
+                                            lease_owner = NULL, lease_expires_at = NULL
+                 WHERE job_id = ? AND lease_owner = ?`,
+  outboxGet: 'SELECT * FROM callback_outbox WHERE org_id = ? AND job_id = ?',
+  outboxNextDue: "SELECT min(due_at) AS due_at FROM callback_outbox WHERE state = 'pending'",
+  attemptInsert: `INSERT INTO callback_attempts (org_id, job_id, url, method, attempt, sent_at, status_code, error, body)
+                  VALUES (?, ?, ?, ?, ?, ?, NULL, NULL, ?) RETURNING id`,
+  attemptsInterrupted: `UPDATE callback_attempts SET error = ?
+                        WHERE org_id = ? AND job_id = ? AND status_code IS NULL AND error IS NULL`,
+  attemptFinish: 'UPDATE callback_attempts SET status_code = ?, error = ? WHERE id = ?',
+  attemptList: `SELECT * FROM callback_attempts
+                WHERE (? IS NULL OR org_id = ?) AND (? IS NULL OR job_id = ?) AND id > ? ORDER BY id LIMIT ?`,
   // Ids come in as decimal text: CAST makes them integers, as the rowid they are compared with.
   recordListAfter: `SELECT ${RECORD_COLUMNS} FROM records WHERE org_id = ? AND module = ? AND records.id > CAST(? AS INTEGER)
                     ORDER BY records.id LIMIT ? OFFSET ?`,

@@ -70,9 +70,9 @@ export function openSqliteStorage(file: string, options: SqliteOptions = {}): St
   const recordsIn = preparedPerLength(db, recordsInSql);
   const textsIn = [1, 2].map((nFields) => preparedPerLength(db, (n) => textsInSql(nFields, n)));
 
-  const inTransaction = db.transaction((steps: ReadonlyArray<readonly [SharedStatement, Params]>) => {
-    for (const [name, params] of steps) shared[name].run(...params);
-  });
+  const inTransaction = db.transaction((steps: ReadonlyArray<readonly [SharedStatement, Params]>) =>
+    steps.map(([name, params]) => shared[name].run(...params).changes),
+  );
   const revokeRefresh = db.transaction((tokenHash: string, now: number): boolean => {
     if (stmt.refreshRevoke.run(now, tokenHash).changes !== 1) return false;
     stmt.accessRevokeOfRefresh.run(now, tokenHash);
@@ -115,7 +115,7 @@ export function openSqliteStorage(file: string, options: SqliteOptions = {}): St
     row: (name, params) => shared[name].get(...params) as Row | undefined,
     changes: (name, params) => shared[name].run(...params).changes,
     async inTransaction(steps) {
-      inTransaction(steps);
+      return inTransaction(steps);
     },
     async revokeRefreshToken(tokenHash, now) {
       return revokeRefresh(tokenHash, now);
