@@ -19,6 +19,14 @@ export interface Config {
     maxUploadBytes: number;
     maxRows: number;
     maxColumns: number;
+    /** An upload's CSV bytes once inflated (all its CSVs together). */
+    maxUncompressedBytes: number;
+    /** Inflated bytes per compressed byte of one CSV of an upload, counted past its first MiB. */
+    maxCompressionRatio: number;
+    /** The longest header line of an uploaded CSV, in bytes. */
+    maxHeaderBytes: number;
+    /** The longest record of an uploaded CSV, in bytes (line breaks inside quotes included). */
+    maxRecordBytes: number;
   };
   /** Rows per transaction while processing a job. Memory is bounded by this, not by the file. */
   batchSize: number;
@@ -188,6 +196,41 @@ export const SETTINGS: readonly Setting[] = [
     meaning: 'larger uploads get `FILE_TOO_LARGE`',
     parse: int(1),
     put: (c, v) => (c.limits.maxUploadBytes = v),
+  }),
+  setting({
+    env: 'BULKWRITE_MAX_UNCOMPRESSED_BYTES',
+    default: 256 * 1024 * 1024,
+    shownDefault: '`268435456` (256 MiB)',
+    meaning:
+      'an upload whose CSVs inflate to more is refused while it is read, with `FILE_TOO_LARGE` (`details.reason` `uncompressed-size`)',
+    parse: int(1),
+    put: (c, v) => (c.limits.maxUncompressedBytes = v),
+  }),
+  setting({
+    env: 'BULKWRITE_MAX_COMPRESSION_RATIO',
+    default: 200,
+    meaning:
+      'a CSV of an upload that inflates to more than this many times its compressed size (counted past its first MiB) is refused while it is read, with `FILE_TOO_LARGE` (`details.reason` `compression-ratio`)',
+    parse: int(1),
+    put: (c, v) => (c.limits.maxCompressionRatio = v),
+  }),
+  setting({
+    env: 'BULKWRITE_MAX_HEADER_BYTES',
+    default: 64 * 1024,
+    shownDefault: '`65536` (64 KiB)',
+    meaning:
+      'an uploaded CSV whose header line is longer is refused with `INVALID_FILE_FORMAT` (`details.reason` `header-length`)',
+    parse: int(1),
+    put: (c, v) => (c.limits.maxHeaderBytes = v),
+  }),
+  setting({
+    env: 'BULKWRITE_MAX_RECORD_BYTES',
+    default: 1024 * 1024,
+    shownDefault: '`1048576` (1 MiB)',
+    meaning:
+      'an uploaded CSV with a longer record (line breaks inside quotes included) is refused with `INVALID_FILE_FORMAT` (`details.reason` `record-length`); no record is ever held whole before it is measured',
+    parse: int(1),
+    put: (c, v) => (c.limits.maxRecordBytes = v),
   }),
   setting({
     env: 'BULKWRITE_MAX_ROWS',

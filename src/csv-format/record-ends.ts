@@ -70,6 +70,27 @@ function afterGap(line: number, text: string, from: number, to: number): number 
 
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 
+/** The longest header and the longest record a RecordScanner reads before it stops with RecordTooLongError. */
+export interface RecordLengthLimits {
+  /** Characters (bytes, through `pushBytes`) of the first record, the header. */
+  maxHeaderLength: number;
+  /** Characters (bytes, through `pushBytes`) of any later record, line breaks inside quotes included. */
+  maxRecordLength: number;
+}
+
+/** A record longer than the scanner's limit: thrown as soon as it is seen, before the record has ended. */
+export class RecordTooLongError extends Error {
+  constructor(
+    readonly which: 'header' | 'record',
+    /** The limit, in characters (bytes through `pushBytes`). */
+    readonly limit: number,
+    /** Which record, from 1 (the header). */
+    readonly record: number,
+  ) {
+    super(`${which === 'header' ? 'the header' : `record ${record}`} is longer than ${limit} bytes`);
+  }
+}
+
 /**
  * Reads every record end of a stream of text: counts the records and keeps the first one (the header),
  * without its line end. Jumps between quotes and line breaks with indexOf, so a chunk costs a few native
@@ -99,6 +120,11 @@ export class RecordScanner {
   private firstParts: string[] = [];
   /** `pushBytes`: the first bytes, held until it is clear whether they are a UTF-8 BOM (which is not content). */
   private head: Buffer | null = Buffer.alloc(0);
+  /** The length of the current record's text in earlier chunks. */
+  private carried = 0;
+
+  /** Without limits, a record may be as long as memory allows (only the header is ever kept). */
+  constructor(private readonly limits: RecordLengthLimits = { maxHeaderLength: Infinity, maxRecordLength: Infinity }) {}
 
   /**
    * Bytes, read through their latin1 view; a leading UTF-8 BOM is passed over. `firstRecord` is then the
@@ -126,8 +152,10 @@ export class RecordScanner {
         this.lineEnd = lf ? '\r\n' : '\r';
         if (lf) pos = 1;
       } else if (lf) {
+        this.checkLength(this.carried);
         this.closeLine(text, 0, 0, this.line === CONTENT);
         this.line = BLANK;
+        this.carried = 0;
         pos = 1;
       } else {
         this.line = afterGap(this.line, '\r', 0, 1);
@@ -196,7 +224,9 @@ export class RecordScanner {
       if (lineEnd === null) {
         if (stop === n - 1 && text.charCodeAt(stop) === CR) {
           // The first line end is a CR; whether a LF follows is for the next text to tell.
+          this.checkLength(this.carried + stop - lineStart);
           this.closeLine(text, lineStart, stop, line === CONTENT);
+          this.carried = 0;
           line = BLANK;
           this.crPending = true;
           lineStart = pos = n;
@@ -205,6 +235,8 @@ export class RecordScanner {
         this.lineEnd = lineEndAt(text, stop);
         endLength = this.lineEnd.length;
       }
+      this.checkLength(this.carried + stop - lineStart);
+      this.carried = 0;
       if (line === CONTENT && this.firstRecord !== null) this.records++;
       else this.closeLine(text, lineStart, stop, line === CONTENT);
       line = BLANK;
@@ -212,7 +244,19 @@ export class RecordScanner {
     }
     this.quoted = quoted;
     this.line = line;
-    if (this.firstRecord === null && keepTo > lineStart) this.firstParts.push(text.slice(lineStart, keepTo));
+    if (keepTo > lineStart) {
+      // A record not ended yet is refused as soon as it is too long, not once it ends (it may never).
+      this.carried += keepTo - lineStart;
+      this.checkLength(this.carried);
+      if (this.firstRecord === null) this.firstParts.push(text.slice(lineStart, keepTo));
+    }
+  }
+
+  /** Throws RecordTooLongError when the current record, of `length` so far, is longer than allowed. */
+  private checkLength(length: number): void {
+    const header = this.firstRecord === null;
+    const limit = header ? this.limits.maxHeaderLength : this.limits.maxRecordLength;
+    if (length > limit) throw new RecordTooLongError(header ? 'header' : 'record', limit, this.records + 1);
   }
 
   /** Call once after the last text: a last line without a line end is a record too. */

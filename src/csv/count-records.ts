@@ -1,4 +1,4 @@
-import { RecordScanner, type LineEnd } from '../csv-format/record-ends.js';
+import { RecordScanner, type LineEnd, type RecordLengthLimits } from '../csv-format/record-ends.js';
 
 /**
  * Counting CSV records for an upload's summary without parsing them, by the rule of csv-format/record-ends.ts.
@@ -18,9 +18,14 @@ export interface RecordCounter {
 
 /** Any encoding: counts decoded text. */
 export class TextRecordCounter implements RecordCounter {
-  private readonly scanner = new RecordScanner();
+  private readonly scanner: RecordScanner;
 
-  constructor(private readonly decode: (chunk: Buffer | null) => string) {}
+  constructor(
+    private readonly decode: (chunk: Buffer | null) => string,
+    limits?: RecordLengthLimits,
+  ) {
+    this.scanner = new RecordScanner(limits);
+  }
 
   get records(): number {
     return this.scanner.records;
@@ -53,7 +58,11 @@ export class TextRecordCounter implements RecordCounter {
  * every uploaded byte.
  */
 export class ByteRecordCounter implements RecordCounter {
-  private readonly scanner = new RecordScanner();
+  private readonly scanner: RecordScanner;
+
+  constructor(limits?: RecordLengthLimits) {
+    this.scanner = new RecordScanner(limits);
+  }
 
   get records(): number {
     return this.scanner.records;

@@ -3,7 +3,9 @@ import type { Readable } from 'node:stream';
 
 export interface ZipCsvEntry {
   name: string;
+  /** As the zip declares them; the reader holds the entry to its declared uncompressed size. */
   uncompressedSize: number;
+  compressedSize: number;
   open(): Promise<Readable>;
   close(): void;
 }
@@ -34,6 +36,7 @@ export function openZipCsvEntries(path: string): Promise<{ csv: ZipCsvEntry[]; o
             csv.push({
               name: entry.fileName.split('/').pop() ?? entry.fileName,
               uncompressedSize: entry.uncompressedSize,
+              compressedSize: entry.compressedSize,
               open: () =>
                 new Promise<Readable>((res, rej) =>
                   zip.openReadStream(entry, (e, s) => (e || !s ? rej(e ?? new Error('no stream')) : res(s))),

@@ -4,6 +4,7 @@ import { createOrg, issueCredentials } from '../../src/auth/org-setup.js';
 import { call, createJob, uploadCsv } from '../helpers/api.js';
 import { injectTestServer } from '../helpers/inject.js';
 import type { TestServer } from '../helpers/server.js';
+import { DEFAULTS } from '../../src/config.js';
 
 describe('POST /crm/bulk/v2.1/write', () => {
   let t: TestServer;
@@ -24,7 +25,7 @@ describe('POST /crm/bulk/v2.1/write', () => {
   before(async () => {
     t = await injectTestServer({
       worker: false,
-      limits: { maxUploadBytes: 25 * 1024 * 1024, maxRows: 3, maxColumns: 5 },
+      limits: { ...DEFAULTS.limits, maxRows: 3, maxColumns: 5 },
     });
     fileId = await uploadCsv(t, 'Last_Name,Email,Phone\nOne,one@example.com,555\n');
     wideFileId = await uploadCsv(t, 'a,b,c,d,e,f\n1,2,3,4,5,6\n');

@@ -4,13 +4,14 @@ import { call, upload } from '../helpers/api.js';
 import { injectTestServer } from '../helpers/inject.js';
 import type { TestServer } from '../helpers/server.js';
 import { makeZip } from '../helpers/zip.js';
+import { DEFAULTS } from '../../src/config.js';
 
 const CSV = 'Last_Name,Email\nOne,one@example.com\n';
 
 describe('POST /crm/v2.1/upload', () => {
   let t: TestServer;
   before(async () => {
-    t = await injectTestServer({ limits: { maxUploadBytes: 64 * 1024, maxRows: 25_000, maxColumns: 200 } });
+    t = await injectTestServer({ limits: { ...DEFAULTS.limits, maxUploadBytes: 64 * 1024 } });
   });
   after(() => t.close());
 

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { rm } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
-import { CsvFileError, summarizeZipCsv, summarizeZipCsvs } from '../../csv/read-csv.js';
+import { AUTO, CsvFileError, summarizeZipCsv, summarizeZipCsvs } from '../../csv/read-csv.js';
 import { MAX_CSVS_PER_ZIP } from '../../domain/parent-child.js';
 import { toZohoTime } from '../../domain/time.js';
 import type { UploadedFile } from '../../domain/types.js';
@@ -18,12 +18,16 @@ export function registerUploadRoutes(app: FastifyInstance, deps: AppDeps): void 
     const org = await deps.storage.orgs.get(auth.orgId);
     if (!org) throw new ZohoError('INVALID_TOKEN');
 
+    // The upload's temporary file, once there is one: removed before a refusal is answered, so that
+    // nothing of a refused upload is left once the client reads the answer.
+    let tmp: string | null = null;
     // Upload errors carry created_time in details, as Zoho's recorded answers do.
-    const fail = (
+    const fail = async (
       code: ConstructorParameters<typeof ZohoError>[0],
       message?: string,
       extra: Record<string, unknown> = {},
     ) => {
+      if (tmp !== null) await rm(tmp, { force: true });
       const error = new ZohoError(code, {
         ...(message ? { message } : {}),
         details: { created_time: toZohoTime(now(), org.timeZone), ...extra },
@@ -61,7 +65,7 @@ export function registerUploadRoutes(app: FastifyInstance, deps: AppDeps): void 
       return fail('MANDATORY_NOT_FOUND', 'required key file is not found in request body.', { api_name: 'file' });
     }
 
-    const tmp = deps.blobs.tempPath('upload.zip');
+    tmp = deps.blobs.tempPath('upload.zip');
     try {
       try {
         await pipeline(part.file, deps.blobs.write(tmp));
@@ -74,12 +78,36 @@ export function registerUploadRoutes(app: FastifyInstance, deps: AppDeps): void 
       if (part.file.truncated) return fail('FILE_TOO_LARGE', undefined, { max_size_bytes: limit });
 
       // A zip for a parent/child job holds one CSV per module; those jobs exist from v6 on.
+      // Zip bombs stop at the first limit they reach, while the zip is read.
+      const { limits } = deps.config;
+      const uploadLimits = {
+        maxUncompressedBytes: limits.maxUncompressedBytes,
+        maxCompressionRatio: limits.maxCompressionRatio,
+        maxHeaderLength: limits.maxHeaderBytes,
+        maxRecordLength: limits.maxRecordBytes,
+      };
       let csvs;
       try {
-        csvs = version.parentChild ? await summarizeZipCsvs(tmp, MAX_CSVS_PER_ZIP) : [await summarizeZipCsv(tmp)];
+        csvs = version.parentChild
+          ? await summarizeZipCsvs(tmp, MAX_CSVS_PER_ZIP, AUTO, uploadLimits)
+          : [await summarizeZipCsv(tmp, AUTO, uploadLimits)];
       } catch (e) {
         if (e instanceof CsvFileError) {
           if (e.reason === 'not-zip' || e.reason === 'unreadable') return fail('INVALID_FILE_FORMAT');
+          if (e.reason === 'uncompressed-size' || e.reason === 'compression-ratio') {
+            return fail('FILE_TOO_LARGE', e.message, {
+              reason: e.reason,
+              ...(e.reason === 'uncompressed-size'
+                ? { max_uncompressed_bytes: limits.maxUncompressedBytes }
+                : { max_compression_ratio: limits.maxCompressionRatio }),
+            });
+          }
+          if (e.reason === 'header-length' || e.reason === 'record-length') {
+            return fail('INVALID_FILE_FORMAT', e.message, {
+              reason: e.reason,
+              max_bytes: e.reason === 'header-length' ? limits.maxHeaderBytes : limits.maxRecordBytes,
+            });
+          }
           return fail('FILE_NOT_SUPPORTED', `File not supported for bulk write: ${e.message}`, { reason: e.reason });
         }
         throw e;
