@@ -154,7 +154,10 @@ export async function applyBatch(
   });
   await resolveLookups(storage, org, rows, users);
   // Each row's unique keys, computed once (after lookups, which may fill values in).
-  const rowKeys = rows.map((row) => (row.errors.size > 0 ? NO_KEYS : uniqueValuesOf(plan, row.values)));
+  // On insert a row with other errors is still checked for duplicates, so its ERRORS has every problem
+  // at once (Zoho's example: MANDATORY_NOT_FOUND-Company,Last_Name:DUPLICATE_DATA-Email).
+  const inserting = plan.operation === 'insert';
+  const rowKeys = rows.map((row) => (row.errors.size > 0 && !inserting ? NO_KEYS : uniqueValuesOf(plan, row.values)));
 
   // Who holds each unique key now: stored owners, then changes made by earlier rows of this batch.
   const wanted = new Map<string, string[]>();
@@ -169,8 +172,8 @@ export async function applyBatch(
   const keysKnown = uniqueFields.every((f) => plan.uniqueColumns.some((c) => c.field.apiName === f));
   for (let i = 0; i < rows.length; i++) {
     const row = rows[i]!;
-    if (row.errors.size > 0) continue;
     for (const [field, key] of rowKeys[i]!) want(field, key);
+    if (row.errors.size > 0) continue;
     if (findByField && row.matchKey) want(findByField, row.matchKey);
   }
   // Owners by field, then by key: null once a record of this batch let the key go.
@@ -209,6 +212,9 @@ export async function applyBatch(
   for (let i = 0; i < rows.length; i++) {
     const row = rows[i]!;
     if (row.errors.size > 0) {
+      // It writes nothing and claims no key, but a key another record (or an earlier row) holds is named.
+      for (const [field, key] of rowKeys[i]!)
+        if (ownerOf(field, key) !== null) addRowError(row, 'DUPLICATE_DATA', field);
       skip(row);
       continue;
     }

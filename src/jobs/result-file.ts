@@ -82,7 +82,10 @@ export class ResultZipWriter {
 
   private line(cells: readonly string[], result: RowResult | null): void {
     let line = '';
-    const n = Math.max(cells.length, this.width);
+    // Every line has the header's columns: a short row's missing cells are empty, and a long row's
+    // cells past the header are left out (no mapping can name them), so STATUS, RECORD_ID and ERRORS
+    // stay under their own names.
+    const n = this.width;
     for (let i = 0; i < n; i++) line += (i === 0 ? '' : ',') + csvField(cells[i] ?? '');
     if (result)
       line += `,${result.status},${result.recordId ?? ''},${result.errors === null ? '' : csvField(result.errors)}\r\n`;

@@ -202,7 +202,8 @@ describe('matching rows to records on update and upsert', () => {
       outcome: [
         ['SKIPPED', 'MANDATORY_NOT_FOUND-Last_Name'],
         ['ADDED', ''],
-        ['SKIPPED', 'MANDATORY_NOT_FOUND-Last_Name'],
+        // Every problem of the row at once (issue 16.4; Zoho's download-result example).
+        ['SKIPPED', 'MANDATORY_NOT_FOUND-Last_Name:DUPLICATE_DATA-Email'],
         ['SKIPPED', 'DUPLICATE_DATA-Email'],
       ],
     },
@@ -212,7 +213,8 @@ describe('matching rows to records on update and upsert', () => {
       outcome: [
         ['SKIPPED', 'MANDATORY_NOT_FOUND-Last_Name'],
         ['ADDED', ''],
-        ['SKIPPED', 'MANDATORY_NOT_FOUND-Last_Name'],
+        // Every problem of the row at once (issue 16.4; Zoho's download-result example).
+        ['SKIPPED', 'MANDATORY_NOT_FOUND-Last_Name:DUPLICATE_DATA-Email'],
         ['SKIPPED', 'DUPLICATE_DATA-Email'],
       ],
     },

@@ -72,6 +72,30 @@ describe('applyBatch', () => {
     assert.equal(await s.storage.records.get(org.id, 'Leads', insert!.id), undefined);
   });
 
+  it('names every problem of a row at once: a row with other errors is still checked for duplicates (issue 16.4)', async () => {
+    freshUsers();
+    // Zoho's download-result page: "MANDATORY_NOT_FOUND-Company,Last_Name:DUPLICATE_DATA-Email" (Company is
+    // layout-mandatory there; here Last_Name is the one mandatory field of Leads).
+    const plan = planOn('insert', 'Leads', ['Company', 'Last_Name', 'Email', 'No_of_Employees']);
+    const outcome = await apply(plan, [
+      ['', '', 'kept@apply.test', ''],
+      ['Co', 'First', 'fresh@apply.test', ''],
+      ['Co', 'Second', 'FRESH@apply.test', 'ten'],
+      ['Co', '', 'third@apply.test', 'ten'],
+    ]);
+    assert.deepEqual(outcomeOf(outcome), [
+      ['SKIPPED', 'MANDATORY_NOT_FOUND-Last_Name:DUPLICATE_DATA-Email'],
+      ['ADDED', ''],
+      ['SKIPPED', 'INVALID_DATA-No_of_Employees:DUPLICATE_DATA-Email'],
+      ['SKIPPED', 'MANDATORY_NOT_FOUND-Last_Name:INVALID_DATA-No_of_Employees'],
+    ]);
+    // A skipped row claims no key: only the added row's Email is written.
+    assert.deepEqual(
+      outcome.inserts.map((i) => i.keys),
+      [[['Email', 'fresh@apply.test']]],
+    );
+  });
+
   it('refuses on insert a unique value that a stored record or an earlier row of the batch holds', async () => {
     freshUsers();
     const plan = planOn('insert', 'Leads', ['Last_Name', 'Email']);
