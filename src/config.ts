@@ -61,6 +61,16 @@ export interface Config {
    * loopback connections only.
    */
   adminKey: string;
+  /** Hours an uploaded file is kept (jobs/janitor.ts); 0: forever. A file an unfinished job reads is kept. */
+  uploadRetentionHours: number;
+  /** Hours a finished job's result (zip, row outcomes) is kept and its download link valid; 0: forever. */
+  resultRetentionHours: number;
+  /** Hours a finished job is kept, then deleted with its result; 0: forever. */
+  jobRetentionHours: number;
+  /** How often the janitor removes what retention let go. */
+  janitorIntervalMs: number;
+  /** Below this many MB free in the data folder, uploads are refused with INSUFFICIENT_STORAGE; 0: no check. */
+  minFreeDiskMb: number;
 }
 
 /** One setting: its variable, the serve/credentials flag that overrides it, its default and its meaning. */
@@ -361,6 +371,49 @@ export const SETTINGS: readonly Setting[] = [
       'the key the admin API (`/_bulkwrite/`) asks for in `X-Bulkwrite-Admin-Key`; without one, admin calls are answered on loopback connections only, and a Zoho token is never enough ([admin-api.md](admin-api.md))',
     parse: text,
     put: (c, v) => (c.adminKey = v),
+  }),
+  setting({
+    env: 'BULKWRITE_UPLOAD_RETENTION_HOURS',
+    default: 168,
+    shownDefault: '`168` (7 days)',
+    meaning:
+      'hours an uploaded file is kept; then its zip and its `file_id` are removed (a file an unfinished job reads is kept). `0`: forever ([operations.md](operations.md#retention-and-disk))',
+    parse: int(0),
+    put: (c, v) => (c.uploadRetentionHours = v),
+  }),
+  setting({
+    env: 'BULKWRITE_RESULT_RETENTION_HOURS',
+    default: 168,
+    shownDefault: "`168` (7 days, Zoho's v8 OpenAPI file)",
+    meaning:
+      "hours a finished job's download link stays valid; then it answers Zoho's 403 `Link not valid` and the result zip and row outcomes are removed. `0`: forever",
+    parse: int(0),
+    put: (c, v) => (c.resultRetentionHours = v),
+  }),
+  setting({
+    env: 'BULKWRITE_JOB_RETENTION_HOURS',
+    default: 720,
+    shownDefault: '`720` (30 days)',
+    meaning:
+      'hours a finished job is kept; then it is deleted (its details answer `RESOURCE_NOT_FOUND`). Records it wrote stay. `0`: forever',
+    parse: int(0),
+    put: (c, v) => (c.jobRetentionHours = v),
+  }),
+  setting({
+    env: 'BULKWRITE_JANITOR_INTERVAL_MS',
+    default: 600_000,
+    shownDefault: '`600000` (10 minutes)',
+    meaning: 'how often `serve` removes what retention let go',
+    parse: int(1000),
+    put: (c, v) => (c.janitorIntervalMs = v),
+  }),
+  setting({
+    env: 'BULKWRITE_MIN_FREE_DISK_MB',
+    default: 1024,
+    meaning:
+      'below this many MB free in the data folder, uploads are refused at once with `INSUFFICIENT_STORAGE` (507) instead of failing half-way. `0`: no check',
+    parse: int(0),
+    put: (c, v) => (c.minFreeDiskMb = v),
   }),
 ];
 

@@ -9,8 +9,9 @@ import { applyOrgSchemaFile } from './org-schema-file.js';
 import { openFsBlobs } from './blobs/blobs.js';
 import { publicBaseUrl, type Config } from './config.js';
 import type { Presentation } from './data-centres.js';
-import { createLogger, type PinoLogger } from './log.js';
+import { createLogger, messageFirst, type PinoLogger } from './log.js';
 import { applyForwardedMetric } from './metrics.js';
+import { removeOrphans, startJanitor, type JanitorDeps } from './jobs/janitor.js';
 import { presentedOrigins } from './presentation.js';
 import type { Org } from './domain/types.js';
 import { openStorage, sqlitePath } from './storage/open-storage.js';
@@ -62,6 +63,19 @@ export async function startServer(config: Config, opts: { logger?: PinoLogger } 
       throw e;
     }
   }
+
+  // Retention (jobs/janitor.ts): what a crash left behind goes before the first request, then a sweep
+  // every BULKWRITE_JANITOR_INTERVAL_MS.
+  const janitorDeps: JanitorDeps = {
+    storage,
+    blobs,
+    retention: config,
+    log: messageFirst(logger.child({ component: 'janitor' })),
+    now: Date.now,
+  };
+  const orphans = await removeOrphans(janitorDeps);
+  if (orphans.temps + orphans.uploads + orphans.results > 0) logger.info(orphans, 'removed files a crash left behind');
+  const janitor = startJanitor(janitorDeps, config.janitorIntervalMs);
 
   let port = config.port;
   let worker: Worker | null = null;
@@ -117,6 +131,7 @@ export async function startServer(config: Config, opts: { logger?: PinoLogger } 
     storage,
     async close() {
       closing = true;
+      await janitor.stop();
       if (worker) await stopWorkerThread(worker);
       await app.close();
       await storage.close();

@@ -1,5 +1,5 @@
 import { createReadStream, createWriteStream, mkdirSync } from 'node:fs';
-import { rename, rm, stat } from 'node:fs/promises';
+import { readdir, rename, rm, stat, statfs } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 
@@ -17,6 +17,12 @@ export interface Blobs {
   remove(key: string): Promise<void>;
   /** Deletes a temporary file that was never adopted. */
   removeTemp(tempPath: string): Promise<void>;
+  /** The temporary files there are now, with the process id in their name and when they were last written. */
+  temps(): Promise<Array<{ path: string; pid: number | null; mtimeMs: number }>>;
+  /** The blobs under `uploads/` or `results/` (keys `{area}/{org}/{name}`), a folder at a time. */
+  list(area: 'uploads' | 'results'): AsyncIterable<{ key: string; mtimeMs: number }>;
+  /** Bytes free for this server on the blobs' file system. */
+  freeBytes(): Promise<number>;
 }
 
 /** Folders and files of the blob area are the server user's alone: uploads hold customers' data. */
@@ -57,6 +63,30 @@ export function openFsBlobs(root: string): Blobs {
     },
     async removeTemp(tempPath) {
       if (tempPath.startsWith(join(root, 'tmp'))) await rm(tempPath, { force: true });
+    },
+    async temps() {
+      const dir = join(root, 'tmp');
+      const out: Array<{ path: string; pid: number | null; mtimeMs: number }> = [];
+      for (const name of await readdir(dir).catch(() => [] as string[])) {
+        const at = await stat(join(dir, name)).catch(() => null);
+        const pid = /^(\d+)-/.exec(name)?.[1];
+        if (at?.isFile()) out.push({ path: join(dir, name), pid: pid ? Number(pid) : null, mtimeMs: at.mtimeMs });
+      }
+      return out;
+    },
+    async *list(area) {
+      for (const org of await readdir(join(root, area)).catch(() => [] as string[])) {
+        if (!/^[A-Za-z0-9._-]+$/.test(org)) continue;
+        for (const name of await readdir(join(root, area, org)).catch(() => [] as string[])) {
+          const at = await stat(join(root, area, org, name)).catch(() => null);
+          if (at?.isFile() && /^[A-Za-z0-9._-]+$/.test(name))
+            yield { key: `${area}/${org}/${name}`, mtimeMs: at.mtimeMs };
+        }
+      }
+    },
+    async freeBytes() {
+      const fs = await statfs(root);
+      return fs.bavail * fs.bsize;
     },
   };
 }

@@ -61,6 +61,11 @@ export const ERROR_CODES = {
     httpStatus: 403,
     message: 'admin calls are answered on loopback connections only while BULKWRITE_ADMIN_KEY is not set',
   },
+  // bulkwrite's own: the data folder is short of space (BULKWRITE_MIN_FREE_DISK_MB); Zoho has no code for it.
+  INSUFFICIENT_STORAGE: {
+    httpStatus: 507,
+    message: 'the server is short of disk space and cannot take uploads now; try again later',
+  },
   // Job failure reasons (never an HTTP answer of their own, but they go through the same registry).
   CANNOT_PROCESS: { httpStatus: 400, message: 'The file could not be processed' },
 } as const satisfies Record<string, { httpStatus: number; message: string }>;

@@ -1,3 +1,4 @@
+import { matchesRequest, rolls } from '../domain/faults.js';
 import { postJson } from '../egress/callback-post.js';
 import type { EgressPolicy } from '../egress/egress-policy.js';
 import type { Job, Org } from '../domain/types.js';
@@ -15,6 +16,8 @@ export interface CallbackDeliveryDeps {
   egress: EgressPolicy;
   /** The job-details JSON for a job, as GET answers it: the callback's body. */
   renderJobDetails: (job: Job, org: Org) => unknown;
+  /** For the fault rules' probability (tests pass their own). */
+  random?: () => number;
 }
 
 /** Why an answer is not a delivery, or null for a 2xx. */
@@ -22,6 +25,25 @@ function answerError(status: number): string | null {
   if (status >= 200 && status < 300) return null;
   if (status >= 300 && status < 400) return `answered ${status}; redirects are not followed`;
   return `answered ${status}`;
+}
+
+/**
+ * The status a `{"callback":{"status":N}}` fault rule (admin API, docs/admin-api.md) makes this attempt
+ * look answered with, without sending it; undefined when no rule fires. Read from the store each time,
+ * so a rule added through any process applies at once.
+ */
+async function callbackFault(
+  storage: Storage,
+  orgId: string,
+  jobId: string,
+  random: () => number,
+): Promise<{ status: number; ruleId: string } | undefined> {
+  for (const rule of await storage.faults.list()) {
+    if (rule.effect.kind !== 'callback' || rule.remaining === 0) continue;
+    if (!matchesRequest(rule.match, { route: null, method: 'POST', orgId, jobId }) || !rolls(rule, random)) continue;
+    if (await storage.faults.fire(rule.id)) return { status: rule.effect.status, ruleId: rule.id };
+  }
+  return undefined;
 }
 
 /**
@@ -77,7 +99,13 @@ export class CallbackDelivery {
     });
     let statusCode: number | null = null;
     let error: string | null = 'the job no longer exists';
-    if (job && org) {
+    const fault =
+      job && org ? await callbackFault(storage, entry.orgId, entry.jobId, this.deps.random ?? Math.random) : undefined;
+    if (fault) {
+      statusCode = fault.status;
+      const why = answerError(fault.status);
+      error = why === null ? null : `${why} (fault rule ${fault.ruleId}; not sent)`;
+    } else if (job && org) {
       try {
         const res = await postJson(entry.url, body, { policy: this.deps.egress, timeoutMs: callback.timeoutMs });
         statusCode = res.status;

@@ -131,5 +131,17 @@ export function withReadCache(storage: Storage, options: ReadCacheOptions): Stor
         return dropAfter(storage.oauth.pruneRefreshTokens(clientId, userId, keep, now));
       },
     },
+    ops: {
+      ...storage.ops,
+      // Retention deleted it: this process stops answering it at once. (Another process sharing the store
+      // may answer a deleted finished job from its own cache until it is pushed out of it.)
+      async deleteJob(jobId) {
+        try {
+          return await storage.ops.deleteJob(jobId);
+        } finally {
+          finishedJobs.delete(jobId);
+        }
+      },
+    },
   };
 }

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { VERSION } from '../../version.js';
 import type { AppDeps } from '../deps.js';
 import { JSON_TYPE } from '../error-handler.js';
+import { callbackRoutes } from './callbacks-routes.js';
 import { faultRoutes } from './faults-routes.js';
 import { registerMetricsRoute } from './metrics.js';
 import { registerReadyRoute } from './ready.js';
@@ -32,6 +33,7 @@ export function adminRoutes(deps: AppDeps): FastifyPluginAsync {
         ),
     );
     await app.register(faultRoutes(deps));
+    await app.register(callbackRoutes(deps));
     registerReadyRoute(app, deps);
     registerMetricsRoute(app, deps);
   };

@@ -6,7 +6,16 @@ import { JSON_TYPE } from '../error-handler.js';
 /** The download server's answer for a link that is not (or no longer) valid. */
 const LINK_NOT_VALID = JSON.stringify({ info: 'Forbidden', 'x-info': 'Link not valid', http_status: '403' });
 
+const HOUR_MS = 3_600_000;
+
 export function registerDownloadRoutes(app: FastifyInstance, deps: AppDeps): void {
+  const now = deps.now ?? Date.now;
+  // A finished job's link is valid for BULKWRITE_RESULT_RETENTION_HOURS (Zoho's v8 OpenAPI file: seven
+  // days), then answers as any link that is not valid; the janitor removes the zip afterwards.
+  const expired = (finishedAt: number | null): boolean =>
+    deps.config.resultRetentionHours > 0 &&
+    finishedAt !== null &&
+    now() >= finishedAt + deps.config.resultRetentionHours * HOUR_MS;
   app.get<{ Params: { dl: string; orgId: string; jobId: string; fileName: string } }>(
     '/:dl/crm/:orgId/bulk-write/:jobId/:fileName',
     { config: { scope: 'bulk' } },
@@ -18,7 +27,8 @@ export function registerDownloadRoutes(app: FastifyInstance, deps: AppDeps): voi
       const job =
         orgId === auth.orgId && /^\d{1,19}$/.test(jobId) ? await deps.storage.jobs.get(orgId, jobId) : undefined;
       const key = resultBlobKey(orgId, jobId);
-      const size = job?.resultReady && fileName === `${jobId}.zip` ? await deps.blobs.size(key) : null;
+      const size =
+        job?.resultReady && fileName === `${jobId}.zip` && !expired(job.finishedAt) ? await deps.blobs.size(key) : null;
       if (!job || size === null) return reply.code(403).header('content-type', JSON_TYPE).send(LINK_NOT_VALID);
       return reply
         .code(200)

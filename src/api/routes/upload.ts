@@ -7,6 +7,7 @@ import { toZohoTime } from '../../domain/time.js';
 import type { UploadedFile } from '../../domain/types.js';
 import { ZohoError } from '../../errors/zoho-error.js';
 import type { AppDeps } from '../deps.js';
+import { diskShortage } from '../disk-guard.js';
 import { JSON_TYPE, sendZohoError } from '../error-handler.js';
 import { toUploadSuccess } from '../wire.js';
 
@@ -53,6 +54,8 @@ export function registerUploadRoutes(app: FastifyInstance, deps: AppDeps): void 
       return fail('INVALID_FILE_FORMAT', 'send the zip as the multipart/form-data field "file"', { api_name: 'file' });
     }
 
+    const short = await diskShortage(deps);
+    if (short) return fail('INSUFFICIENT_STORAGE', undefined, short);
     const limit = deps.config.limits.maxUploadBytes;
     let part;
     try {
