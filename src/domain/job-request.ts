@@ -584,7 +584,15 @@ function checkParentChild(parsed: ParsedResource[]): void {
 export function validateJobRequest(body: unknown, ctx: JobRequestContext): JobSpec {
   const version = ctx.version ?? V2_1;
   const catalogue = ctx.catalogue ?? STANDARD_CATALOGUE;
-  if (!isObject(body)) throw invalid('body', '$', 'the request body must be a JSON object');
+  if (!isObject(body)) {
+    if (version.openApiCodes && body !== undefined) {
+      throw new ZohoError('INVALID_REQUEST', {
+        message: 'the request body must be a JSON object',
+        details: { api_name: 'body', json_path: '$' },
+      });
+    }
+    throw invalid('body', '$', 'the request body must be a JSON object');
+  }
   const operation = parseOperation(body);
   const characterEncoding = parseEncoding(body);
   const topIgnoreEmpty = optionalBoolean(body, 'ignore_empty', '$.ignore_empty');
@@ -740,7 +748,11 @@ function parseFile(
   const fileId = idString(rawFileId);
   const file = fileId ? rc.ctx.files.get(fileId) : undefined;
   if (!fileId || !file) {
-    throw new ZohoError('INVALID_FILE_ID', { details: { api_name: 'file_id', json_path: `${at}.file_id` } });
+    // v8 (OpenAPI file): FILE_NOT_FOUND when "no uploaded file exists for the supplied file ID"; a value
+    // that cannot be a file id, and every unknown one before v8, is INVALID_FILE_ID ("improper file id").
+    const code =
+      rc.version.openApiCodes && fileId !== null && /^\d{1,19}$/.test(fileId) ? 'FILE_NOT_FOUND' : 'INVALID_FILE_ID';
+    throw new ZohoError(code, { details: { api_name: 'file_id', json_path: `${at}.file_id` } });
   }
   const fileNames = rc.version.parentChild ? parseFileNames(r, `${at}.file_names`) : undefined;
   const csv = resourceCsv(file, fileNames, at, rc.version);

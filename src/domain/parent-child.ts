@@ -38,3 +38,36 @@ export function csvOf(file: UploadedFile, resource: Pick<JobResource, 'csvName'>
   if (resource.csvName === undefined) return file.csvs.length === 1 ? file.csvs[0] : undefined;
   return file.csvs.find((c) => c.name === resource.csvName);
 }
+
+/**
+ * Rows one parent record may have in a subform or line-item CSV: Zoho's limitations page ("Subform and
+ * line-item CSVs are limited to 200 rows").
+ */
+export const MAX_CHILD_ROWS_PER_PARENT = 200;
+
+/**
+ * Counts a subform's or line items' rows per parent, by the cell that names the parent (`Parent_Id`),
+ * in file order: the 201st row naming one parent, and every later one, is over the limit. It sees every
+ * row of the CSV, those before a resume's checkpoint included, so a resumed job refuses the same rows.
+ * Null for a module that is neither a subform nor line items, or a job that does not map `Parent_Id`.
+ */
+export function childRowLimit(
+  module: ModuleDef,
+  resource: JobResource,
+): { field: string; over(cells: readonly string[]): boolean } | null {
+  if (module.subformOf === undefined) return null;
+  const link = resource.fieldMappings.find((m) => m.apiName === 'Parent_Id' && m.index !== null);
+  if (!link) return null;
+  const index = link.index!;
+  const counts = new Map<string, number>();
+  return {
+    field: link.apiName,
+    over(cells) {
+      const key = parentKey(cells[index] ?? '');
+      if (key === '') return false;
+      const n = (counts.get(key) ?? 0) + 1;
+      counts.set(key, n);
+      return n > MAX_CHILD_ROWS_PER_PARENT;
+    },
+  };
+}

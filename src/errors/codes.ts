@@ -39,6 +39,9 @@ export const ERROR_CODES = {
   // v8 create-job codes of Zoho's OpenAPI file (v8.0/bulk_write/bulk_write.yaml), HTTP 400; it gives
   // their triggers in a phrase and no message, so the messages are ours (docs/errors.md says where each is sent).
   COEXISTENCE_NOT_ALLOWED: { httpStatus: 400, message: 'the keys given cannot be used together' },
+  FILE_NOT_FOUND: { httpStatus: 400, message: 'no uploaded file exists for the given file id' },
+  INVALID_REQUEST: { httpStatus: 400, message: 'the request body is malformed' },
+  REQUEST_BODY_NOT_SUPPORTED: { httpStatus: 400, message: 'the request body content type is not supported' },
   // Records and metadata APIs (GET /crm/{version}/{module} …): the official SDK's enums and Zoho's answers.
   INVALID_MODULE: { httpStatus: 400, message: 'the given module is not supported for this api' },
   REQUIRED_PARAM_MISSING: { httpStatus: 400, message: 'One of the expected parameter is missing' },

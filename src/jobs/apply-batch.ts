@@ -22,6 +22,8 @@ export interface BatchRow {
   cells: string[];
   /** The row was read from bytes not valid in the job's encoding: its cells holding U+FFFD are refused. */
   undecodable?: boolean;
+  /** A subform or line-item row past its parent's 200th (parent-child.ts): refused with this field. */
+  overParentLimit?: string;
 }
 
 /** What a batch changes: the part of a chunk commit that the decisions produce. */
@@ -145,7 +147,11 @@ export async function applyBatch(
   const moduleName = plan.module.apiName;
   // Subform rows have no owner of their own.
   const hasOwner = plan.module.fields.has('Owner');
-  const rows = batch.map((r) => mapRow(plan, r.rowNo, r.cells, r.undecodable === true));
+  const rows = batch.map((r) => {
+    const row = mapRow(plan, r.rowNo, r.cells, r.undecodable === true);
+    if (r.overParentLimit !== undefined) addRowError(row, 'LIMIT_EXCEEDED', r.overParentLimit);
+    return row;
+  });
   await resolveLookups(storage, org, rows, users);
   // Each row's unique keys, computed once (after lookups, which may fill values in).
   // On insert a row with other errors is still checked for duplicates, so its ERRORS has every problem

@@ -3,7 +3,7 @@ import type { Blobs } from '../blobs/blobs.js';
 import type { DecodeWatch } from '../csv/decode.js';
 import { CsvFileError, readZipCsvRows } from '../csv/read-csv.js';
 import { catalogueFor } from '../domain/org-schema.js';
-import { csvOf, parentColumnOf, parentKey } from '../domain/parent-child.js';
+import { childRowLimit, csvOf, parentColumnOf, parentKey } from '../domain/parent-child.js';
 import { referenceTime } from '../domain/date-pattern.js';
 import { compileRowPlan, mapRow, type RowPlan } from '../domain/row-plan.js';
 import type { JobEffect } from '../domain/faults.js';
@@ -215,6 +215,7 @@ async function runResource(
   const batchSize = rowsPerSecond ? Math.max(1, Math.min(deps.batchSize, Math.floor(rowsPerSecond))) : deps.batchSize;
   // Set once bytes not valid in the job's encoding were read; from then on rows holding U+FFFD are checked.
   const watch: DecodeWatch = { invalid: false };
+  const limit = childRowLimit(plan.module, run.resource);
   for await (const rows of readZipCsvRows(
     run.input.zipPath,
     job.characterEncoding,
@@ -232,11 +233,15 @@ async function runResource(
       if (rowNo > last && !isLast) {
         throw new JobFailure('CANNOT_PROCESS', `the CSV holds more rows than the ${run.rows} counted at upload`);
       }
+      const over = limit?.over(cells) === true;
       if (rowNo <= state.checkpoint) {
         if (replay.add(rowNo, cells)) await replay.flush();
         continue;
       }
-      batch.push(watch.invalid && hasReplacement(cells) ? { rowNo, cells, undecodable: true } : { rowNo, cells });
+      const row: BatchRow =
+        watch.invalid && hasReplacement(cells) ? { rowNo, cells, undecodable: true } : { rowNo, cells };
+      if (over) row.overParentLimit = limit!.field;
+      batch.push(row);
       if (batch.length >= batchSize || rowNo === deps.fault?.failAtRow) {
         await commitBatch(ctx, batch);
         batch = [];

@@ -13,6 +13,31 @@ import Papa from 'papaparse';
 type Json = Record<string, unknown>;
 type Row = Record<string, string>;
 
+/** A v8 parent/child job: Quotes (Subject, Account_Name by id) and its Quoted_Items (Parent_Id, Product_Name, Quantity). */
+const quoteWithItems = (fileId: string, productFindBy: string | null): Json[] => [
+  {
+    type: 'data',
+    module: { api_name: 'Quotes' },
+    file_id: fileId,
+    file_names: ['Quotes.csv'],
+    field_mappings: [
+      { api_name: 'Subject', index: 1 },
+      { api_name: 'Account_Name', index: 2, find_by: 'id' },
+    ],
+  },
+  {
+    type: 'data',
+    module: { api_name: 'Quoted_Items' },
+    file_id: fileId,
+    file_names: ['Quoted_Items.csv'],
+    field_mappings: [
+      { api_name: 'Parent_Id', index: 0, parent_column_index: 0 },
+      { api_name: 'Product_Name', index: 1, ...(productFindBy ? { find_by: productFindBy } : {}) },
+      { api_name: 'Quantity', index: 2 },
+    ],
+  },
+];
+
 /**
  * Lookups through real HTTP (issue 16.6–16.8, 16.10): find_by on display fields, field_mappings[].module,
  * default_value {name, module}, and Zoho's own parent/child sample. Each case names its source.
@@ -85,29 +110,7 @@ describe('lookups by display field, mapping module and default {name, module}', 
         'Quotes.csv': `Ref,Subject,Account,Email\nQ1,Quote one,${ids.acme},\n`,
         'Quoted_Items.csv': 'Ref,Product,Qty\nQ1,WIDGET,2\nQ1, Gadget ,1\nQ1,Sprocket,1\n',
       },
-      (fileId) => [
-        {
-          type: 'data',
-          module: { api_name: 'Quotes' },
-          file_id: fileId,
-          file_names: ['Quotes.csv'],
-          field_mappings: [
-            { api_name: 'Subject', index: 1 },
-            { api_name: 'Account_Name', index: 2, find_by: 'id' },
-          ],
-        },
-        {
-          type: 'data',
-          module: { api_name: 'Quoted_Items' },
-          file_id: fileId,
-          file_names: ['Quoted_Items.csv'],
-          field_mappings: [
-            { api_name: 'Parent_Id', index: 0, parent_column_index: 0 },
-            { api_name: 'Product_Name', index: 1, find_by: 'Product_Name' },
-            { api_name: 'Quantity', index: 2 },
-          ],
-        },
-      ],
+      (fileId) => quoteWithItems(fileId, 'Product_Name'),
     );
     const items = csvs.get('Quoted_Items-Quoted_Items.csv')!;
     assert.deepEqual(
@@ -122,6 +125,47 @@ describe('lookups by display field, mapping module and default {name, module}', 
     assert.equal((await record('Quoted_Items', items[1]!.RECORD_ID!))?.Product_Name, ids.gadget);
     const child = (job.resource as Array<{ field_mappings: Json[] }>)[1]!;
     assert.equal(child.field_mappings.find((m) => m.api_name === 'Product_Name')?.find_by, 'Product_Name');
+  });
+
+  it('refuses a parent’s line items past its 200th with LIMIT_EXCEEDED-Parent_Id (Zoho’s limitations page)', async () => {
+    // Issue 16.12; source: Zoho's bulk-write limitations page, "Subform and line-item CSVs are limited to 200 rows".
+    const items = ['Ref,Product,Qty'];
+    for (let i = 0; i < 205; i++) items.push(`Q1,${ids.widget},1`);
+    items.splice(100, 0, `Q2,${ids.widget},1`, `Q2,${ids.gadget},2`);
+    const { csvs } = await runV8(
+      {
+        'Quotes.csv': `Ref,Subject,Account\nQ1,Big quote,${ids.acme}\nQ2,Small quote,${ids.acme}\n`,
+        'Quoted_Items.csv': items.join('\n'),
+      },
+      (fileId) => quoteWithItems(fileId, null),
+    );
+    const rows = csvs.get('Quoted_Items-Quoted_Items.csv')!;
+    assert.equal(rows.length, 207);
+    const outcome = (ref: string) => rows.filter((r) => r.Ref === ref).map((r) => r.ERRORS);
+    assert.deepEqual(outcome('Q2'), ['', '']);
+    const q1 = outcome('Q1');
+    assert.equal(q1.length, 205);
+    assert.deepEqual(q1.slice(0, 200), Array<string>(200).fill(''));
+    assert.deepEqual(q1.slice(200), Array<string>(5).fill('LIMIT_EXCEEDED-Parent_Id'));
+  });
+
+  it('answers v8’s OpenAPI codes for a body that is not JSON, sent as another type, or naming no upload', async () => {
+    // Issue 16.13; source: zoho/crm-oas v8.0/bulk_write/bulk_write.yaml, createBulkWriteJob 400 variants.
+    const post = (version: string, body: string, type: string) =>
+      v8(`/crm/bulk/${version}/write`, { method: 'POST', headers: { 'content-type': type }, body });
+    const form = await post('v8', 'operation=insert', 'application/x-www-form-urlencoded');
+    assert.deepEqual([form.status, form.body.code], [400, 'REQUEST_BODY_NOT_SUPPORTED']);
+    const broken = await post('v8', '{"operation": "insert",', 'application/json');
+    assert.deepEqual([broken.status, broken.body.code], [400, 'INVALID_REQUEST']);
+    const before = await post('v2.1', '{"operation": "insert",', 'application/json');
+    assert.deepEqual([before.status, before.body.code], [400, 'INVALID_DATA']);
+    const body = JSON.stringify({
+      operation: 'insert',
+      resource: [{ type: 'data', module: { api_name: 'Leads' }, file_id: '4150868000009999999' }],
+    });
+    const unknown = await post('v8', body, 'application/json; charset=utf-8');
+    assert.deepEqual([unknown.status, unknown.body.code], [400, 'FILE_NOT_FOUND']);
+    assert.equal((unknown.body.details as Json).json_path, '$.resource[0].file_id');
   });
 
   it('accepts and echoes Zoho’s own parent/child mapping {"api_name":"Email","find_by":"email"}', async () => {

@@ -154,6 +154,34 @@ const M = (i: number) => `${R0}.field_mappings[${i}]`;
 const ERRORS: ErrorCase[] = [
   // The body and its top-level keys.
   { what: 'a body that is not an object', body: [], code: 'INVALID_DATA', details: at('$', 'body') },
+  // Issue 16.13: codes of Zoho's v8 OpenAPI file (v8.0/bulk_write/bulk_write.yaml), where it names their trigger.
+  {
+    what: 'a body that is not an object (OAS8: a malformed payload)',
+    body: [],
+    version: 'v8',
+    code: 'INVALID_REQUEST',
+    details: at('$', 'body'),
+  },
+  {
+    what: 'a file id no upload has (OAS8: "no uploaded file exists for the supplied file ID")',
+    body: leads({ file_id: '4150868000009999999' }),
+    version: 'v8',
+    code: 'FILE_NOT_FOUND',
+    details: at(`${R0}.file_id`, 'file_id'),
+  },
+  {
+    what: 'a file id that cannot be one (v8 too)',
+    body: leads({ file_id: 'abc' }),
+    version: 'v8',
+    code: 'INVALID_FILE_ID',
+    details: at(`${R0}.file_id`, 'file_id'),
+  },
+  {
+    what: 'a file id no upload has (before v8)',
+    body: leads({ file_id: '4150868000009999999' }),
+    code: 'INVALID_FILE_ID',
+    details: at(`${R0}.file_id`, 'file_id'),
+  },
   {
     what: 'no operation',
     body: { resource: [] },

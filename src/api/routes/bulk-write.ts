@@ -12,13 +12,26 @@ import { JSON_TYPE } from '../error-handler.js';
 import { bindJobFaults } from '../job-faults.js';
 import { toCreateSuccess, toJobDetails } from '../wire.js';
 
-function parseBody(body: unknown): unknown {
+/**
+ * The create-job body. v8 (Zoho's OpenAPI file) answers a body sent as another media type than JSON
+ * with REQUEST_BODY_NOT_SUPPORTED and one that is not JSON with INVALID_REQUEST ("malformed"); earlier
+ * versions say INVALID_DATA for a body that is not JSON, whatever its type.
+ */
+function parseBody(body: unknown, contentType: string | undefined, version: ApiVersion): unknown {
+  const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+  if (version.openApiCodes && type !== '' && type !== 'application/json' && !type.endsWith('+json')) {
+    throw new ZohoError('REQUEST_BODY_NOT_SUPPORTED', {
+      message: `the request body must be application/json, not ${type}`,
+      details: { content_type: type, supported_content_types: ['application/json'] },
+    });
+  }
   if (typeof body !== 'string') return body;
   if (body.trim() === '') return undefined;
   try {
     return JSON.parse(body);
   } catch {
-    throw new ZohoError('INVALID_DATA', { message: 'the request body is not valid JSON', details: { json_path: '$' } });
+    const code = version.openApiCodes ? 'INVALID_REQUEST' : 'INVALID_DATA';
+    throw new ZohoError(code, { message: 'the request body is not valid JSON', details: { json_path: '$' } });
   }
 }
 
@@ -44,7 +57,7 @@ export function registerBulkWriteRoutes(app: FastifyInstance, deps: AppDeps): vo
     const user = org && (await deps.storage.orgs.getUser(org.id, { id: auth.userId }));
     if (!org || !user) throw new ZohoError('INVALID_TOKEN');
 
-    const body = parseBody(req.body);
+    const body = parseBody(req.body, req.headers['content-type'], version);
     const files = new Map<string, UploadedFile>();
     for (const id of requestedFileIds(body)) {
       const file = /^\d{1,19}$/.test(id) ? await deps.storage.files.get(org.id, id) : undefined;
