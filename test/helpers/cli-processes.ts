@@ -1,34 +1,22 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { auth, call } from './api.js';
-import { fileURLToPath } from 'node:url';
-
-const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+import { CLI } from './cli.js';
+import { cliProcesses } from './processes.js';
 
 /** `bulkwrite` processes over one data folder and environment (a PostgreSQL store), for scale-out tests. */
 export class CliProcesses {
-  private readonly procs: ChildProcess[] = [];
+  private readonly procs: ReturnType<typeof cliProcesses>;
 
   constructor(
     private readonly env: NodeJS.ProcessEnv,
     private readonly dataDir: string,
-  ) {}
+  ) {
+    this.procs = cliProcesses(env);
+  }
 
-  /** Starts `bulkwrite <args>` and resolves once its stdout matches `ready`. */
+  /** Starts `bulkwrite <args>` on this data folder and resolves once its stdout matches `ready`. */
   start(args: string[], ready: RegExp): Promise<{ proc: ChildProcess; match: RegExpExecArray }> {
-    const proc = spawn(process.execPath, [CLI, ...args, '--data-dir', this.dataDir], {
-      env: this.env,
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    this.procs.push(proc);
-    return new Promise((resolve, reject) => {
-      let out = '';
-      proc.stdout!.on('data', (c: Buffer) => {
-        out += c.toString();
-        const m = ready.exec(out);
-        if (m) resolve({ proc, match: m });
-      });
-      proc.once('exit', (code) => reject(new Error(`${args[0]} exited with ${code}: ${out}`)));
-    });
+    return this.procs.start([...args, '--data-dir', this.dataDir], ready);
   }
 
   /** An API process without a job worker; its base URL. */
@@ -51,7 +39,7 @@ export class CliProcesses {
   }
 
   killAll(): void {
-    for (const p of this.procs) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+    this.procs.stopAll();
   }
 }
 
