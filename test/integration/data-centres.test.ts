@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { DataCenter } from '@zohocrm/typescript-sdk-8.0';
 import { loadConfig } from '../../src/config.js';
 import { DATA_CENTRES, DATA_CENTRE_NAMES, presentation } from '../../src/data-centres.js';
-import { auth, call, runJob } from '../helpers/api.js';
+import { auth, call, runJob, refreshGrant } from '../helpers/api.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
@@ -86,15 +86,7 @@ describe('data centres: the server presents itself as any Zoho DC', () => {
     after(() => t.close());
 
     it('answers api_domain https://www.zohoapis.eu from the token endpoint', async () => {
-      const res = await call(`${t.url}/oauth/v2/token`, {
-        method: 'POST',
-        body: new URLSearchParams({
-          grant_type: 'refresh_token',
-          client_id: t.creds.client_id,
-          client_secret: t.creds.client_secret,
-          refresh_token: t.creds.refresh_token,
-        }),
-      });
+      const res = await refreshGrant(t);
       assert.equal(res.body.api_domain, 'https://www.zohoapis.eu');
       assert.deepEqual(t.server.presentation, {
         apiDomain: DATA_CENTRES.eu.api,

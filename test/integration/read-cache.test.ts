@@ -6,7 +6,7 @@ import { createOrg, issueCredentials } from '../../src/auth/org-setup.js';
 import { hashSecret } from '../../src/auth/tokens.js';
 import { loadConfig } from '../../src/config.js';
 import { openSqliteStorage } from '../../src/storage/sqlite/sqlite-storage.js';
-import { auth, call, createJob, getJob, runJob, uploadCsv } from '../helpers/api.js';
+import { auth, call, createJob, getJob, runJob, uploadCsv, refreshGrant } from '../helpers/api.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 /** The API's caches (storage/read-cache.ts), seen from outside: what they must never get wrong. */
@@ -61,15 +61,7 @@ describe('the API process caches tokens, orgs and finished jobs without serving 
       const oldest = open.creds.access_token;
       assert.equal(await apiSays(open, '1', oldest), 'RESOURCE_NOT_FOUND');
       for (let i = 0; i < 30; i++) {
-        const res = await call(`${open.url}/oauth/v2/token`, {
-          method: 'POST',
-          body: new URLSearchParams({
-            grant_type: 'refresh_token',
-            client_id: open.creds.client_id,
-            client_secret: open.creds.client_secret,
-            refresh_token: open.creds.refresh_token,
-          }),
-        });
+        const res = await refreshGrant(open);
         assert.equal(res.status, 200, res.text);
       }
       assert.equal(await apiSays(open, '1', oldest), 'INVALID_TOKEN');
