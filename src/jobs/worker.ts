@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Blobs } from '../blobs/blobs.js';
+import { resultBlobKey } from '../blobs/result-key.js';
 import { mergeJobEffects } from '../domain/faults.js';
 import type { Job, Org } from '../domain/types.js';
 import type { EgressPolicy } from '../egress/egress-policy.js';
@@ -197,6 +198,13 @@ export class JobWorker {
         return false;
       }
       if (e instanceof LeaseLostError) {
+        // Gone from the store (an admin reset): nothing of it is written back, and a result zip adopted
+        // just before the reset goes too.
+        if (!(await storage.jobs.get(job.orgId, job.id))) {
+          await this.deps.blobs.remove(resultBlobKey(job.orgId, job.id));
+          log.info('job removed while running (reset); stopped', { job: job.id });
+          return true;
+        }
         log.warn('job lease lost; another worker has it', { job: job.id });
         return true;
       }

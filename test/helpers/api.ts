@@ -23,6 +23,19 @@ export async function call<T = Record<string, unknown>>(url: string, init: Reque
   return { status: res.status, headers: res.headers, body: body as T, text };
 }
 
+/** The keys of `bulkwrite credentials --json`, `POST /_bulkwrite/orgs` and a whole-store reset's answer. */
+export const CREDENTIAL_KEYS = [
+  'org_id',
+  'client_id',
+  'client_secret',
+  'refresh_token',
+  'access_token',
+  'grant_code',
+  'api_domain',
+  'accounts_url',
+  'token_url',
+];
+
 export const auth = (token: string) => ({ authorization: `Zoho-oauthtoken ${token}` });
 
 export async function upload(
