@@ -45,6 +45,7 @@ export type SharedStatement =
   | 'recordList'
   | 'recordListAfter'
   | 'recordCount'
+  | 'recordsBySecondaryEmail'
   | 'recordCountAfter'
   | 'recordMarks'
   | 'schemaGet'
