@@ -3,6 +3,7 @@ import { rm } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { AUTO, CsvFileError, summarizeZipCsv, summarizeZipCsvs } from '../../csv/read-csv.js';
 import { MAX_CSVS_PER_ZIP } from '../../domain/parent-child.js';
+import { tighter } from '../../domain/org-limits.js';
 import { toZohoTime } from '../../domain/time.js';
 import type { UploadedFile } from '../../domain/types.js';
 import { ZohoError } from '../../errors/zoho-error.js';
@@ -56,7 +57,8 @@ export function registerUploadRoutes(app: FastifyInstance, deps: AppDeps): void 
 
     const short = await diskShortage(deps);
     if (short) return fail('INSUFFICIENT_STORAGE', undefined, short);
-    const limit = deps.config.limits.maxUploadBytes;
+    // The org's own limit (docs/admin-api.md, "Limits and credits") when it is the tighter.
+    const limit = tighter(deps.config.limits.maxUploadBytes, req.orgLimits?.maxFileBytes);
     let part;
     try {
       part = await req.file({ limits: { fileSize: limit, files: 1, fields: 10 } });
