@@ -10,6 +10,7 @@ import { LeaseLostError, type Storage } from '../storage/storage.js';
 import { CallbackDelivery } from './callback-delivery.js';
 import { IdAllocator } from './id-allocator.js';
 import { JobFailure, processBulkWrite } from './process-bulk-write.js';
+import type { ResultColumns } from './result-file.js';
 
 export interface WorkerDeps {
   storage: Storage;
@@ -31,6 +32,8 @@ export interface WorkerDeps {
   refreshClock?: () => Promise<void>;
   /** Called after each committed chunk (tests use it to look at a job half way). */
   onChunk?: (job: Job, checkpointRow: number) => void | Promise<void>;
+  /** The input columns result CSVs echo (BULKWRITE_RESULT_COLUMNS; default Zoho's). */
+  resultColumns?: ResultColumns;
 }
 
 class StopRequested extends Error {}
@@ -182,6 +185,7 @@ export class JobWorker {
             if (this.stopping) throw new StopRequested();
           },
           fault,
+          resultColumns: this.deps.resultColumns,
         },
         job,
       );
@@ -206,7 +210,7 @@ export class JobWorker {
       }
       const failure =
         e instanceof JobFailure
-          ? { code: e.code, message: e.message }
+          ? { code: e.code, message: e.message, resultReady: e.resultReady }
           : { code: 'INTERNAL_ERROR', message: 'the job could not be processed' };
       if (!(e instanceof JobFailure)) log.error('job failed', { job: job.id, error: (e as Error).stack });
       try {

@@ -140,6 +140,12 @@ export async function downloadResult(
   return { name, rows: parsed.data, header: parsed.meta.fields ?? [] };
 }
 
+/** The rows (column → value) of a result zip's first CSV. */
+export async function firstCsvRows(zip: Buffer): Promise<Record<string, string>[]> {
+  const [, csv] = [...(await unzipEntries(zip))][0]!;
+  return Papa.parse<Record<string, string>>(csv.toString('utf8'), { header: true, skipEmptyLines: true }).data;
+}
+
 /** The bytes of an official SDK's file body: a Buffer or a stream, depending on the SDK. */
 export async function sdkFileBytes(stream: unknown): Promise<Buffer> {
   if (Buffer.isBuffer(stream)) return stream;
