@@ -54,6 +54,7 @@ export type SharedStatement =
   | 'clockGet'
   | 'clockSet'
   | 'limitsGet'
+  | 'limitsAll'
   | 'limitsPut'
   | 'limitsDelete'
   | 'creditsSpend'
@@ -118,7 +119,8 @@ export type OpsStatement =
   | 'resultChunksDelete'
   | 'resultsPurged'
   | 'jobsFinishedBefore'
-  | 'jobDelete';
+  | 'jobDelete'
+  | 'jobsPage';
 
 /** What a store supplies for its operator's view: the statements above, its migrations, its pool. */
 export interface OpsDialect {
