@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { resultBlobKey } from '../../blobs/result-key.js';
 import type { AppDeps } from '../deps.js';
 import { JSON_TYPE } from '../error-handler.js';
@@ -8,14 +8,30 @@ const LINK_NOT_VALID = JSON.stringify({ info: 'Forbidden', 'x-info': 'Link not v
 
 const HOUR_MS = 3_600_000;
 
-export function registerDownloadRoutes(app: FastifyInstance, deps: AppDeps): void {
+/**
+ * A finished job's result is served for BULKWRITE_RESULT_RETENTION_HOURS (Zoho's v8 OpenAPI file: seven
+ * days), then answers as any link that is not valid; the janitor removes the zip afterwards.
+ */
+export function resultExpiry(deps: AppDeps): (finishedAt: number | null) => boolean {
   const now = deps.now ?? Date.now;
-  // A finished job's link is valid for BULKWRITE_RESULT_RETENTION_HOURS (Zoho's v8 OpenAPI file: seven
-  // days), then answers as any link that is not valid; the janitor removes the zip afterwards.
-  const expired = (finishedAt: number | null): boolean =>
+  return (finishedAt) =>
     deps.config.resultRetentionHours > 0 &&
     finishedAt !== null &&
     now() >= finishedAt + deps.config.resultRetentionHours * HOUR_MS;
+}
+
+/** A job's result zip, streamed from the blobs, with the headers the official SDKs need. */
+export function sendZip(reply: FastifyReply, deps: AppDeps, key: string, jobId: string, size: number): FastifyReply {
+  return reply
+    .code(200)
+    .header('content-type', 'application/zip')
+    .header('content-disposition', `attachment; filename="${jobId}.zip"`)
+    .header('content-length', String(size))
+    .send(deps.blobs.read(key));
+}
+
+export function registerDownloadRoutes(app: FastifyInstance, deps: AppDeps): void {
+  const expired = resultExpiry(deps);
   app.get<{ Params: { dl: string; orgId: string; jobId: string; fileName: string } }>(
     '/:dl/crm/:orgId/bulk-write/:jobId/:fileName',
     { config: { scope: 'bulk' } },
@@ -26,16 +42,13 @@ export function registerDownloadRoutes(app: FastifyInstance, deps: AppDeps): voi
       const orgId = req.params.orgId.replace(/^org(?=\d)/, '');
       const job =
         orgId === auth.orgId && /^\d{1,19}$/.test(jobId) ? await deps.storage.jobs.get(orgId, jobId) : undefined;
+      // A bulk read job's zip is downloaded at its own path (routes/bulk-read.ts).
+      if (job?.operation === 'read') return reply.code(403).header('content-type', JSON_TYPE).send(LINK_NOT_VALID);
       const key = resultBlobKey(orgId, jobId);
       const size =
         job?.resultReady && fileName === `${jobId}.zip` && !expired(job.finishedAt) ? await deps.blobs.size(key) : null;
       if (!job || size === null) return reply.code(403).header('content-type', JSON_TYPE).send(LINK_NOT_VALID);
-      return reply
-        .code(200)
-        .header('content-type', 'application/zip')
-        .header('content-disposition', `attachment; filename="${jobId}.zip"`)
-        .header('content-length', String(size))
-        .send(deps.blobs.read(key));
+      return sendZip(reply, deps, key, jobId, size);
     },
   );
 }
