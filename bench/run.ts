@@ -18,6 +18,7 @@ import {
   type BenchContext,
 } from './scenarios.js';
 import { recordsApiRun } from './records-scenario.js';
+import { adminResetRun } from './admin-reset-scenario.js';
 import { fixed, int, mb, medianFigures, secs, thousands, type Figures } from './stats.js';
 
 /**
@@ -37,6 +38,7 @@ const SCENARIOS = [
   'pg-ingest-insert-1w',
   'pg-ingest-insert-2w',
   'records-api',
+  'admin-reset',
 ] as const;
 type Scenario = (typeof SCENARIOS)[number];
 const ALIASES: Record<string, Scenario[]> = {
@@ -212,6 +214,11 @@ function line(s: Scenario, f: Figures, floors: Floors | undefined): string {
         `(200 records a page, requests one at a time)${noise(f)}`
       );
     }
+    case 'admin-reset':
+      return (
+        `POST /_bulkwrite/reset {org_id} of an org with ${thousands(f.records)} records and ${int(f.jobs)} jobs: ` +
+        `${fixed(f.orgResetMs, 1)} ms (worst ${fixed(f.orgResetMaxMs, 1)} ms); the whole store (new default org): ${fixed(f.storeResetMs, 1)} ms${noise(f)}`
+      );
     case 'job-details-idle':
     case 'job-details-busy':
       return (
@@ -344,6 +351,13 @@ const TARGETS: Target[] = [
     atMost: 100,
     show: (n) => `${int(n)} ms`,
   },
+  {
+    scenario: 'admin-reset',
+    what: 'reset of an org (10,000 records, 20 jobs) ≤ 100 ms',
+    value: (f) => f.orgResetMs,
+    atMost: 100,
+    show: (n) => `${fixed(n, 1)} ms`,
+  },
 ];
 
 function targetLine(t: Target, f: Figures, floor: Figures | undefined): string {
@@ -473,6 +487,11 @@ async function main(): Promise<void> {
         const r = await bounded(ctx, 'records-api', () => recordsApiRun(ctx));
         note('records-api', r);
         if (typeof r !== 'string') log(`records-api: ${line('records-api', r, undefined)}`);
+      }
+      if (want('admin-reset')) {
+        const r = await bounded(ctx, 'admin-reset', () => adminResetRun(ctx));
+        note('admin-reset', r);
+        if (typeof r !== 'string') log(`admin-reset: ${line('admin-reset', r, undefined)}`);
       }
       for (const [s, workers] of [
         ['pg-ingest-insert-1w', 1],

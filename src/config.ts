@@ -67,6 +67,8 @@ export interface Config {
   resultRetentionHours: number;
   /** Hours a finished job is kept, then deleted with its result; 0: forever. */
   jobRetentionHours: number;
+  /** The input columns a result CSV echoes: Zoho's first three mapped ones, or all (jobs/result-file.ts). */
+  resultColumns: 'zoho' | 'all';
   /** How often the janitor removes what retention let go. */
   janitorIntervalMs: number;
   /** Below this many MB free in the data folder, uploads are refused with INSUFFICIENT_STORAGE; 0: no check. */
@@ -389,6 +391,14 @@ export const SETTINGS: readonly Setting[] = [
       "hours a finished job's download link stays valid; then it answers Zoho's 403 `Link not valid` and the result zip and row outcomes are removed. `0`: forever",
     parse: int(0),
     put: (c, v) => (c.resultRetentionHours = v),
+  }),
+  setting<Config['resultColumns']>({
+    env: 'BULKWRITE_RESULT_COLUMNS',
+    default: 'zoho',
+    meaning:
+      "the input columns a result CSV echoes before `STATUS`, `RECORD_ID`, `ERRORS`: `zoho`, the first three mapped columns of the upload, as Zoho's download-result page says; `all`, every column of the upload ([behaviour.md](behaviour.md))",
+    parse: oneOf(['zoho', 'all']),
+    put: (c, v) => (c.resultColumns = v),
   }),
   setting({
     env: 'BULKWRITE_JOB_RETENTION_HOURS',

@@ -87,6 +87,9 @@ export async function startServer(config: Config, opts: { logger?: PinoLogger } 
     baseUrl: () => publicBaseUrl(config, port),
     presentation: () => presentedOrigins(config, port),
     onJobCreated: () => worker?.postMessage('wake'),
+    onDefaultOrgCreated: async (orgId) => {
+      if (config.schemaFile) await applyOrgSchemaFile(storage, orgId, config.schemaFile, Date.now());
+    },
     workers: () => (worker === null ? 0 : 1),
     logger,
   });

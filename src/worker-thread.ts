@@ -28,6 +28,7 @@ const worker = new JobWorker({
   blobs: openFsBlobs(join(config.dataDir, 'blobs')),
   log,
   batchSize: config.batchSize,
+  resultColumns: config.resultColumns,
   leaseMs: config.leaseMs,
   pollIntervalMs: config.pollIntervalMs,
   callback: config.callback,

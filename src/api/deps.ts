@@ -22,6 +22,8 @@ export interface AppDeps {
   clock?: EmulatorClock;
   /** Told when a job is queued, so an idle worker starts at once. */
   onJobCreated?: (jobId: string) => void;
+  /** Told when an admin reset made a new default org (server.ts applies BULKWRITE_SCHEMA_FILE to it, as at start). */
+  onDefaultOrgCreated?: (orgId: string) => Promise<void>;
   /** How many job worker threads this process runs now (the admin health answer). */
   workers?: () => number;
   /** The server's logger (log.ts); none: the app logs nothing. */

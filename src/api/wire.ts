@@ -138,9 +138,7 @@ export function toJobDetails(
     })),
     id: job.id,
     ...(job.callback ? { callback: { url: job.callback.url, method: job.callback.method } } : {}),
-    ...(job.status === 'COMPLETED' && job.resultReady
-      ? { result: { download_url: downloadBase + downloadPath(job.orgId, job.id) } }
-      : {}),
+    ...(job.resultReady ? { result: { download_url: downloadBase + downloadPath(job.orgId, job.id) } } : {}),
     created_by: toCreatedBy(job.createdBy, version),
     ignore_empty: job.ignoreEmpty,
     operation: job.operation,

@@ -15,6 +15,8 @@ export interface Blobs {
   write(tempPath: string): Writable;
   size(key: string): Promise<number | null>;
   remove(key: string): Promise<void>;
+  /** Removes a folder of blobs and all it holds (`uploads/{org}`, `results`): the admin reset. */
+  removeFolder(prefix: string): Promise<void>;
   /** Deletes a temporary file that was never adopted. */
   removeTemp(tempPath: string): Promise<void>;
   /** The temporary files there are now, with the process id in their name and when they were last written. */
@@ -60,6 +62,11 @@ export function openFsBlobs(root: string): Blobs {
     },
     async remove(key) {
       await rm(pathOf(key), { force: true });
+    },
+    async removeFolder(prefix) {
+      if (!/^(uploads|results)(\/[A-Za-z0-9._-]+)?$/.test(prefix) || prefix.includes('..'))
+        throw new Error(`bad blob folder ${prefix}`);
+      await rm(join(root, prefix), { recursive: true, force: true });
     },
     async removeTemp(tempPath) {
       if (tempPath.startsWith(join(root, 'tmp'))) await rm(tempPath, { force: true });

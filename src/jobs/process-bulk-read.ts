@@ -56,7 +56,7 @@ export async function processBulkRead(deps: ReadDeps, job: Job): Promise<void> {
     skipped = skip;
   }
 
-  const writer = new ResultZipWriter(deps.blobs, job, [`${job.id}.csv`]);
+  const writer = new ResultZipWriter(deps.blobs, job, 'all', [`${job.id}.csv`]);
   let count = 0;
   let more = false;
   let renewedAt = leaseNow();

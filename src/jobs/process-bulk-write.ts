@@ -15,7 +15,7 @@ import { ChunkConflictError, type Storage } from '../storage/storage.js';
 import { applyBatch, type BatchOutcome, type BatchRow, type UserCache } from './apply-batch.js';
 import { IdSet } from './id-set.js';
 import { IdAllocator } from './id-allocator.js';
-import { rebuildResultFile, ResultZipWriter, type ResourceInput } from './result-file.js';
+import { rebuildResultFile, ResultZipWriter, type ResourceInput, type ResultColumns } from './result-file.js';
 
 export interface ProcessDeps {
   storage: Storage;
@@ -32,10 +32,14 @@ export interface ProcessDeps {
   onChunk?: (job: Job, checkpointRow: number) => void | Promise<void>;
   /** What fault rules script for this job (domain/faults.ts): a failure at a row, slow processing. */
   fault?: JobEffect | null;
+  /** The input columns the result CSV echoes (default: Zoho's, the first three mapped). */
+  resultColumns?: ResultColumns;
 }
 
 /** A failure of the whole job (as opposed to a bad row): the job ends FAILED with this code. */
 export class JobFailure extends Error {
+  /** A result zip was written for the rows done before the failure (the rest are UNPROCESSED). */
+  resultReady = false;
   constructor(
     readonly code: string,
     message: string,
@@ -114,10 +118,12 @@ export async function processBulkWrite(deps: ProcessDeps, job: Job): Promise<voi
 
   // A job that starts from its first row writes its result zip as it goes; one that resumed after an
   // interruption rebuilds it from the stored outcomes at the end.
-  failIfScripted(deps, job.checkpointRow);
-  const writer = job.checkpointRow === 0 ? new ResultZipWriter(blobs, job) : null;
+  const columns = deps.resultColumns ?? 'zoho';
+  const writer = job.checkpointRow === 0 ? new ResultZipWriter(blobs, job, columns) : null;
   const state: RunState = { checkpoint: job.checkpointRow, users: new Map(), counts, writer };
+  const inputs = runs.map((r) => r.input);
   try {
+    failIfScripted(deps, job.checkpointRow);
     for (const run of runs) {
       if (run.index > 0) await writer?.nextCsv();
       let plan: RowPlan;
@@ -133,19 +139,43 @@ export async function processBulkWrite(deps: ProcessDeps, job: Job): Promise<voi
     }
   } catch (e) {
     writer?.abandon();
-    if (e instanceof CsvFileError) throw new JobFailure('CANNOT_PROCESS', e.message);
-    throw e;
+    const failure = e instanceof CsvFileError ? new JobFailure('CANNOT_PROCESS', e.message) : e;
+    if (failure instanceof JobFailure && state.checkpoint > 0)
+      await writeFailedResult(deps, job, inputs, state, failure);
+    throw failure;
   }
 
   if (writer) await writer.finish();
   else
-    await rebuildResultFile(
-      { storage, blobs },
-      (await storage.jobs.get(job.orgId, job.id)) ?? job,
-      runs.map((r) => r.input),
-      deps.batchSize,
-    );
+    await rebuildResultFile({ storage, blobs }, (await storage.jobs.get(job.orgId, job.id)) ?? job, inputs, {
+      pageSize: deps.batchSize,
+      columns,
+    });
   await storage.jobs.complete(job.id, deps.workerId, deps.now());
+}
+
+/**
+ * A job that FAILED after committing some rows still has a result, as Zoho's download-result page lists
+ * `unprocessed` among a row's statuses: the rows done, then every row it did not reach as `UNPROCESSED`.
+ * When even that cannot be written (the CSV no longer reads), the job fails without a result.
+ */
+async function writeFailedResult(
+  deps: ProcessDeps,
+  job: Job,
+  inputs: ResourceInput[],
+  state: RunState,
+  failure: JobFailure,
+): Promise<void> {
+  try {
+    await rebuildResultFile({ storage: deps.storage, blobs: deps.blobs }, job, inputs, {
+      pageSize: deps.batchSize,
+      columns: deps.resultColumns ?? 'zoho',
+      unreachedAfter: state.checkpoint,
+    });
+    failure.resultReady = true;
+  } catch {
+    // No result: the job's failure code and message say what happened.
+  }
 }
 
 interface RunState {

@@ -4,10 +4,34 @@ import { finished } from 'node:stream/promises';
 import type { Blobs } from '../blobs/blobs.js';
 import { resultBlobKey } from '../blobs/result-key.js';
 import { readZipCsvRows } from '../csv/read-csv.js';
-import type { Job, RowResult } from '../domain/types.js';
+import type { Job, JobResource, RowResult } from '../domain/types.js';
 import type { Storage } from '../storage/storage.js';
 
 export const RESULT_COLUMNS = ['STATUS', 'RECORD_ID', 'ERRORS'];
+
+/**
+ * Which input columns the result CSV echoes before STATUS, RECORD_ID and ERRORS. `zoho`: Zoho's
+ * download-result page, "the first three mapped columns from the uploaded file"; `all`: every column of
+ * the upload (BULKWRITE_RESULT_COLUMNS=all, docs/behaviour.md).
+ */
+export type ResultColumns = 'zoho' | 'all';
+
+/**
+ * The input column indexes a resource's result echoes, in the file's order; null: every column. Zoho's
+ * shape takes the first three columns that a field mapping reads (a column no mapping names is not echoed).
+ */
+export function echoedColumns(resource: JobResource, mode: ResultColumns): number[] | null {
+  if (mode === 'all') return null;
+  const mapped = new Set<number>();
+  for (const m of resource.fieldMappings) if (m.index !== null) mapped.add(m.index);
+  return [...mapped].sort((a, b) => a - b).slice(0, 3);
+}
+
+/** Zoho's STATUS for a row a FAILED job did not reach (download-result page: "unprocessed"). */
+const UNPROCESSED: ResultCells = { status: 'UNPROCESSED', recordId: null, errors: null };
+
+/** What a result line says after the echoed columns. */
+type ResultCells = Pick<RowResult, 'recordId' | 'errors'> & { status: string };
 
 /**
  * Names of the CSVs inside the result zip, one per resource: "<Module>-<uploaded csv name>", as Zoho
@@ -26,8 +50,8 @@ function csvField(value: string): string {
 const CHUNK_BYTES = 1 << 20;
 
 /**
- * Writes a result zip: for each resource's CSV, the input header plus STATUS, RECORD_ID, ERRORS, then
- * one line per input row. It deflates as it goes into a temporary file, and moves the zip into place only
+ * Writes a result zip: for each resource's CSV, the echoed input columns (`echoedColumns`) plus STATUS,
+ * RECORD_ID, ERRORS, then one line per input row. It deflates as it goes into a temporary file, and moves the zip into place only
  * when whole. The CSVs are written one after another: `nextCsv()` closes one and opens the next.
  *
  * Lines are encoded straight into a 1 MiB buffer that goes to the zip whole: far cheaper than gathering
@@ -43,6 +67,8 @@ export class ResultZipWriter {
   private readonly tmp: string;
   private abandoned = false;
   private width = 0;
+  /** The current resource's echoed columns; null: the header's columns, all of them. */
+  private echo: number[] | null;
   private buf = Buffer.allocUnsafe(CHUNK_BYTES);
   private used = 0;
   /** The current CSV's stream asked to wait (its buffer is full). */
@@ -52,8 +78,11 @@ export class ResultZipWriter {
   constructor(
     private readonly blobs: Blobs,
     private readonly job: Job,
+    private readonly columns: ResultColumns,
     names: readonly string[] = resultCsvNames(job),
   ) {
+    // A bulk read job's zip has no resources: its lines are written whole (`cells`).
+    this.echo = job.resources[0] ? echoedColumns(job.resources[0], columns) : null;
     this.tmp = blobs.tempPath(`${job.id}.zip`);
     const zip = new yazl.ZipFile();
     // yazl reads the entries in order, so a CSV is only read once the one before it has ended.
@@ -77,18 +106,28 @@ export class ResultZipWriter {
     this.line(cells, null);
   }
 
+  /** Adds the line of a row the job did not reach (it FAILED first): STATUS `UNPROCESSED`. */
+  unprocessed(cells: readonly string[]): void {
+    this.line(cells, UNPROCESSED);
+  }
+
   /** Adds a row's line; call `settle()` now and then (once per batch) to let the zip catch up. */
   row(cells: readonly string[], result: RowResult): void {
     this.line(cells, result);
   }
 
-  private line(cells: readonly string[], result: RowResult | null): void {
+  private line(cells: readonly string[], result: ResultCells | null): void {
     let line = '';
-    // Every line has the header's columns: a short row's missing cells are empty, and a long row's
+    // Every line has the result's columns: a short row's missing cells are empty, and a long row's
     // cells past the header are left out (no mapping can name them), so STATUS, RECORD_ID and ERRORS
     // stay under their own names.
-    const n = this.width;
-    for (let i = 0; i < n; i++) line += (i === 0 ? '' : ',') + csvField(cells[i] ?? '');
+    const { echo } = this;
+    if (echo === null) {
+      const n = this.width;
+      for (let i = 0; i < n; i++) line += (i === 0 ? '' : ',') + csvField(cells[i] ?? '');
+    } else {
+      for (let i = 0; i < echo.length; i++) line += (i === 0 ? '' : ',') + csvField(cells[echo[i]!] ?? '');
+    }
     if (result)
       line += `,${result.status},${result.recordId ?? ''},${result.errors === null ? '' : csvField(result.errors)}\r\n`;
     else line += `,${RESULT_COLUMNS.join(',')}\r\n`;
@@ -133,6 +172,7 @@ export class ResultZipWriter {
     this.csv.end();
     this.csv = this.csvs[++this.at]!;
     this.width = 0;
+    this.echo = echoedColumns(this.job.resources[this.at]!, this.columns);
   }
 
   /** Finishes the zip and stores it as the job's result; returns the blob key. */
@@ -169,15 +209,18 @@ export interface ResourceInput {
 
 /**
  * Rebuilds a result zip from the stored outcomes, re-reading the input; used when a job resumed
- * after an interruption, so the zip written on the way is incomplete. Memory is bounded by the page size.
+ * after an interruption, so the zip written on the way is incomplete, and when a job FAILED after some
+ * rows: then `unreachedAfter` is its checkpoint, and every later row is `UNPROCESSED`. Memory is bounded
+ * by the page size.
  */
 export async function rebuildResultFile(
   deps: { storage: Storage; blobs: Blobs },
   job: Job,
   inputs: ResourceInput[],
-  pageSize: number,
+  opts: { pageSize: number; columns: ResultColumns; unreachedAfter?: number },
 ): Promise<string> {
-  const writer = new ResultZipWriter(deps.blobs, job);
+  const { pageSize, unreachedAfter = Infinity } = opts;
+  const writer = new ResultZipWriter(deps.blobs, job, opts.columns);
   try {
     let page: RowResult[] = [];
     let pageAt = 0;
@@ -194,6 +237,10 @@ export async function rebuildResultFile(
             continue;
           }
           rowNo++;
+          if (rowNo > unreachedAfter) {
+            writer.unprocessed(cells);
+            continue;
+          }
           if (pageAt >= page.length) {
             page = await deps.storage.jobs.results(job.id, nextFrom, pageSize);
             pageAt = 0;

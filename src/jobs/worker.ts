@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Blobs } from '../blobs/blobs.js';
+import { resultBlobKey } from '../blobs/result-key.js';
 import { mergeJobEffects } from '../domain/faults.js';
 import type { Job, Org } from '../domain/types.js';
 import type { EgressPolicy } from '../egress/egress-policy.js';
@@ -10,6 +11,7 @@ import { CallbackDelivery } from './callback-delivery.js';
 import { IdAllocator } from './id-allocator.js';
 import { processBulkRead } from './process-bulk-read.js';
 import { JobFailure, processBulkWrite } from './process-bulk-write.js';
+import type { ResultColumns } from './result-file.js';
 
 export interface WorkerDeps {
   storage: Storage;
@@ -33,6 +35,8 @@ export interface WorkerDeps {
   onChunk?: (job: Job, checkpointRow: number) => void | Promise<void>;
   /** Called after each batch of records a bulk read job has read (tests use it to look at a job half way). */
   onReadBatch?: (job: Job, written: number) => void | Promise<void>;
+  /** The input columns result CSVs echo (BULKWRITE_RESULT_COLUMNS; default Zoho's). */
+  resultColumns?: ResultColumns;
 }
 
 class StopRequested extends Error {}
@@ -201,6 +205,7 @@ export class JobWorker {
               if (this.stopping) throw new StopRequested();
             },
             fault,
+            resultColumns: this.deps.resultColumns,
           },
           job,
         );
@@ -213,12 +218,19 @@ export class JobWorker {
         return false;
       }
       if (e instanceof LeaseLostError) {
+        // Gone from the store (an admin reset): nothing of it is written back, and a result zip adopted
+        // just before the reset goes too.
+        if (!(await storage.jobs.get(job.orgId, job.id))) {
+          await this.deps.blobs.remove(resultBlobKey(job.orgId, job.id));
+          log.info('job removed while running (reset); stopped', { job: job.id });
+          return true;
+        }
         log.warn('job lease lost; another worker has it', { job: job.id });
         return true;
       }
       const failure =
         e instanceof JobFailure
-          ? { code: e.code, message: e.message }
+          ? { code: e.code, message: e.message, resultReady: e.resultReady }
           : { code: 'INTERNAL_ERROR', message: 'the job could not be processed' };
       if (!(e instanceof JobFailure)) log.error('job failed', { job: job.id, error: (e as Error).stack });
       try {

@@ -245,8 +245,16 @@ export interface Storage {
     complete(jobId: string, workerId: string, now: number): Promise<void>;
     /** As complete, for a bulk read job: its result zip is in place and holds `result.count` records. */
     completeRead(jobId: string, workerId: string, result: ReadResult, now: number): Promise<void>;
-    /** As complete, with the job's failure code and message. */
-    fail(jobId: string, workerId: string, failure: { code: string; message: string }, now: number): Promise<void>;
+    /**
+     * As complete, with the job's failure code and message; `resultReady` when a result zip was stored for
+     * the rows done before the failure.
+     */
+    fail(
+      jobId: string,
+      workerId: string,
+      failure: { code: string; message: string; resultReady?: boolean },
+      now: number,
+    ): Promise<void>;
     /** Row outcomes in input order, from `fromRow` on. */
     results(jobId: string, fromRow: number, limit: number): Promise<RowResult[]>;
     /** How many of the org's jobs are ADDED or INPROGRESS (the per-org concurrent-job limit). */

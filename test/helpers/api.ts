@@ -23,6 +23,19 @@ export async function call<T = Record<string, unknown>>(url: string, init: Reque
   return { status: res.status, headers: res.headers, body: body as T, text };
 }
 
+/** The keys of `bulkwrite credentials --json`, `POST /_bulkwrite/orgs` and a whole-store reset's answer. */
+export const CREDENTIAL_KEYS = [
+  'org_id',
+  'client_id',
+  'client_secret',
+  'refresh_token',
+  'access_token',
+  'grant_code',
+  'api_domain',
+  'accounts_url',
+  'token_url',
+];
+
 export const auth = (token: string) => ({ authorization: `Zoho-oauthtoken ${token}` });
 
 export async function upload(
@@ -125,6 +138,12 @@ export async function downloadResult(
   const [name, csv] = [...entries][0]!;
   const parsed = Papa.parse<Record<string, string>>(csv.toString('utf8'), { header: true, skipEmptyLines: true });
   return { name, rows: parsed.data, header: parsed.meta.fields ?? [] };
+}
+
+/** The rows (column → value) of a result zip's first CSV. */
+export async function firstCsvRows(zip: Buffer): Promise<Record<string, string>[]> {
+  const [, csv] = [...(await unzipEntries(zip))][0]!;
+  return Papa.parse<Record<string, string>>(csv.toString('utf8'), { header: true, skipEmptyLines: true }).data;
 }
 
 /** The bytes of an official SDK's file body: a Buffer or a stream, depending on the SDK. */

@@ -25,6 +25,7 @@ export function openTestWorker(
     blobs: openFsBlobs(join(t.dataDir, 'blobs')),
     log: messageFirst(createLogger({ level: 'silent', name: 'test-worker' })),
     batchSize: opts.batchSize ?? t.config.batchSize,
+    resultColumns: t.config.resultColumns,
     leaseMs: t.config.leaseMs,
     pollIntervalMs: 20,
     callback: t.config.callback,

@@ -1,21 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { AdminApiError, BulkwriteAdmin } from '../../src/client/admin.js';
-import { auth, call } from '../helpers/api.js';
+import { auth, call, CREDENTIAL_KEYS } from '../helpers/api.js';
 import { injectTestServer } from '../helpers/inject.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-
-const CREDENTIAL_KEYS = [
-  'org_id',
-  'client_id',
-  'client_secret',
-  'refresh_token',
-  'access_token',
-  'grant_code',
-  'api_domain',
-  'accounts_url',
-  'token_url',
-];
 
 /** The admin call's refusal: its status, code and the field it names. */
 async function refusal(

@@ -81,6 +81,28 @@ describe('the admin API on PostgreSQL, one API process and a separate worker pro
     assert.equal((await admin.health()).store, 'postgres');
   });
 
+  it('resets an org while the worker process runs its job: the job stops, nothing of it is written back', async () => {
+    const org = await admin.createOrg({});
+    await admin.call('POST', '/faults', { match: { org_id: org.org_id }, times: 1, job: { rows_per_second: 20 } });
+    const jobId = await startJob(url, org, leadsCsv(400, 'pgreset'));
+    for (let i = 0; ; i++) {
+      const d = (await call(`${url}/crm/bulk/v2.1/write/${jobId}`, { headers: auth(org.access_token) })).body;
+      const file = (d.resource as Array<{ file?: { added_count?: number } }> | undefined)?.[0]?.file;
+      if ((file?.added_count ?? 0) > 0) break;
+      assert.ok(i < 400, `the slow job runs: ${JSON.stringify(d)}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.deepEqual(await admin.call('POST', '/reset', { org_id: org.org_id }), { reset: 'org', org_id: org.org_id });
+    await new Promise((r) => setTimeout(r, 2500));
+    const records = await db.query<{ n: string }>('SELECT count(*) AS n FROM records WHERE org_id = $1', [org.org_id]);
+    assert.equal(Number(records.rows[0]!.n), 0);
+    const jobs = await db.query<{ n: string }>('SELECT count(*) AS n FROM jobs WHERE org_id = $1', [org.org_id]);
+    assert.equal(Number(jobs.rows[0]!.n), 0);
+    const next = await startJob(url, org, leadsCsv(3, 'pgafter'));
+    assert.equal((await waitFinished(url, org.access_token, next)).status, 'COMPLETED');
+    await admin.call('DELETE', '/faults');
+  });
+
   it('shares the clock through the store: the worker process stamps records with the moved clock', async () => {
     const created = await admin.createOrg({ time_zone: 'UTC' });
     await admin.clock.set('2030-06-01T10:00:00Z');

@@ -31,7 +31,8 @@ describe('processing a bulk write job', () => {
     assert.deepEqual(counts(details), { added: 8, updated: 0, skipped: 0, total: 8 });
     const res = await downloadResult(t, details);
     assert.equal(res.name, 'Leads-leads.csv');
-    assert.deepEqual(res.header, ['Last_Name', 'First_Name', 'Email', 'Company', 'STATUS', 'RECORD_ID', 'ERRORS']);
+    // Zoho's download-result page: the first three mapped columns of the upload, then the three result columns.
+    assert.deepEqual(res.header, ['Last_Name', 'First_Name', 'Email', 'STATUS', 'RECORD_ID', 'ERRORS']);
     assert.deepEqual(
       res.rows.map((r) => r.Last_Name),
       Array.from({ length: 8 }, (_, i) => `Last${i}`),

@@ -8,6 +8,8 @@ import { callbackRoutes } from './callbacks-routes.js';
 import { faultRoutes } from './faults-routes.js';
 import { registerMetricsRoute } from './metrics.js';
 import { registerReadyRoute } from './ready.js';
+import { Inbox } from './inbox.js';
+import { registerResetRoute } from './reset-routes.js';
 
 /**
  * bulkwrite's own API under `/_bulkwrite/` (docs/admin-api.md): JSON in, JSON out, never a Zoho token.
@@ -16,6 +18,7 @@ import { registerReadyRoute } from './ready.js';
  * below.
  */
 export function adminRoutes(deps: AppDeps): FastifyPluginAsync {
+  const inbox = new Inbox();
   return async (app: FastifyInstance) => {
     app.addHook('onRoute', (route) => {
       route.config = { ...(route.config ?? {}), admin: true };
@@ -37,7 +40,8 @@ export function adminRoutes(deps: AppDeps): FastifyPluginAsync {
     registerOrgRoutes(app, deps);
     registerClockRoutes(app, deps);
     await app.register(faultRoutes(deps));
-    await app.register(callbackRoutes(deps));
+    await app.register(callbackRoutes(deps, inbox));
+    registerResetRoute(app, deps, inbox, []);
     registerReadyRoute(app, deps);
     registerMetricsRoute(app, deps);
   };

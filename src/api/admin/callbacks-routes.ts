@@ -3,13 +3,12 @@ import { ZohoError } from '../../errors/zoho-error.js';
 import type { CallbackAttempt } from '../../storage/storage.js';
 import type { AppDeps } from '../deps.js';
 import { JSON_TYPE } from '../error-handler.js';
+import { INBOX_LIMITS, type Inbox } from './inbox.js';
 
 /** The longest a `wait_ms` long poll is held. */
 export const MAX_WAIT_MS = 30_000;
 /** Entries answered at most per call (the journal is read oldest first; `after` pages on). */
 const MAX_ENTRIES = 1_000;
-/** What the built-in receiver keeps: messages per name, names, and bytes per message. */
-export const INBOX_LIMITS = { messagesPerName: 100, names: 100, bodyBytes: 256 * 1024 };
 
 const send = (reply: FastifyReply, status: number, body: unknown) =>
   reply.code(status).header('content-type', JSON_TYPE).send(JSON.stringify(body));
@@ -58,22 +57,13 @@ const journalEntry = (a: CallbackAttempt) => ({
   body: a.body,
 });
 
-interface InboxMessage {
-  received_at: string;
-  method: string;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-}
-
 /**
  * The callback journal and the built-in receiver (docs/callbacks.md#journal-and-inbox):
  * `GET /callbacks?org_id=&job_id=&after=&wait_ms=` lists every callback attempt from the store (any
  * worker's); `POST /inbox/{name}` keeps what it is sent and answers 200, `GET /inbox/{name}?wait_ms=`
- * returns it. The inbox is this process's memory, bounded (INBOX_LIMITS): the oldest message, or the
- * name used longest ago, goes first.
+ * returns it. The inbox is this process's memory (inbox.ts).
  */
-export function callbackRoutes(deps: AppDeps): FastifyPluginAsync {
-  const inbox = new Map<string, InboxMessage[]>();
+export function callbackRoutes(deps: AppDeps, inbox: Inbox): FastifyPluginAsync {
   const now = deps.now ?? Date.now;
   return async (app: FastifyInstance) => {
     app.get('/callbacks', async (req, reply) => {
@@ -97,25 +87,19 @@ export function callbackRoutes(deps: AppDeps): FastifyPluginAsync {
     };
 
     app.post('/inbox/:name', { bodyLimit: INBOX_LIMITS.bodyBytes }, async (req, reply) => {
-      const name = nameOf(req);
-      const messages = inbox.get(name) ?? [];
-      inbox.delete(name);
-      inbox.set(name, messages); // most recently used last
-      messages.push({
+      inbox.add(nameOf(req), {
         received_at: new Date(now()).toISOString(),
         method: req.method,
         headers: req.headers,
         body: typeof req.body === 'string' ? req.body : '',
       });
-      if (messages.length > INBOX_LIMITS.messagesPerName) messages.shift();
-      if (inbox.size > INBOX_LIMITS.names) inbox.delete(inbox.keys().next().value!);
       return send(reply, 200, { status: 'received' });
     });
 
     app.get('/inbox/:name', async (req, reply) => {
       const name = nameOf(req);
       const waitMs = wholeNumber(req.query as Query, 'wait_ms', MAX_WAIT_MS);
-      const found = await longPoll(req, waitMs, async () => inbox.get(name) ?? []);
+      const found = await longPoll(req, waitMs, async () => inbox.get(name));
       return send(reply, 200, { messages: found });
     });
   };

@@ -33,6 +33,23 @@ function scopesOf(body: JsonObject): string[] | undefined {
   return list as string[];
 }
 
+/** A fresh refresh and access token (and grant code) for the org's Self Client, as `bulkwrite credentials --json`. */
+export function credentialsFor(
+  deps: AppDeps,
+  org: Parameters<typeof issueCredentials>[1],
+  scopes?: string[],
+  expiresIn?: number,
+) {
+  const { apiDomain, accountsUrl } = presentationOf(deps);
+  return issueCredentials(deps.storage, org, {
+    scopes,
+    now: (deps.now ?? Date.now)(),
+    tokenTtlSeconds: expiresIn ?? deps.config.tokenTtlSeconds,
+    apiDomain,
+    accountsUrl,
+  });
+}
+
 /**
  * Orgs and tokens for a test suite: `POST /orgs` makes an org with its Self Client and answers what
  * `bulkwrite credentials --json` prints; `GET /orgs` lists them; `POST /orgs/{org_id}/tokens` issues a
@@ -40,16 +57,6 @@ function scopesOf(body: JsonObject): string[] | undefined {
  */
 export function registerOrgRoutes(app: FastifyInstance, deps: AppDeps): void {
   const now = deps.now ?? Date.now;
-  const credentialsFor = (org: Parameters<typeof issueCredentials>[1], scopes?: string[], expiresIn?: number) => {
-    const { apiDomain, accountsUrl } = presentationOf(deps);
-    return issueCredentials(deps.storage, org, {
-      scopes,
-      now: now(),
-      tokenTtlSeconds: expiresIn ?? deps.config.tokenTtlSeconds,
-      apiDomain,
-      accountsUrl,
-    });
-  };
 
   app.post('/orgs', async (req, reply) => {
     const body = jsonBody(req, ['name', 'time_zone', 'schema']);
@@ -73,7 +80,7 @@ export function registerOrgRoutes(app: FastifyInstance, deps: AppDeps): void {
       const { normalised } = parseOrgSchema(schema, org.id);
       schemaVersion = (await deps.storage.schemas.put(org.id, normalised, now())).version;
     }
-    const creds = await credentialsFor(org);
+    const creds = await credentialsFor(deps, org);
     return sendJson(reply, 201, {
       ...creds,
       name: org.name,
@@ -92,6 +99,6 @@ export function registerOrgRoutes(app: FastifyInstance, deps: AppDeps): void {
     const scopes = scopesOf(body);
     const expiresIn = optionalInt(body, 'expires_in', 1, MAX_EXPIRES_IN);
     const org = await orgOf(deps.storage, req.params.orgId);
-    return sendJson(reply, 201, await credentialsFor(org, scopes, expiresIn));
+    return sendJson(reply, 201, await credentialsFor(deps, org, scopes, expiresIn));
   });
 }

@@ -11,6 +11,7 @@ import {
 } from '../../domain/record-search.js';
 import type { Org, StoredRecord, User } from '../../domain/types.js';
 import { toZohoTime } from '../../domain/time.js';
+import { INVENTORY_TOTALS_MODULES, inventoryTotals, lineItemTotals } from '../../domain/inventory-totals.js';
 import { ZohoError } from '../../errors/zoho-error.js';
 import type { Storage } from '../../storage/storage.js';
 import type { AppDeps } from '../deps.js';
@@ -78,15 +79,35 @@ async function readContext(storage: Storage, req: FastifyRequest): Promise<PathM
   return { ...req.pathModule, org };
 }
 
+const TOTAL_FIELDS = ['Sub_Total', 'Tax', 'Grand_Total'];
+
+/** True when an answer names (or, without `fields`, holds) an inventory record's totals. */
+function wantsTotals(only: Set<string> | null): boolean {
+  return only === null || TOTAL_FIELDS.some((f) => only.has(f));
+}
+
+/** Inventory records with their Sub_Total, Tax and Grand_Total computed from their line items. */
+function withInventoryTotals(records: StoredRecord[], lines: StoredRecord[]): StoredRecord[] {
+  const byParent = new Map<string, StoredRecord['data'][]>();
+  for (const l of lines) {
+    const key = String(l.data.Parent_Id);
+    const list = byParent.get(key);
+    if (list) list.push(l.data);
+    else byParent.set(key, [l.data]);
+  }
+  return records.map((r) => ({ ...r, data: { ...r.data, ...inventoryTotals(r.data, byParent.get(r.id) ?? []) } }));
+}
+
 /** Loads the users and lookup targets the records point at: one storage call per user and per target module. */
 async function renderRecords(
   storage: Storage,
   catalogue: Catalogue,
   org: Org,
   module: ModuleDef,
-  records: StoredRecord[],
+  shown: StoredRecord[],
   only: Set<string> | null,
 ) {
+  let records = shown;
   const userIds = new Set<string>([org.user.id]);
   const targets = new Map<ModuleDef, Set<string>>();
   for (const field of module.fields.values()) {
@@ -118,12 +139,16 @@ async function renderRecords(
     for (const [id, rec] of found) names.set(id, displayNameOf(target, rec.data));
   }
   const subforms = new Map<string, Map<string, unknown[]>>();
+  const totals = INVENTORY_TOTALS_MODULES.has(module.apiName) && wantsTotals(only);
   for (const field of module.fields.values()) {
-    if (!field.subformModule || (only !== null && !only.has(field.apiName))) continue;
+    const lineItems = totals && field.apiName === 'Product_Details';
+    if (!field.subformModule || (only !== null && !only.has(field.apiName) && !lineItems)) continue;
     const sub = catalogue.find({ apiName: field.subformModule });
     if (!sub) continue;
     const parents = new Set(records.map((r) => r.id));
     const rows = (await scanRecords(storage, org.id, sub)).filter((r) => parents.has(String(r.data.Parent_Id)));
+    if (lineItems) records = withInventoryTotals(records, rows);
+    if (only !== null && !only.has(field.apiName)) continue;
     const rendered = await renderRecords(storage, catalogue, org, sub, rows, null);
     const byParent = new Map<string, unknown[]>();
     rows.forEach((r, i) => {
@@ -133,6 +158,10 @@ async function renderRecords(
       else byParent.set(parentId, [rendered[i]]);
     });
     subforms.set(field.apiName, byParent);
+  }
+  // A line item's Total and Net_Total, computed from its own cells.
+  if (module.subformOf !== undefined && INVENTORY_TOTALS_MODULES.has(module.subformOf)) {
+    records = records.map((r) => ({ ...r, data: { ...r.data, ...lineItemTotals(r.data) } }));
   }
   const refs = { users, names, org, subforms };
   return records.map((r) => toRecord(module, r, refs, only));

@@ -196,7 +196,7 @@ export function createSqlStorage(d: SqlDialect): Storage {
       },
       async fail(jobId, workerId, failure, now) {
         const [finished] = await d.inTransaction([
-          ['jobFail', [failure.code, failure.message, now, jobId, workerId]],
+          ['jobFail', [failure.code, failure.message, failure.resultReady === true ? 1 : 0, now, jobId, workerId]],
           ['outboxFromJob', [now, now, jobId]],
         ]);
         if (finished !== 1) throw new LeaseLostError(jobId);

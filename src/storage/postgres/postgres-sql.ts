@@ -78,9 +78,9 @@ export const POSTGRES_SQL: Record<SharedStatement, string> = {
   jobCompleteRead: `UPDATE jobs SET status = 'COMPLETED', result_ready = true, read_result = $1, finished_at = $2,
                                     lease_owner = NULL, lease_expires_at = NULL
                     WHERE id = $3 AND lease_owner = $4 AND status = 'INPROGRESS'`,
-  jobFail: `UPDATE jobs SET status = 'FAILED', failure_code = $1, failure_message = $2, finished_at = $3,
-                            lease_owner = NULL, lease_expires_at = NULL
-            WHERE id = $4 AND lease_owner = $5 AND status = 'INPROGRESS'`,
+  jobFail: `UPDATE jobs SET status = 'FAILED', failure_code = $1, failure_message = $2, result_ready = ($3::int = 1),
+                            finished_at = $4, lease_owner = NULL, lease_expires_at = NULL
+            WHERE id = $5 AND lease_owner = $6 AND status = 'INPROGRESS'`,
   results: `SELECT first_row, data FROM job_result_chunks
             WHERE job_id = $1 AND last_row >= $2 AND first_row < $3 ORDER BY first_row LIMIT $4`,
   recordList: 'SELECT * FROM records WHERE org_id = $1 AND module = $2 ORDER BY id LIMIT $3 OFFSET $4',

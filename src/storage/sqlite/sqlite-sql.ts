@@ -63,8 +63,8 @@ export const SQLITE_SQL: Record<SharedStatement, string> = {
   jobCompleteRead: `UPDATE jobs SET status = 'COMPLETED', result_ready = 1, read_result = ?, finished_at = ?, lease_owner = NULL,
                                     lease_expires_at = NULL
                     WHERE id = ? AND lease_owner = ? AND status = 'INPROGRESS'`,
-  jobFail: `UPDATE jobs SET status = 'FAILED', failure_code = ?, failure_message = ?, finished_at = ?, lease_owner = NULL,
-                            lease_expires_at = NULL
+  jobFail: `UPDATE jobs SET status = 'FAILED', failure_code = ?, failure_message = ?, result_ready = ?, finished_at = ?,
+                            lease_owner = NULL, lease_expires_at = NULL
             WHERE id = ? AND lease_owner = ? AND status = 'INPROGRESS'`,
   results: `SELECT first_row, data FROM job_result_chunks
             WHERE job_id = ? AND last_row >= ? AND first_row < ? ORDER BY first_row LIMIT ?`,
