@@ -12,7 +12,7 @@ import { JSON_TYPE } from '../error-handler.js';
 import { parseJsonBody } from '../json-body.js';
 import { queuedJob, refuseCallbackTarget } from '../queued-job.js';
 import { toReadCreateSuccess, toReadJobDetails } from '../read-wire.js';
-import { resultExpiry, sendZip } from './download.js';
+import { resultExpiry, sendResultZip } from './download.js';
 
 /**
  * Zoho's Bulk Read API (docs/bulk-read.md): create a read job, its details, its result zip. Read jobs
@@ -96,7 +96,7 @@ export function registerBulkReadRoutes(app: FastifyInstance, deps: AppDeps): voi
       const key = resultBlobKey(job.orgId, job.id);
       const size = job.resultReady && !expired(job.finishedAt) ? await deps.blobs.size(key) : null;
       if (size === null) throw new ZohoError('RESOURCE_NOT_FOUND', { details: { resource: 'result' } });
-      return sendZip(reply, deps, key, job.id, size);
+      return sendResultZip(reply, deps.blobs, key, job.id, size);
     },
   );
 }

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { Blobs } from '../../blobs/blobs.js';
 import { resultBlobKey } from '../../blobs/result-key.js';
 import type { AppDeps } from '../deps.js';
 import { JSON_TYPE } from '../error-handler.js';
@@ -20,16 +21,6 @@ export function resultExpiry(deps: AppDeps): (finishedAt: number | null) => bool
     now() >= finishedAt + deps.config.resultRetentionHours * HOUR_MS;
 }
 
-/** A job's result zip, streamed from the blobs, with the headers the official SDKs need. */
-export function sendZip(reply: FastifyReply, deps: AppDeps, key: string, jobId: string, size: number): FastifyReply {
-  return reply
-    .code(200)
-    .header('content-type', 'application/zip')
-    .header('content-disposition', `attachment; filename="${jobId}.zip"`)
-    .header('content-length', String(size))
-    .send(deps.blobs.read(key));
-}
-
 export function registerDownloadRoutes(app: FastifyInstance, deps: AppDeps): void {
   const expired = resultExpiry(deps);
   app.get<{ Params: { dl: string; orgId: string; jobId: string; fileName: string } }>(
@@ -48,7 +39,23 @@ export function registerDownloadRoutes(app: FastifyInstance, deps: AppDeps): voi
       const size =
         job?.resultReady && fileName === `${jobId}.zip` && !expired(job.finishedAt) ? await deps.blobs.size(key) : null;
       if (!job || size === null) return reply.code(403).header('content-type', JSON_TYPE).send(LINK_NOT_VALID);
-      return sendZip(reply, deps, key, jobId, size);
+      return sendResultZip(reply, deps.blobs, key, jobId, size);
     },
   );
+}
+
+/** A job's result zip as the download server sends it (also the console's download). */
+export function sendResultZip(
+  reply: FastifyReply,
+  blobs: Blobs,
+  key: string,
+  jobId: string,
+  size: number,
+): FastifyReply {
+  return reply
+    .code(200)
+    .header('content-type', 'application/zip')
+    .header('content-disposition', `attachment; filename="${jobId}.zip"`)
+    .header('content-length', String(size))
+    .send(blobs.read(key));
 }
