@@ -4,6 +4,7 @@ import type { ApiVersion } from '../../domain/api-versions.js';
 import { requestedFileIds, validateJobRequest } from '../../domain/job-request.js';
 import { EgressPolicy } from '../../egress/egress-policy.js';
 import { catalogueFor } from '../../domain/org-schema.js';
+import { tighter } from '../../domain/org-limits.js';
 import { writeOperationOf, type Job, type UploadedFile } from '../../domain/types.js';
 import { ZohoError } from '../../errors/zoho-error.js';
 import { presentationOf, type AppDeps } from '../deps.js';
@@ -54,7 +55,15 @@ export function registerBulkWriteRoutes(app: FastifyInstance, deps: AppDeps): vo
       if (file) files.set(id, file);
     }
     const catalogue = catalogueFor(org.id, await deps.storage.schemas.get(org.id));
-    const spec = validateJobRequest(body, { files, limits: deps.config.limits, version, catalogue });
+    const spec = validateJobRequest(body, {
+      files,
+      limits: {
+        maxRows: tighter(deps.config.limits.maxRows, req.orgLimits?.maxRows),
+        maxColumns: tighter(deps.config.limits.maxColumns, req.orgLimits?.maxColumns),
+      },
+      version,
+      catalogue,
+    });
     // Write access to a module is known only once the body names it.
     for (const r of spec.resources) {
       const module = catalogue.find({ apiName: r.module.apiName })!;

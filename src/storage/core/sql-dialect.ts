@@ -54,6 +54,7 @@ export type SharedStatement =
   | 'clockGet'
   | 'clockSet'
   | 'limitsGet'
+  | 'limitsAll'
   | 'limitsPut'
   | 'limitsDelete'
   | 'creditsSpend'
