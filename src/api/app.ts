@@ -4,11 +4,14 @@ import { guardAdminSurface } from './admin/admin-access.js';
 import { adminRoutes } from './admin/admin-routes.js';
 import { registerHttpMetrics } from './admin/metrics.js';
 import type { AppDeps } from './deps.js';
+import { registerConsole } from './console/console-entry.js';
+import { consoleSessions } from './console/console-session.js';
 import { emulatorClock } from '../domain/emulator-clock.js';
 import { ZohoError } from '../errors/zoho-error.js';
 import { answerClientError } from './client-error.js';
 import { errorHandler, sendZohoError } from './error-handler.js';
 import { answerUnservedMethods } from './method-not-allowed.js';
+import { registerOrgLimits } from './org-limits.js';
 import { registerPipeline } from './pipeline.js';
 import { registerRequestFaults } from './request-faults.js';
 import { registerRequestLog, requestIdOf } from './request-log.js';
@@ -53,9 +56,11 @@ export async function buildApp(given: AppDeps): Promise<FastifyInstance> {
   // Hooks first: a route takes the hooks present when it is added.
   registerRequestLog(app);
   registerHttpMetrics(app);
-  guardAdminSurface(app, deps.config.adminKey);
+  const sessions = consoleSessions(deps.config.adminKey, clock.now);
+  guardAdminSurface(app, deps.config.adminKey, sessions);
   answerUnservedMethods(app, ROUTER_OPTIONS);
   registerPipeline(app, { storage: deps.storage, clock });
+  registerOrgLimits(app, deps.storage, clock.now);
   registerRequestFaults(app, deps.storage);
 
   // Bodies reach the routes as text and each route reads its own: the create-job route parses JSON itself
@@ -71,5 +76,6 @@ export async function buildApp(given: AppDeps): Promise<FastifyInstance> {
   registerDownloadRoutes(app, deps);
   registerRecordRoutes(app, deps);
   await app.register(adminRoutes(deps), { prefix: '/_bulkwrite' });
+  await registerConsole(app, deps, sessions);
   return app;
 }

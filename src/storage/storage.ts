@@ -324,6 +324,8 @@ export interface Storage {
     setClockOffset(offsetMs: number): Promise<void>;
     /** The org's limits document (JSON text), or undefined when it has none (no limits). */
     limits(orgId: string): Promise<string | undefined>;
+    /** Every org's limits document, by org id (empty when no org has limits: the usual case). */
+    allLimits(): Promise<Map<string, string>>;
     /** Replaces the org's limits document; null removes it. */
     putLimits(orgId: string, settings: string | null, now: number): Promise<void>;
     /** Adds `credits` to the org's use in minute `minute` (epoch minutes of the emulator clock). */
@@ -394,4 +396,12 @@ export interface OpsStorage {
   expiredJobs(before: number, limit: number): Promise<Array<{ orgId: string; jobId: string }>>;
   /** Deletes a finished job and its row outcomes; an unfinished job is never deleted. */
   deleteJob(jobId: string): Promise<void>;
+  /**
+   * Up to `limit` jobs of one org (or every org), of one status (or any), newest first (created_at, then
+   * id, both descending), strictly after `after` in that order: the console's keyset-paged job list.
+   */
+  jobsPage(
+    filter: { orgId?: string; status?: string; after?: { createdAt: number; id: string } },
+    limit: number,
+  ): Promise<Job[]>;
 }

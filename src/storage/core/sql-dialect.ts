@@ -53,6 +53,7 @@ export type SharedStatement =
   | 'clockGet'
   | 'clockSet'
   | 'limitsGet'
+  | 'limitsAll'
   | 'limitsPut'
   | 'limitsDelete'
   | 'creditsSpend'
@@ -117,7 +118,8 @@ export type OpsStatement =
   | 'resultChunksDelete'
   | 'resultsPurged'
   | 'jobsFinishedBefore'
-  | 'jobDelete';
+  | 'jobDelete'
+  | 'jobsPage';
 
 /** What a store supplies for its operator's view: the statements above, its migrations, its pool. */
 export interface OpsDialect {
