@@ -11,9 +11,11 @@ import { ZohoError } from '../errors/zoho-error.js';
 import { answerClientError } from './client-error.js';
 import { errorHandler, sendZohoError } from './error-handler.js';
 import { answerUnservedMethods } from './method-not-allowed.js';
+import { registerOrgLimits } from './org-limits.js';
 import { registerPipeline } from './pipeline.js';
 import { registerRequestFaults } from './request-faults.js';
 import { registerRequestLog, requestIdOf } from './request-log.js';
+import { registerBulkReadRoutes } from './routes/bulk-read.js';
 import { registerBulkWriteRoutes } from './routes/bulk-write.js';
 import { registerDownloadRoutes } from './routes/download.js';
 import { oauthRoutes } from './routes/oauth.js';
@@ -59,6 +61,7 @@ export async function buildApp(given: AppDeps): Promise<FastifyInstance> {
   guardAdminSurface(app, deps.config.adminKey, sessions);
   answerUnservedMethods(app, ROUTER_OPTIONS);
   registerPipeline(app, { storage: deps.storage, clock });
+  registerOrgLimits(app, deps.storage, clock.now);
   registerRequestFaults(app, deps.storage);
 
   // Bodies reach the routes as text and each route reads its own: the create-job route parses JSON itself
@@ -71,6 +74,7 @@ export async function buildApp(given: AppDeps): Promise<FastifyInstance> {
   await app.register(oauthRoutes(deps));
   registerUploadRoutes(app, deps);
   registerBulkWriteRoutes(app, deps);
+  registerBulkReadRoutes(app, deps);
   registerDownloadRoutes(app, deps);
   registerRecordRoutes(app, deps);
   await app.register(adminRoutes(deps), { prefix: '/_bulkwrite' });
