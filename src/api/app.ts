@@ -6,6 +6,7 @@ import { registerHttpMetrics } from './admin/metrics.js';
 import type { AppDeps } from './deps.js';
 import { emulatorClock } from '../domain/emulator-clock.js';
 import { ZohoError } from '../errors/zoho-error.js';
+import { answerClientError } from './client-error.js';
 import { errorHandler, sendZohoError } from './error-handler.js';
 import { answerUnservedMethods } from './method-not-allowed.js';
 import { registerPipeline } from './pipeline.js';
@@ -44,6 +45,8 @@ export async function buildApp(given: AppDeps): Promise<FastifyInstance> {
     return503OnClosing: false,
     // A path that is not valid percent-encoding (`%ff`) is an unknown URL in Zoho's envelope, not Fastify's body.
     frameworkErrors: (_error, _req, reply) => void sendZohoError(reply, new ZohoError('INVALID_URL_PATTERN')),
+    // What Node's HTTP parser refuses (a 100 KB header or URL…) is answered in the envelope too.
+    clientErrorHandler: answerClientError,
   });
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((_req, reply) => sendZohoError(reply, new ZohoError('INVALID_URL_PATTERN')));

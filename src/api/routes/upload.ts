@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { rm } from 'node:fs/promises';
+import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { AUTO, CsvFileError, summarizeZipCsv, summarizeZipCsvs } from '../../csv/read-csv.js';
 import { MAX_CSVS_PER_ZIP } from '../../domain/parent-child.js';
@@ -10,6 +11,45 @@ import type { AppDeps } from '../deps.js';
 import { diskShortage } from '../disk-guard.js';
 import { JSON_TYPE, sendZohoError } from '../error-handler.js';
 import { toUploadSuccess } from '../wire.js';
+
+/**
+ * Streams a multipart file part to `to`. When the body stops before the part's closing boundary, the
+ * multipart parser destroys the part's stream without an error, at times before the route reads it;
+ * `pipeline` on a stream destroyed before it was read never settles, so that case is refused first.
+ */
+async function savePart(file: Readable, to: Writable): Promise<void> {
+  if (file.destroyed && !file.readableEnded) throw new Error('the file part was cut off');
+  await pipeline(file, to);
+}
+
+/** Why a multipart body is refused after (or while) its file is read: `details.reason` and the message. */
+const BODY_FAULTS = {
+  truncated: 'the multipart body ended before the file did',
+  'multiple-files': 'send one file part: the body holds more than one',
+  malformed: 'the multipart body could not be read after the file',
+};
+
+/**
+ * Watches a multipart body go by and tells whether its close delimiter (`CRLF--boundary--`, which the
+ * content cannot hold) came: the multipart parser ends a body cut after a part's bytes as if it were
+ * whole. Call it before the body is read; it keeps only the last few bytes.
+ */
+function watchCloseDelimiter(raw: Readable, contentType: string | undefined): () => boolean {
+  const boundary = /boundary=(?:"([^"]+)"|([^;\s]+))/i.exec(contentType ?? '');
+  const close = Buffer.from(`\r\n--${boundary?.[1] ?? boundary?.[2] ?? ''}--`);
+  let seen = false;
+  let tail = Buffer.alloc(0);
+  const onData = (chunk: Buffer) => {
+    const window = Buffer.concat([tail, chunk]);
+    if (window.includes(close)) {
+      seen = true;
+      raw.off('data', onData);
+    }
+    tail = window.subarray(Math.max(0, window.length - close.length + 1));
+  };
+  raw.on('data', onData);
+  return () => seen;
+}
 
 export function registerUploadRoutes(app: FastifyInstance, deps: AppDeps): void {
   const now = deps.now ?? Date.now;
@@ -57,9 +97,12 @@ export function registerUploadRoutes(app: FastifyInstance, deps: AppDeps): void 
     const short = await diskShortage(deps);
     if (short) return fail('INSUFFICIENT_STORAGE', undefined, short);
     const limit = deps.config.limits.maxUploadBytes;
+    // One file part: the body is read to its end, so that a second one is refused rather than ignored.
+    const closed = watchCloseDelimiter(req.raw, req.headers['content-type']);
+    const files = req.files({ limits: { fileSize: limit, files: 1, fields: 10 } });
     let part;
     try {
-      part = await req.file({ limits: { fileSize: limit, files: 1, fields: 10 } });
+      part = (await files.next()).value;
     } catch {
       return fail('INVALID_FILE_FORMAT', 'the multipart body could not be read', { api_name: 'file' });
     }
@@ -71,14 +114,25 @@ export function registerUploadRoutes(app: FastifyInstance, deps: AppDeps): void 
     tmp = deps.blobs.tempPath('upload.zip');
     try {
       try {
-        await pipeline(part.file, deps.blobs.write(tmp));
+        await savePart(part.file, deps.blobs.write(tmp));
       } catch (e) {
         if ((e as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE' || part.file.truncated) {
           return fail('FILE_TOO_LARGE', undefined, { max_size_bytes: limit });
         }
-        throw e;
+        // The body stopped before the part's closing boundary, or the client went away mid-upload.
+        return fail('INVALID_FILE_FORMAT', BODY_FAULTS.truncated, { api_name: 'file', reason: 'truncated' });
       }
       if (part.file.truncated) return fail('FILE_TOO_LARGE', undefined, { max_size_bytes: limit });
+      // A second file part is refused (Zoho documents one `file`; taking the first would drop the other
+      // silently), as is a body that breaks after the file.
+      let fault: keyof typeof BODY_FAULTS | null = null;
+      try {
+        if (!(await files.next()).done) fault = 'multiple-files';
+      } catch (e) {
+        fault = (e as { code?: string }).code === 'FST_FILES_LIMIT' ? 'multiple-files' : 'malformed';
+      }
+      if (fault === null && !closed()) fault = 'truncated';
+      if (fault !== null) return fail('INVALID_FILE_FORMAT', BODY_FAULTS[fault], { api_name: 'file', reason: fault });
 
       // A zip for a parent/child job holds one CSV per module; those jobs exist from v6 on.
       // Zip bombs stop at the first limit they reach, while the zip is read.
