@@ -70,6 +70,12 @@ const leadsResource = (fileId: string) =>
     { api_name: 'Company', index: 2 },
     { api_name: 'Email', index: 3 },
   ]);
+/** Leads.csv of `Ref,Last_Name,Company`: Ref only ties the children (linking rows) to their lead. */
+const refLeadsResource = (fileId: string) =>
+  resourceOf(fileId, 'Leads', 'Leads.csv', [
+    { api_name: 'Last_Name', index: 1 },
+    { api_name: 'Company', index: 2 },
+  ]);
 const secondaryResource = (fileId: string) =>
   resourceOf(fileId, 'Secondary', 'Secondary.csv', [
     { api_name: 'Secondary_Email', index: 0 },
@@ -238,10 +244,7 @@ describe('parent/child jobs (v6+): one zip, a CSV per module, the parent first',
     const res = await create({
       operation: 'insert',
       resource: [
-        resourceOf(fileId, 'Leads', 'Leads.csv', [
-          { api_name: 'Last_Name', index: 1 },
-          { api_name: 'Company', index: 2 },
-        ]),
+        refLeadsResource(fileId),
         resourceOf(fileId, 'LeadsXProducts', 'LeadsXProducts.csv', [
           { api_name: 'Products', find_by: 'id', index: 0 },
           { api_name: 'Leads', parent_column_index: 0, index: 1 },
@@ -278,10 +281,7 @@ describe('parent/child jobs (v6+): one zip, a CSV per module, the parent first',
     const res = await create({
       operation: 'insert',
       resource: [
-        resourceOf(fileId, 'Leads', 'Leads.csv', [
-          { api_name: 'Last_Name', index: 1 },
-          { api_name: 'Company', index: 2 },
-        ]),
+        refLeadsResource(fileId),
         resourceOf(fileId, 'Leads_X_Users', 'Leads_X_Users.csv', [
           { api_name: 'Leads', parent_column_index: 0, index: 0 },
           { api_name: 'Users', index: 1 },
