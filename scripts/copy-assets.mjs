@@ -1,4 +1,5 @@
-// Copies the non-TypeScript files the server reads at run time (SQL migrations) next to the compiled code.
+// Copies the non-TypeScript files the server reads at run time next to the compiled code: SQL migrations,
+// and the console's page and stylesheet (its scripts are compiled by console/tsconfig.json).
 import { cpSync, existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -10,3 +11,6 @@ function walk(dir) {
   }
 }
 if (existsSync('src')) walk('src');
+for (const file of ['index.html', 'style.css']) {
+  if (existsSync(join('console', file))) cpSync(join('console', file), join('dist', 'console', file));
+}

@@ -15,6 +15,8 @@ export interface Config {
   dc: DataCentreName | '';
   /** Runs the job worker inside `serve`. */
   worker: boolean;
+  /** Serves the web console at /console/ (docs/console.md). */
+  console: boolean;
   limits: {
     maxUploadBytes: number;
     maxRows: number;
@@ -200,6 +202,14 @@ export const SETTINGS: readonly Setting[] = [
     meaning: 'run the job worker inside `serve` (`--no-worker` says false)',
     parse: bool,
     put: (c, v) => (c.worker = v),
+  }),
+  setting({
+    env: 'BULKWRITE_CONSOLE',
+    flag: '--no-console',
+    default: true,
+    meaning: 'serve the web console at `/console/` ([console.md](console.md); `--no-console` says false)',
+    parse: bool,
+    put: (c, v) => (c.console = v),
   }),
   setting({
     env: 'BULKWRITE_MAX_UPLOAD_BYTES',

@@ -4,6 +4,8 @@ import { guardAdminSurface } from './admin/admin-access.js';
 import { adminRoutes } from './admin/admin-routes.js';
 import { registerHttpMetrics } from './admin/metrics.js';
 import type { AppDeps } from './deps.js';
+import { registerConsole } from './console/console-entry.js';
+import { consoleSessions } from './console/console-session.js';
 import { emulatorClock } from '../domain/emulator-clock.js';
 import { ZohoError } from '../errors/zoho-error.js';
 import { answerClientError } from './client-error.js';
@@ -53,7 +55,8 @@ export async function buildApp(given: AppDeps): Promise<FastifyInstance> {
   // Hooks first: a route takes the hooks present when it is added.
   registerRequestLog(app);
   registerHttpMetrics(app);
-  guardAdminSurface(app, deps.config.adminKey);
+  const sessions = consoleSessions(deps.config.adminKey, clock.now);
+  guardAdminSurface(app, deps.config.adminKey, sessions);
   answerUnservedMethods(app, ROUTER_OPTIONS);
   registerPipeline(app, { storage: deps.storage, clock });
   registerRequestFaults(app, deps.storage);
@@ -71,5 +74,6 @@ export async function buildApp(given: AppDeps): Promise<FastifyInstance> {
   registerDownloadRoutes(app, deps);
   registerRecordRoutes(app, deps);
   await app.register(adminRoutes(deps), { prefix: '/_bulkwrite' });
+  await registerConsole(app, deps, sessions);
   return app;
 }

@@ -61,6 +61,11 @@ export const ERROR_CODES = {
     httpStatus: 403,
     message: 'admin calls are answered on loopback connections only while BULKWRITE_ADMIN_KEY is not set',
   },
+  // bulkwrite's own: a browser's state-changing admin call without the console's CSRF token.
+  CSRF_TOKEN_INVALID: {
+    httpStatus: 403,
+    message: 'this call from a browser needs the X-Bulkwrite-Csrf header the console session gave',
+  },
   // bulkwrite's own: the data folder is short of space (BULKWRITE_MIN_FREE_DISK_MB); Zoho has no code for it.
   INSUFFICIENT_STORAGE: {
     httpStatus: 507,

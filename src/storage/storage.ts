@@ -394,4 +394,12 @@ export interface OpsStorage {
   expiredJobs(before: number, limit: number): Promise<Array<{ orgId: string; jobId: string }>>;
   /** Deletes a finished job and its row outcomes; an unfinished job is never deleted. */
   deleteJob(jobId: string): Promise<void>;
+  /**
+   * Up to `limit` jobs of one org (or every org), of one status (or any), newest first (created_at, then
+   * id, both descending), strictly after `after` in that order: the console's keyset-paged job list.
+   */
+  jobsPage(
+    filter: { orgId?: string; status?: string; after?: { createdAt: number; id: string } },
+    limit: number,
+  ): Promise<Job[]>;
 }

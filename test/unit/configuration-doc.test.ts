@@ -53,6 +53,7 @@ describe('the server settings', () => {
       BULKWRITE_DC: 'eu',
       BULKWRITE_UPLOAD_ERROR_STATUS: 'observed',
       BULKWRITE_RESULT_COLUMNS: 'all',
+      BULKWRITE_CONSOLE: 'false',
     };
     for (const s of SETTINGS) {
       const raw =

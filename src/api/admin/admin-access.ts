@@ -35,7 +35,7 @@ function underAdminPrefix(url: string): boolean {
   return ADMIN_PREFIXES.some((p) => path === p || path.startsWith(`${p}/`));
 }
 
-function sameKey(given: string, key: string): boolean {
+export function sameKey(given: string, key: string): boolean {
   const a = Buffer.from(given);
   const b = Buffer.from(key);
   // Compared in constant time; a length difference is compared against the key itself to take as long.
@@ -56,20 +56,30 @@ export function adminRefusal(req: FastifyRequest, adminKey: string, sessionKey?:
   return sameKey(given, adminKey) ? null : new ZohoError('ADMIN_KEY_INVALID');
 }
 
+/** What the console's sessions add to the rule (api/console/console-session.ts). */
+export interface SessionGate {
+  /** Let in without the key: what signing in needs (the console's static page, the session call). */
+  open(req: FastifyRequest): boolean;
+  /** The key a valid session cookie on the request stands for; undefined without one. */
+  sessionKey(req: FastifyRequest): string | undefined;
+  /** For a request let in: a refusal when a browser sends a state-changing call without its CSRF token. */
+  csrf(req: FastifyRequest): ZohoError | null;
+}
+
+const NO_SESSIONS: SessionGate = { open: () => false, sessionKey: () => undefined, csrf: () => null };
+
 /**
  * The one rule for bulkwrite's own surface, checked first on every request (before the wrong-method
  * table or a body is read): a route marked `config.admin`, and any path under an admin prefix (matched
  * or not, so that a refused client learns nothing of which admin paths exist). Register before any
- * other hook. `sessionKey` lets the console hand over the key its session cookie holds.
+ * other hook. `sessions` lets the console sign a browser in once (a cookie standing for the key) and
+ * guards its state-changing calls against cross-site requests.
  */
-export function guardAdminSurface(
-  app: FastifyInstance,
-  adminKey: string,
-  sessionKey: (req: FastifyRequest) => string | undefined = () => undefined,
-): void {
+export function guardAdminSurface(app: FastifyInstance, adminKey: string, sessions: SessionGate = NO_SESSIONS): void {
   app.addHook('onRequest', async (req, reply) => {
     if (req.routeOptions.config.admin !== true && !underAdminPrefix(req.url)) return;
-    const refusal = adminRefusal(req, adminKey, sessionKey(req));
+    if (adminKey !== '' && sessions.open(req)) return;
+    const refusal = adminRefusal(req, adminKey, sessions.sessionKey(req)) ?? sessions.csrf(req);
     if (refusal) return sendZohoError(reply, refusal);
   });
 }

@@ -1,4 +1,5 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { Blobs } from '../../blobs/blobs.js';
 import { resultBlobKey } from '../../blobs/result-key.js';
 import type { AppDeps } from '../deps.js';
 import { JSON_TYPE } from '../error-handler.js';
@@ -30,12 +31,23 @@ export function registerDownloadRoutes(app: FastifyInstance, deps: AppDeps): voi
       const size =
         job?.resultReady && fileName === `${jobId}.zip` && !expired(job.finishedAt) ? await deps.blobs.size(key) : null;
       if (!job || size === null) return reply.code(403).header('content-type', JSON_TYPE).send(LINK_NOT_VALID);
-      return reply
-        .code(200)
-        .header('content-type', 'application/zip')
-        .header('content-disposition', `attachment; filename="${jobId}.zip"`)
-        .header('content-length', String(size))
-        .send(deps.blobs.read(key));
+      return sendResultZip(reply, deps.blobs, key, jobId, size);
     },
   );
+}
+
+/** A job's result zip as the download server sends it (also the console's download). */
+export function sendResultZip(
+  reply: FastifyReply,
+  blobs: Blobs,
+  key: string,
+  jobId: string,
+  size: number,
+): FastifyReply {
+  return reply
+    .code(200)
+    .header('content-type', 'application/zip')
+    .header('content-disposition', `attachment; filename="${jobId}.zip"`)
+    .header('content-length', String(size))
+    .send(blobs.read(key));
 }

@@ -37,6 +37,7 @@ export function configFrom(values: {
 }
 
 export const SERVE_HELP = `Usage: bulkwrite serve [--port N] [--host H] [--data-dir DIR] [--public-url URL] [--dc DC] [--no-worker]
+                       [--no-console]
 
 Starts the Bulk Write API and its job worker in one process, with SQLite in the data folder.
 
@@ -49,6 +50,7 @@ Options:
   --dc DC         present as a Zoho data centre: ${DATA_CENTRE_NAMES.join(', ')} (or BULKWRITE_DC);
                   api_domain and download links then name that DC's hosts (see docs/data-centres.md)
   --no-worker     serve the API only; jobs wait for a worker
+  --no-console    do not serve the web console at /console/ (see docs/console.md)
 
 Examples:
   bulkwrite serve
@@ -63,6 +65,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
     'public-url': { type: 'string' },
     dc: { type: 'string' },
     'no-worker': { type: 'boolean' },
+    'no-console': { type: 'boolean' },
   });
   if (help) {
     console.log(SERVE_HELP);
@@ -71,9 +74,11 @@ export async function serveCommand(argv: string[]): Promise<number> {
   if (positionals.length > 0) throw new CliError(`unexpected argument "${positionals[0]}"`);
   const config = configFrom(values);
   if (values['no-worker']) config.worker = false;
+  if (values['no-console']) config.console = false;
   const server = await startServer(config);
   console.log(`bulkwrite listening on ${server.url}`);
   if (server.presentation.apiDomain !== server.url) console.log(`presenting as: ${server.presentation.apiDomain}`);
+  if (config.console) console.log(`console: ${server.url}/console/`);
   console.log(`data folder: ${config.dataDir}`);
   console.log(`org: ${server.org.id}${server.orgCreated ? ' (created now)' : ''}`);
   console.log(

@@ -1,4 +1,5 @@
 import type { JobSpec } from '../../domain/types.js';
+import { toJob } from './job-rows.js';
 import type { OpsStorage } from '../storage.js';
 import type { OpsDialect } from './sql-dialect.js';
 
@@ -62,6 +63,14 @@ export function createOpsStorage(d: OpsDialect): OpsStorage {
     async deleteJob(jobId) {
       await d.changes('resultChunksDelete', [jobId]);
       await d.changes('jobDelete', [jobId]);
+    },
+    async jobsPage({ orgId, status, after }, limit) {
+      const org = orgId ?? null;
+      const st = status ?? null;
+      // Before every stored job: later than any time, and above every 19-digit id.
+      const at = after ?? { createdAt: Number.MAX_SAFE_INTEGER, id: '9'.repeat(20) };
+      const rows = await d.rows('jobsPage', [org, org, st, st, at.createdAt, at.createdAt, at.id, limit]);
+      return rows.map(toJob);
     },
   };
 }

@@ -117,7 +117,8 @@ export type OpsStatement =
   | 'resultChunksDelete'
   | 'resultsPurged'
   | 'jobsFinishedBefore'
-  | 'jobDelete';
+  | 'jobDelete'
+  | 'jobsPage';
 
 /** What a store supplies for its operator's view: the statements above, its migrations, its pool. */
 export interface OpsDialect {

@@ -15,4 +15,7 @@ export const SQLITE_OPS_SQL: Record<OpsStatement, string> = {
   resultsPurged: 'UPDATE jobs SET results_purged_at = ? WHERE id = ? AND finished_at IS NOT NULL',
   jobsFinishedBefore: 'SELECT org_id, id FROM jobs WHERE finished_at < ? ORDER BY finished_at LIMIT ?',
   jobDelete: 'DELETE FROM jobs WHERE id = ? AND finished_at IS NOT NULL',
+  jobsPage: `SELECT * FROM jobs WHERE (? IS NULL OR org_id = ?) AND (? IS NULL OR status = ?)
+               AND (created_at < ? OR (created_at = ? AND id < ?))
+             ORDER BY created_at DESC, id DESC LIMIT ?`,
 };
