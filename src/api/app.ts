@@ -11,6 +11,7 @@ import { ZohoError } from '../errors/zoho-error.js';
 import { answerClientError } from './client-error.js';
 import { errorHandler, sendZohoError } from './error-handler.js';
 import { answerUnservedMethods } from './method-not-allowed.js';
+import { registerOrgLimits } from './org-limits.js';
 import { registerPipeline } from './pipeline.js';
 import { registerRequestFaults } from './request-faults.js';
 import { registerRequestLog, requestIdOf } from './request-log.js';
@@ -59,6 +60,7 @@ export async function buildApp(given: AppDeps): Promise<FastifyInstance> {
   guardAdminSurface(app, deps.config.adminKey, sessions);
   answerUnservedMethods(app, ROUTER_OPTIONS);
   registerPipeline(app, { storage: deps.storage, clock });
+  registerOrgLimits(app, deps.storage, clock.now);
   registerRequestFaults(app, deps.storage);
 
   // Bodies reach the routes as text and each route reads its own: the create-job route parses JSON itself

@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { matchesRequest, rolls, type FaultRequest, type FaultRoute, type FaultRule } from '../domain/faults.js';
 import { ZohoError } from '../errors/zoho-error.js';
 import type { Storage } from '../storage/storage.js';
+import { onePerStore, TtlSnapshot } from './ttl-snapshot.js';
 
 /** How long a process serves the fault rules it read before it reads them again (changes made elsewhere). */
 export const FAULT_RULES_TTL_MS = 500;
@@ -30,26 +31,28 @@ export function faultRouteOf(method: string, url: string | undefined): FaultRout
  * costs one array check.
  */
 export class RequestFaultRules {
-  private rules: FaultRule[] = [];
-  private until = -Infinity;
-  private loading: Promise<FaultRule[]> | null = null;
-  /** Bumped by invalidate(): a read begun before it is not kept. */
-  private generation = 0;
   /** Rules seen to have no firing left, skipped until the next read. */
   private readonly spent = new Set<string>();
+  private readonly snapshot: TtlSnapshot<FaultRule[]>;
 
-  constructor(private readonly storage: Storage) {}
-
-  invalidate(): void {
-    this.generation++;
-    this.until = -Infinity;
-    this.loading = null;
+  constructor(storage: Storage) {
+    this.snapshot = new TtlSnapshot(
+      async () =>
+        (await storage.faults.list()).filter(
+          (r) => r.remaining !== 0 && r.effect.kind !== 'job' && r.effect.kind !== 'callback',
+        ),
+      [],
+      FAULT_RULES_TTL_MS,
+      () => this.spent.clear(),
+    );
   }
 
-  async current(): Promise<readonly FaultRule[]> {
-    if (performance.now() < this.until) return this.rules;
-    this.loading ??= this.load(this.generation);
-    return this.loading;
+  invalidate(): void {
+    this.snapshot.invalidate();
+  }
+
+  current(): readonly FaultRule[] | Promise<readonly FaultRule[]> {
+    return this.snapshot.current();
   }
 
   markSpent(id: string): void {
@@ -59,35 +62,10 @@ export class RequestFaultRules {
   isSpent(id: string): boolean {
     return this.spent.has(id);
   }
-
-  private async load(generation: number): Promise<FaultRule[]> {
-    const started = performance.now();
-    try {
-      const all = await this.storage.faults.list();
-      const rules = all.filter((r) => r.remaining !== 0 && r.effect.kind !== 'job' && r.effect.kind !== 'callback');
-      if (generation === this.generation) {
-        this.rules = rules;
-        this.spent.clear();
-        this.until = started + FAULT_RULES_TTL_MS;
-      }
-      return rules;
-    } finally {
-      if (generation === this.generation) this.loading = null;
-    }
-  }
 }
-
-const perStore = new WeakMap<Storage, RequestFaultRules>();
 
 /** The one rule cache of a store in this process, shared by the request hook and the admin routes. */
-export function requestFaultRules(storage: Storage): RequestFaultRules {
-  let rules = perStore.get(storage);
-  if (!rules) {
-    rules = new RequestFaultRules(storage);
-    perStore.set(storage, rules);
-  }
-  return rules;
-}
+export const requestFaultRules = onePerStore((storage) => new RequestFaultRules(storage));
 
 /** The org of a token request: the one its client (form field or query `client_id`) belongs to, if known. */
 async function tokenOrg(storage: Storage, req: FastifyRequest): Promise<string | null> {

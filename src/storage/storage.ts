@@ -324,6 +324,8 @@ export interface Storage {
     setClockOffset(offsetMs: number): Promise<void>;
     /** The org's limits document (JSON text), or undefined when it has none (no limits). */
     limits(orgId: string): Promise<string | undefined>;
+    /** Every org's limits document, by org id (empty when no org has limits: the usual case). */
+    allLimits(): Promise<Map<string, string>>;
     /** Replaces the org's limits document; null removes it. */
     putLimits(orgId: string, settings: string | null, now: number): Promise<void>;
     /** Adds `credits` to the org's use in minute `minute` (epoch minutes of the emulator clock). */

@@ -103,6 +103,30 @@ describe('the admin API on PostgreSQL, one API process and a separate worker pro
     await admin.call('DELETE', '/faults');
   });
 
+  it('shares limits and credits through the store: credits spent through one API process count in another', async () => {
+    const org = await admin.createOrg({});
+    const { match } = await procs.start(
+      ['serve', '--no-worker', '--port', '0', '--data-dir', dataDir],
+      /listening on (\S+)/,
+    );
+    const url2 = match[1]!;
+    await admin.call('PUT', `/orgs/${org.org_id}/limits`, { daily_credits: 6 });
+    await new Promise((r) => setTimeout(r, 600)); // the other process reads the limits within 0.5 s
+    const leadsAt = (base: string) => call(`${base}/crm/v2.1/Leads`, { headers: auth(org.access_token) });
+    for (let i = 0; i < 3; i++) assert.notEqual((await leadsAt(url)).status, 429);
+    const third = await leadsAt(url2);
+    assert.equal(third.headers.get('x-api-credits-remaining'), '2');
+    for (let i = 0; i < 2; i++) assert.notEqual((await leadsAt(url2)).status, 429);
+    const refused = await leadsAt(url);
+    assert.equal(refused.status, 429, refused.text);
+    assert.equal(refused.body.code, 'TOO_MANY_REQUESTS');
+    const shown = await new BulkwriteAdmin({ url: url2 }).call<{ usage: { credits_used: number } }>(
+      'GET',
+      `/orgs/${org.org_id}/limits`,
+    );
+    assert.equal(shown.usage.credits_used, 6);
+  });
+
   it('shares the clock through the store: the worker process stamps records with the moved clock', async () => {
     const created = await admin.createOrg({ time_zone: 'UTC' });
     await admin.clock.set('2030-06-01T10:00:00Z');

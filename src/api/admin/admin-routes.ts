@@ -10,6 +10,8 @@ import { registerMetricsRoute } from './metrics.js';
 import { registerReadyRoute } from './ready.js';
 import { Inbox } from './inbox.js';
 import { registerResetRoute } from './reset-routes.js';
+import { registerLimitsRoutes } from './limits-routes.js';
+import { orgLimitsCache } from '../org-limits.js';
 
 /**
  * bulkwrite's own API under `/_bulkwrite/` (docs/admin-api.md): JSON in, JSON out, never a Zoho token.
@@ -41,7 +43,9 @@ export function adminRoutes(deps: AppDeps): FastifyPluginAsync {
     registerClockRoutes(app, deps);
     await app.register(faultRoutes(deps));
     await app.register(callbackRoutes(deps, inbox));
-    registerResetRoute(app, deps, inbox, []);
+    registerLimitsRoutes(app, deps);
+    const limits = orgLimitsCache(deps.storage);
+    registerResetRoute(app, deps, inbox, [{ onReset: () => limits.invalidate() }]);
     registerReadyRoute(app, deps);
     registerMetricsRoute(app, deps);
   };

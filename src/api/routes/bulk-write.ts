@@ -5,6 +5,7 @@ import { refusedCallbackUrl, requestedFileIds, validateJobRequest } from '../../
 import { resolveAll } from '../../egress/callback-post.js';
 import { callbackUrlRefusal, EgressPolicy } from '../../egress/egress-policy.js';
 import { catalogueFor } from '../../domain/org-schema.js';
+import { tighter } from '../../domain/org-limits.js';
 import type { Job, UploadedFile } from '../../domain/types.js';
 import { ZohoError } from '../../errors/zoho-error.js';
 import { presentationOf, type AppDeps } from '../deps.js';
@@ -64,7 +65,15 @@ export function registerBulkWriteRoutes(app: FastifyInstance, deps: AppDeps): vo
       if (file) files.set(id, file);
     }
     const catalogue = catalogueFor(org.id, await deps.storage.schemas.get(org.id));
-    const spec = validateJobRequest(body, { files, limits: deps.config.limits, version, catalogue });
+    const spec = validateJobRequest(body, {
+      files,
+      limits: {
+        maxRows: tighter(deps.config.limits.maxRows, req.orgLimits?.maxRows),
+        maxColumns: tighter(deps.config.limits.maxColumns, req.orgLimits?.maxColumns),
+      },
+      version,
+      catalogue,
+    });
     // Write access to a module is known only once the body names it.
     for (const r of spec.resources) {
       const module = catalogue.find({ apiName: r.module.apiName })!;

@@ -4,6 +4,7 @@ import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { AUTO, CsvFileError, summarizeZipCsv, summarizeZipCsvs } from '../../csv/read-csv.js';
 import { MAX_CSVS_PER_ZIP } from '../../domain/parent-child.js';
+import { tighter } from '../../domain/org-limits.js';
 import { toZohoTime } from '../../domain/time.js';
 import type { UploadedFile } from '../../domain/types.js';
 import { ZohoError } from '../../errors/zoho-error.js';
@@ -96,7 +97,8 @@ export function registerUploadRoutes(app: FastifyInstance, deps: AppDeps): void 
 
     const short = await diskShortage(deps);
     if (short) return fail('INSUFFICIENT_STORAGE', undefined, short);
-    const limit = deps.config.limits.maxUploadBytes;
+    // The org's own limit (docs/admin-api.md, "Limits and credits") when it is the tighter.
+    const limit = tighter(deps.config.limits.maxUploadBytes, req.orgLimits?.maxFileBytes);
     // One file part: the body is read to its end, so that a second one is refused rather than ignored.
     const closed = watchCloseDelimiter(req.raw, req.headers['content-type']);
     const files = req.files({ limits: { fileSize: limit, files: 1, fields: 10 } });

@@ -53,6 +53,7 @@ export type SharedStatement =
   | 'clockGet'
   | 'clockSet'
   | 'limitsGet'
+  | 'limitsAll'
   | 'limitsPut'
   | 'limitsDelete'
   | 'creditsSpend'

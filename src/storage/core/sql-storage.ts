@@ -284,6 +284,9 @@ export function createSqlStorage(d: SqlDialect): Storage {
         const r = await d.row('limitsGet', [orgId]);
         return r && String(r.settings);
       },
+      async allLimits() {
+        return new Map((await d.rows('limitsAll', [])).map((r) => [String(r.org_id), String(r.settings)]));
+      },
       async putLimits(orgId, settings, now) {
         if (settings === null) await d.changes('limitsDelete', [orgId]);
         else await d.changes('limitsPut', [orgId, settings, now]);

@@ -119,6 +119,7 @@ export const POSTGRES_SQL: Record<SharedStatement, string> = {
   clockGet: 'SELECT offset_ms FROM emulator_clock WHERE id = 1',
   clockSet: 'UPDATE emulator_clock SET offset_ms = $1 WHERE id = 1',
   limitsGet: 'SELECT settings FROM org_limits WHERE org_id = $1',
+  limitsAll: 'SELECT org_id, settings FROM org_limits',
   limitsPut: `INSERT INTO org_limits (org_id, settings, updated_at) VALUES ($1, $2, $3)
               ON CONFLICT (org_id) DO UPDATE SET settings = EXCLUDED.settings, updated_at = EXCLUDED.updated_at`,
   limitsDelete: 'DELETE FROM org_limits WHERE org_id = $1',

@@ -108,6 +108,7 @@ export const SQLITE_SQL: Record<SharedStatement, string> = {
   clockGet: 'SELECT offset_ms FROM emulator_clock WHERE id = 1',
   clockSet: 'UPDATE emulator_clock SET offset_ms = ? WHERE id = 1',
   limitsGet: 'SELECT settings FROM org_limits WHERE org_id = ?',
+  limitsAll: 'SELECT org_id, settings FROM org_limits',
   limitsPut: `INSERT INTO org_limits (org_id, settings, updated_at) VALUES (?, ?, ?)
               ON CONFLICT (org_id) DO UPDATE SET settings = excluded.settings, updated_at = excluded.updated_at`,
   limitsDelete: 'DELETE FROM org_limits WHERE org_id = ?',
