@@ -17,6 +17,7 @@ import {
   toRefreshToken,
 } from './oauth-rows.js';
 import { orgInsertParams, toOrg, toUser, userInsertParams } from './org-rows.js';
+import { emailIndexKey, INDEXED_EMAIL_FIELDS } from './email-index.js';
 import { recordPages } from './record-pages.js';
 import { toRecord } from './record-rows.js';
 import { createOpsStorage } from './ops-storage.js';
@@ -187,6 +188,13 @@ export function createSqlStorage(d: SqlDialect): Storage {
         ]);
         if (finished !== 1) throw new LeaseLostError(jobId);
       },
+      async completeRead(jobId, workerId, result, now) {
+        const [finished] = await d.inTransaction([
+          ['jobCompleteRead', [JSON.stringify(result), now, jobId, workerId]],
+          ['outboxFromJob', [now, now, jobId]],
+        ]);
+        if (finished !== 1) throw new LeaseLostError(jobId);
+      },
       async fail(jobId, workerId, failure, now) {
         const [finished] = await d.inTransaction([
           ['jobFail', [failure.code, failure.message, failure.resultReady === true ? 1 : 0, now, jobId, workerId]],
@@ -257,6 +265,11 @@ export function createSqlStorage(d: SqlDialect): Storage {
       idsByKey: d.idsByKey,
       byIds: d.byIds,
       firstIdsByText: d.firstIdsByText,
+      async idsByEmail(orgId, module, field, value) {
+        const key = emailIndexKey(value);
+        if (key === null || !INDEXED_EMAIL_FIELDS.get(module)?.includes(field)) return null;
+        return (await d.rows('recordsBySecondaryEmail', [orgId, module, key])).map((r) => String(r.id));
+      },
       async get(orgId, module, id) {
         return (await d.byIds(orgId, module, [id])).get(id);
       },
@@ -269,6 +282,15 @@ export function createSqlStorage(d: SqlDialect): Storage {
       list: pages.list,
       async listAfter(orgId, module, afterId, limit) {
         return (await d.rows('recordListAfter', [orgId, module, afterId, limit, 0])).map(toRecord);
+      },
+      async *scan(orgId, module, afterId, batchSize) {
+        let after = afterId;
+        for (;;) {
+          const batch = (await d.rows('recordListAfter', [orgId, module, after, batchSize, 0])).map(toRecord);
+          if (batch.length > 0) yield batch;
+          if (batch.length < batchSize) return;
+          after = batch[batch.length - 1]!.id;
+        }
       },
       count,
     },
