@@ -41,6 +41,11 @@ const REDACT = [
   '*.password',
   'req.headers.authorization',
   'headers.authorization',
+  '*.headers.authorization',
+  'headers["x-bulkwrite-admin-key"]',
+  '*.headers["x-bulkwrite-admin-key"]',
+  // @fastify/multipart logs the options it hands busboy, request headers included, at trace.
+  'busboyOptions.headers',
   'err.detail',
   'error.detail',
 ];

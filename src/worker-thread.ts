@@ -1,6 +1,6 @@
 import { parentPort, threadId, workerData } from 'node:worker_threads';
 import { join } from 'node:path';
-import { toJobDetails } from './api/wire.js';
+import { renderJobDetails } from './api/read-wire.js';
 import { openFsBlobs } from './blobs/blobs.js';
 import { egressPolicyOf, type Config } from './config.js';
 import { createLogger, messageFirst } from './log.js';
@@ -33,7 +33,7 @@ const worker = new JobWorker({
   pollIntervalMs: config.pollIntervalMs,
   callback: config.callback,
   egress: egressPolicyOf(config),
-  renderJobDetails: (job, org) => toJobDetails(job, org, downloadBase),
+  renderJobDetails: (job, org) => renderJobDetails(job, org, downloadBase),
 });
 worker.start();
 parentPort?.on('message', (msg: string) => {

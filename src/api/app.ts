@@ -16,6 +16,7 @@ import { registerPipeline } from './pipeline.js';
 import { registerRequestFaults } from './request-faults.js';
 import { registerRequestJournal, requestJournal } from './request-journal.js';
 import { registerRequestLog, requestIdOf } from './request-log.js';
+import { registerBulkReadRoutes } from './routes/bulk-read.js';
 import { registerBulkWriteRoutes } from './routes/bulk-write.js';
 import { registerDownloadRoutes } from './routes/download.js';
 import { oauthRoutes } from './routes/oauth.js';
@@ -75,6 +76,7 @@ export async function buildApp(given: AppDeps): Promise<FastifyInstance> {
   await app.register(oauthRoutes(deps));
   registerUploadRoutes(app, deps);
   registerBulkWriteRoutes(app, deps);
+  registerBulkReadRoutes(app, deps);
   registerDownloadRoutes(app, deps);
   registerRecordRoutes(app, deps);
   await app.register(adminRoutes(deps), { prefix: '/_bulkwrite' });

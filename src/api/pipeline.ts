@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { authenticate, type AuthContext } from '../auth/authenticate.js';
-import { canReadModule, canReadSettings, canUploadFiles, canUseBulkWrite } from '../auth/scopes.js';
+import { canReadModule, canReadSettings, canUploadFiles, canUseBulkRead, canUseBulkWrite } from '../auth/scopes.js';
 import { findApiVersion, type ApiVersion } from '../domain/api-versions.js';
 import type { EmulatorClock } from '../domain/emulator-clock.js';
 import type { ModuleDef } from '../domain/modules.js';
@@ -13,7 +13,7 @@ import type { Storage } from '../storage/storage.js';
  * bulk write jobs and their results, file uploads, module or field metadata, and the records of the
  * module the URL names.
  */
-export type RouteScope = 'bulk' | 'files' | 'settings.modules' | 'settings.fields' | 'module.read';
+export type RouteScope = 'bulk' | 'bulk.read' | 'files' | 'settings.modules' | 'settings.fields' | 'module.read';
 
 /** The module a records URL names, in the catalogue of the token's org. */
 export interface PathModule {
@@ -38,6 +38,7 @@ declare module 'fastify' {
 
 const SCOPE_ALLOWS: Record<RouteScope, (granted: readonly string[], req: FastifyRequest) => boolean> = {
   bulk: (granted) => canUseBulkWrite(granted),
+  'bulk.read': (granted) => canUseBulkRead(granted),
   files: (granted) => canUploadFiles(granted),
   'settings.modules': (granted) => canReadSettings(granted, 'modules'),
   'settings.fields': (granted) => canReadSettings(granted, 'fields'),

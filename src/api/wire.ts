@@ -22,7 +22,7 @@ export function toUploadSuccess(file: UploadedFile, org: Org) {
 }
 
 /** `created_by`: `{id, name}`, and from v8 on Zoho's MinifiedUser with `email`. */
-function toCreatedBy(user: User, version: ApiVersion) {
+export function toCreatedBy(user: User, version: ApiVersion) {
   return version.createdByEmail
     ? { id: user.id, name: user.name, email: user.email }
     : { id: user.id, name: user.name };

@@ -26,6 +26,11 @@ export function canUseBulkWrite(granted: readonly string[]): boolean {
   return has(granted, 'ZohoCRM.bulk.ALL') || has(granted, 'ZohoCRM.bulk.CREATE');
 }
 
+/** Bulk read jobs and their results: ZohoCRM.bulk.READ or ZohoCRM.bulk.ALL (docs/bulk-read.md#scopes). */
+export function canUseBulkRead(granted: readonly string[]): boolean {
+  return has(granted, 'ZohoCRM.bulk.ALL') || has(granted, 'ZohoCRM.bulk.READ');
+}
+
 /** Upload: ZohoFiles.files.ALL. */
 export function canUploadFiles(granted: readonly string[]): boolean {
   return has(granted, 'ZohoFiles.files.ALL');

@@ -9,7 +9,10 @@ const ISO_DATE = compileDatePattern('yyyy-MM-dd')!;
 const DEFAULT_DATETIME = compileDatePattern('MM/dd/yyyy HH:mm:ss')!;
 const ISO_DATETIME = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?(Z|[+-]\d{2}:?\d{2})?$/;
 
-const EMAIL = /^[^\s@,;<>()"]+@[^\s@,;<>()"]+\.[^\s@,;<>()"]+$/;
+// An address holds no space, separator or control character (NUL, C0, DEL, C1): Zoho refuses them, and
+// a NUL would be stored as it is.
+const ADDRESS_PART = '[^\\s@,;<>()"\\x00-\\x1f\\x7f-\\x9f]+';
+const EMAIL = new RegExp(`^${ADDRESS_PART}@${ADDRESS_PART}\\.${ADDRESS_PART}$`);
 const PHONE = /^[0-9+()\-.\s/x#*]+$/i;
 const WEBSITE = /^(https?:\/\/)?[^\s/$.?#][^\s]*\.[^\s]+$/i;
 const DIGITS = /^\d{1,19}$/;

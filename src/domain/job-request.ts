@@ -28,19 +28,19 @@ export interface JobRequestContext {
   catalogue?: Catalogue;
 }
 
-type Json = Record<string, unknown>;
+export type Json = Record<string, unknown>;
 
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+export const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Reads a key, also in another case (the docs' own sample spells callback as callBack). */
-function key(obj: Json, name: string): unknown {
+export function key(obj: Json, name: string): unknown {
   if (name in obj) return obj[name];
   const lower = name.toLowerCase();
   for (const k of Object.keys(obj)) if (k.toLowerCase() === lower) return obj[k];
   return undefined;
 }
 
-function missing(
+export function missing(
   apiName: string,
   path: string,
   message = `required key ${apiName} is not found in request body.`,
@@ -101,7 +101,7 @@ export function refusedCallbackUrl(version: ApiVersion, reason: string): ZohoErr
   return new ZohoError('INVALID_DATA', { message: `the callback url is refused: ${reason}`, details });
 }
 
-function parseCallback(body: Json, version: ApiVersion): JobSpec['callback'] {
+export function parseCallback(body: Json, version: ApiVersion): JobSpec['callback'] {
   const raw = key(body, 'callback');
   if (raw === undefined || raw === null) return null;
   if (!isObject(raw)) throw invalid('callback', '$.callback', 'callback must be an object with url and method');

@@ -6,7 +6,14 @@ import { isParentLink, parentKey } from './parent-child.js';
 import { lookupTargetOf } from './job-request.js';
 import { findLayout } from './layouts.js';
 import { STANDARD_CATALOGUE, type Catalogue } from './org-schema.js';
-import type { JobResource, JobSpec, Operation, RecordData, RecordValue } from './types.js';
+import {
+  writeOperationOf,
+  type JobResource,
+  type JobSpec,
+  type Operation,
+  type RecordData,
+  type RecordValue,
+} from './types.js';
 
 export interface PlanColumn {
   field: FieldDef;
@@ -128,7 +135,7 @@ export function compileRowPlan(
   const multi = columns.find((c) => c.field.lookupModules !== undefined) ?? null;
   return {
     module,
-    operation: spec.operation,
+    operation: writeOperationOf(spec),
     findBy: resource.findBy,
     ignoreEmpty: resource.ignoreEmpty ?? spec.ignoreEmpty,
     columns,

@@ -3,6 +3,15 @@
 export type Operation = 'insert' | 'update' | 'upsert';
 export const OPERATIONS: readonly Operation[] = ['insert', 'update', 'upsert'];
 
+/** A job's operation: the three of bulk write, or a bulk read (docs/bulk-read.md). */
+export type JobOperation = Operation | 'read';
+
+/** A write job's operation; a bulk read job reaching write code is a bug, said at once. */
+export function writeOperationOf(spec: { operation: JobOperation }): Operation {
+  if (spec.operation === 'read') throw new Error('a bulk read job has no write operation');
+  return spec.operation;
+}
+
 export type JobStatus = 'ADDED' | 'INPROGRESS' | 'COMPLETED' | 'FAILED';
 
 export interface User {
@@ -60,8 +69,61 @@ export interface JobCounts {
   total: number;
 }
 
+/** Bulk read criteria (docs/bulk-read.md#criteria): one condition, or a group of two or more joined by and/or. */
+export type ReadCriteria = ReadCondition | ReadGroup;
+
+export const READ_COMPARATORS = [
+  'equal',
+  'not_equal',
+  'in',
+  'not_in',
+  'less_than',
+  'less_equal',
+  'greater_than',
+  'greater_equal',
+  'between',
+  'not_between',
+  'contains',
+  'not_contains',
+  'starts_with',
+  'ends_with',
+] as const;
+export type ReadComparator = (typeof READ_COMPARATORS)[number];
+
+export interface ReadCondition {
+  apiName: string;
+  comparator: ReadComparator;
+  /** As given: a string, number or boolean; an array for in, not_in, between, not_between. */
+  value: string | number | boolean | Array<string | number | boolean>;
+  /** True when the request named the field as `field: {api_name}` (v8's shape), so it is echoed so. */
+  byField: boolean;
+}
+
+export interface ReadGroup {
+  groupOperator: 'and' | 'or';
+  group: ReadCriteria[];
+}
+
+/** What a bulk read job was asked for (its `query` and `file_type`). */
+export interface ReadQuery {
+  module: { apiName: string; id: string };
+  /** The requested columns (API names), in the order asked; null when the request named none (every field). */
+  fields: string[] | null;
+  page: number;
+  criteria: ReadCriteria | null;
+  fileType: 'csv' | 'ics';
+}
+
+/** A finished bulk read job's page: how many records it holds and whether more match after it. */
+export interface ReadResult {
+  count: number;
+  moreRecords: boolean;
+}
+
 export interface JobSpec {
-  operation: Operation;
+  operation: JobOperation;
+  /** Bulk read jobs only (operation 'read'); they have no resources. */
+  read?: ReadQuery;
   characterEncoding: string;
   ignoreEmpty: boolean;
   /** True when the request set ignore_empty at the top level, so it is echoed there. */
@@ -97,6 +159,8 @@ export interface Job extends JobSpec {
   failure: { code: string; message: string } | null;
   resultReady: boolean;
   finishedAt: number | null;
+  /** A completed bulk read job's page; null otherwise. */
+  readResult?: ReadResult | null;
 }
 
 /** One CSV of an uploaded zip, as read at upload. */

@@ -71,6 +71,45 @@ export const ERROR_CODES = {
     httpStatus: 507,
     message: 'the server is short of disk space and cannot take uploads now; try again later',
   },
+  // Bulk read create job (docs/bulk-read.md#errors): codes and message templates of the official SDKs'
+  // bulk_read APIException enum (json_details.json of @zohocrm/typescript-sdk-2.1 and nodejs-sdk-2.0);
+  // CVID_NOT_SUPPORTED and PAGE_RANGE_EXCEEDED's details from Zoho's v8 OpenAPI file (bulk_read.json).
+  REQUEST_BODY_IS_EMPTY: { httpStatus: 400, message: 'Request body is empty.' },
+  REQUEST_BODY_NOT_READABLE: { httpStatus: 400, message: 'Unable to parse the request body.' },
+  MODULE_NOT_SUPPORTED: { httpStatus: 400, message: 'Invalid module for the query.' },
+  QUERY_NOT_SUPPORTED: { httpStatus: 400, message: 'Invalid query for bulk read job.' },
+  CVID_NOT_SUPPORTED: { httpStatus: 400, message: 'Invalid custom view id for the query.' },
+  FIELD_NOT_SUPPORTED: { httpStatus: 400, message: 'Invalid field for the module provided in fields.' },
+  PAGE_NOT_SUPPORTED: { httpStatus: 400, message: 'Invalid page number for query.' },
+  PAGE_RANGE_EXCEEDED: { httpStatus: 400, message: 'Invalid page number for query.' },
+  INVALID_CRITERIA: { httpStatus: 400, message: 'Invalid criteria for the query.' },
+  AMBIGUOUS_CRITERIA: {
+    httpStatus: 400,
+    message: 'Ambiguous criteria. Criteria can have either {group, group_operator} or {api_name, comparator, value}.',
+  },
+  AMBIGUOUS_GROUP_IN_CRITERIA: {
+    httpStatus: 400,
+    message: 'Ambiguous group in criteria. Group should be used only when there are more than one criteria',
+  },
+  GROUP_OPERATOR_NOT_SUPPORTED: {
+    httpStatus: 400,
+    message: "Criteria doesn't support this logical group operator. Supported operators are 'and', 'or'.",
+  },
+  CRITERIA_LIMIT_EXCEEDED: { httpStatus: 400, message: 'Number of criteria exceeded the maximum limit' },
+  FIELD_IN_CRITERIA_NOT_SUPPORTED: { httpStatus: 400, message: 'Field api name for criteria is not supported.' },
+  FIELD_COMPARATOR_IN_CRITERIA_NOT_SUPPORTED: {
+    httpStatus: 400,
+    message: "Field api name doesn't support this comparator for criteria.",
+  },
+  COMPARATOR_AND_VALUE_IN_CRITERIA_NOT_COMPATIBLE: {
+    httpStatus: 400,
+    message: 'Comparator is not supported with value for criteria.',
+  },
+  FIELD_AND_VALUE_IN_CRITERIA_NOT_COMPATIBLE: {
+    httpStatus: 400,
+    message: 'Field is not supported with value for criteria.',
+  },
+  VALUE_LIMIT_EXCEEDED_IN_CRITERIA: { httpStatus: 400, message: 'Value exceeded limit' },
   // Job failure reasons (never an HTTP answer of their own, but they go through the same registry).
   CANNOT_PROCESS: { httpStatus: 400, message: 'The file could not be processed' },
 } as const satisfies Record<string, { httpStatus: number; message: string }>;

@@ -74,16 +74,19 @@ export class ResultZipWriter {
   /** The current CSV's stream asked to wait (its buffer is full). */
   private full = false;
 
+  /** `names`: the CSVs of the zip (default: a bulk write job's, one per resource). */
   constructor(
     private readonly blobs: Blobs,
     private readonly job: Job,
     private readonly columns: ResultColumns,
+    names: readonly string[] = resultCsvNames(job),
   ) {
-    this.echo = echoedColumns(job.resources[0]!, columns);
+    // A bulk read job's zip has no resources: its lines are written whole (`cells`).
+    this.echo = job.resources[0] ? echoedColumns(job.resources[0], columns) : null;
     this.tmp = blobs.tempPath(`${job.id}.zip`);
     const zip = new yazl.ZipFile();
     // yazl reads the entries in order, so a CSV is only read once the one before it has ended.
-    this.csvs = resultCsvNames(job).map((name) => {
+    this.csvs = names.map((name) => {
       const csv = new PassThrough({ highWaterMark: 1 << 20 });
       zip.addReadStream(csv, name, { compressionLevel: 1, mtime: new Date(job.createdAt) });
       return csv;
@@ -128,6 +131,17 @@ export class ResultZipWriter {
     if (result)
       line += `,${result.status},${result.recordId ?? ''},${result.errors === null ? '' : csvField(result.errors)}\r\n`;
     else line += `,${RESULT_COLUMNS.join(',')}\r\n`;
+    this.append(line);
+  }
+
+  /** Adds a line of exactly these cells (a bulk read CSV's); call `settle()` now and then, as for `row()`. */
+  cells(cells: readonly string[]): void {
+    let line = '';
+    for (let i = 0; i < cells.length; i++) line += (i === 0 ? '' : ',') + csvField(cells[i]!);
+    this.append(`${line}\r\n`);
+  }
+
+  private append(line: string): void {
     // A UTF-16 code unit takes at most 3 bytes in UTF-8.
     if (this.used + line.length * 3 > this.buf.length) {
       this.push();

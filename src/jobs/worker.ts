@@ -9,6 +9,7 @@ import { metrics } from '../metrics.js';
 import { LeaseLostError, type Storage } from '../storage/storage.js';
 import { CallbackDelivery } from './callback-delivery.js';
 import { IdAllocator } from './id-allocator.js';
+import { processBulkRead } from './process-bulk-read.js';
 import { JobFailure, processBulkWrite } from './process-bulk-write.js';
 import type { ResultColumns } from './result-file.js';
 
@@ -32,6 +33,8 @@ export interface WorkerDeps {
   refreshClock?: () => Promise<void>;
   /** Called after each committed chunk (tests use it to look at a job half way). */
   onChunk?: (job: Job, checkpointRow: number) => void | Promise<void>;
+  /** Called after each batch of records a bulk read job has read (tests use it to look at a job half way). */
+  onReadBatch?: (job: Job, written: number) => void | Promise<void>;
   /** The input columns result CSVs echo (BULKWRITE_RESULT_COLUMNS; default Zoho's). */
   resultColumns?: ResultColumns;
 }
@@ -170,25 +173,42 @@ export class JobWorker {
     try {
       // Fault rules bound to the job (docs/admin-api.md, "Faults"), read once when it is taken.
       const fault = mergeJobEffects(await storage.faults.jobEffects(job.id));
-      await processBulkWrite(
-        {
-          storage: this.countingStorage,
-          blobs: this.deps.blobs,
-          workerId: this.workerId,
-          batchSize: this.deps.batchSize,
-          leaseMs: this.deps.leaseMs,
-          ids: this.ids,
-          now: this.now,
-          leaseNow: this.leaseNow,
-          onChunk: async (j, row) => {
-            await this.deps.onChunk?.(j, row);
-            if (this.stopping) throw new StopRequested();
+      if (job.operation === 'read') {
+        await processBulkRead(
+          {
+            storage,
+            blobs: this.deps.blobs,
+            workerId: this.workerId,
+            leaseMs: this.deps.leaseMs,
+            now: this.now,
+            leaseNow: this.leaseNow,
+            onBatch: async (j, written) => {
+              await this.deps.onReadBatch?.(j, written);
+              if (this.stopping) throw new StopRequested();
+            },
           },
-          fault,
-          resultColumns: this.deps.resultColumns,
-        },
-        job,
-      );
+          job,
+        );
+      } else
+        await processBulkWrite(
+          {
+            storage: this.countingStorage,
+            blobs: this.deps.blobs,
+            workerId: this.workerId,
+            batchSize: this.deps.batchSize,
+            leaseMs: this.deps.leaseMs,
+            ids: this.ids,
+            now: this.now,
+            leaseNow: this.leaseNow,
+            onChunk: async (j, row) => {
+              await this.deps.onChunk?.(j, row);
+              if (this.stopping) throw new StopRequested();
+            },
+            fault,
+            resultColumns: this.deps.resultColumns,
+          },
+          job,
+        );
       log.info('job completed', { job: job.id, ms: this.now() - started });
       metrics.jobFinished('COMPLETED', this.now() - started);
     } catch (e) {

@@ -2,6 +2,7 @@ import type { FaultRule, JobEffect } from '../domain/faults.js';
 import type {
   Job,
   Org,
+  ReadResult,
   RecordData,
   ResourceCounts,
   RowResult,
@@ -242,6 +243,8 @@ export interface Storage {
      * `now`, so a crash right after cannot lose it. Throws LeaseLostError when the job is not this worker's.
      */
     complete(jobId: string, workerId: string, now: number): Promise<void>;
+    /** As complete, for a bulk read job: its result zip is in place and holds `result.count` records. */
+    completeRead(jobId: string, workerId: string, result: ReadResult, now: number): Promise<void>;
     /**
      * As complete, with the job's failure code and message; `resultReady` when a result zip was stored for
      * the rows done before the failure.
@@ -313,6 +316,11 @@ export interface Storage {
     list(orgId: string, module: string, offset: number, limit: number): Promise<StoredRecord[]>;
     /** A module's records with an id above `afterId` (which need not exist), in id order: keyset paging. */
     listAfter(orgId: string, module: string, afterId: string, limit: number): Promise<StoredRecord[]>;
+    /**
+     * A module's records with an id above `afterId`, in id order, `batchSize` at a time, read lazily: one
+     * batch is held at a time, whatever the module's size (bulk read jobs stream through it).
+     */
+    scan(orgId: string, module: string, afterId: string, batchSize: number): AsyncIterable<StoredRecord[]>;
     /** How many records a module holds, without reading them (kept by the chunk commits). */
     count(orgId: string, module: string): Promise<number>;
   };

@@ -156,13 +156,21 @@ export async function sdkFileBytes(stream: unknown): Promise<Buffer> {
 
 /** A refresh grant with the test server's own credentials, as a client renews its access token. */
 export function refreshGrant(t: TestServer): Promise<HttpAnswer> {
-  return call(`${t.url}/oauth/v2/token`, {
+  return refreshGrantAt(t.url, t.creds);
+}
+
+/** A refresh grant at an accounts URL with a client's credentials and refresh token. */
+export function refreshGrantAt(
+  accountsUrl: string,
+  creds: { client_id: string; client_secret: string; refresh_token: string },
+): Promise<HttpAnswer> {
+  return call(`${accountsUrl}/oauth/v2/token`, {
     method: 'POST',
     body: new URLSearchParams({
       grant_type: 'refresh_token',
-      client_id: t.creds.client_id,
-      client_secret: t.creds.client_secret,
-      refresh_token: t.creds.refresh_token,
+      client_id: creds.client_id,
+      client_secret: creds.client_secret,
+      refresh_token: creds.refresh_token,
     }),
   });
 }

@@ -513,6 +513,43 @@ export function defineStorageConformance(name: string, open: () => Promise<Store
         assert.deepEqual(await storage.jobs.get('org-a', job.id), job);
       });
 
+      test('keeps a bulk read job as created, and its page once completed, with its callback in the outbox', async () => {
+        await storage.orgs.create(makeOrg('org-a'));
+        const job: Job = {
+          ...makeJob('org-a', 'job-read'),
+          operation: 'read',
+          resources: [],
+          read: {
+            module: { apiName: 'Leads', id: '4150868000000002175' },
+            fields: ['Last_Name'],
+            page: 2,
+            criteria: {
+              groupOperator: 'or',
+              group: [
+                { apiName: 'Last_Name', comparator: 'in', value: ['a', 'b'], byField: false },
+                { apiName: 'No_of_Employees', comparator: 'between', value: [1, 5], byField: true },
+              ],
+            },
+            fileType: 'csv',
+          },
+        };
+        await storage.jobs.create(job);
+        assert.deepEqual(await storage.jobs.get('org-a', job.id), job);
+        const claimed = await storage.jobs.claimNext('worker-a', LEASE, T0);
+        assert.equal(claimed?.id, job.id);
+        await assert.rejects(
+          storage.jobs.completeRead(job.id, 'worker-b', { count: 1, moreRecords: false }, T0 + 1),
+          LeaseLostError,
+        );
+        await storage.jobs.completeRead(job.id, 'worker-a', { count: 200000, moreRecords: true }, T0 + 2);
+        const done = await storage.jobs.get('org-a', job.id);
+        assert.equal(done?.status, 'COMPLETED');
+        assert.equal(done?.resultReady, true);
+        assert.deepEqual(done?.readResult, { count: 200000, moreRecords: true });
+        assert.deepEqual(done?.read, job.read);
+        assert.equal((await storage.callbacks.get('org-a', job.id))?.url, job.callback!.url);
+      });
+
       test('hides a job from every org but its own', async () => {
         await storage.jobs.create(makeJob('org-a', 'job-1'));
         assert.equal(await storage.jobs.get('org-b', 'job-1'), undefined);
@@ -1372,6 +1409,23 @@ export function defineStorageConformance(name: string, open: () => Promise<Store
         const other = await store!.reopen();
         const atOther = (await other.records.list('org-a', 'Leads', 3_000, 3)).map((r) => r.data.n);
         assert.deepEqual(atOther, ids.slice(3_000, 3_003));
+      });
+
+      test('scans the records after an id in id order, a batch at a time, within the org and module', async () => {
+        await storedRange('org-a', 'Leads', 'j1', 100, 7);
+        await storedRange('org-a', 'Contacts', 'j2', 150, 2);
+        await storedRange('org-b', 'Leads', 'j3', 200, 2);
+        const id = (i: number) => String(FIRST_ID + BigInt(i));
+        const batches: string[][] = [];
+        for await (const batch of storage.records.scan('org-a', 'Leads', id(101), 2))
+          batches.push(batch.map((r) => r.id));
+        assert.deepEqual(batches, [[id(102), id(103)], [id(104), id(105)], [id(106)]]);
+        const all: string[] = [];
+        for await (const batch of storage.records.scan('org-a', 'Leads', '0', 1000))
+          all.push(...batch.map((r) => r.id));
+        assert.deepEqual(all, [100, 101, 102, 103, 104, 105, 106].map(id));
+        for await (const batch of storage.records.scan('org-a', 'Leads', id(106), 3))
+          assert.fail(`nothing after the last: ${batch.length}`);
       });
 
       test('lists the records after an id, which need not exist, within the org and module', async () => {

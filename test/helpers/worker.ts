@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { toJobDetails } from '../../src/api/wire.js';
+import { renderJobDetails } from '../../src/api/read-wire.js';
 import { openFsBlobs } from '../../src/blobs/blobs.js';
 import { egressPolicyOf } from '../../src/config.js';
 import type { Job } from '../../src/domain/types.js';
@@ -30,7 +30,7 @@ export function openTestWorker(
     pollIntervalMs: 20,
     callback: t.config.callback,
     egress: opts.egress ?? egressPolicyOf(t.config),
-    renderJobDetails: (job, org) => toJobDetails(job, org, t.url),
+    renderJobDetails: (job, org) => renderJobDetails(job, org, t.url),
     onChunk: opts.onChunk,
   });
   return { worker, close: () => storage.close() };

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { call } from '../helpers/api.js';
+import { call, refreshGrantAt } from '../helpers/api.js';
 
 const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 
@@ -70,14 +70,10 @@ describe('bulkwrite serve and bulkwrite credentials', () => {
       headers: { authorization: `Zoho-oauthtoken ${creds.access_token}` },
     });
     assert.equal(res.body.code, 'RESOURCE_NOT_FOUND');
-    const token = await call(`${creds.accounts_url}/oauth/v2/token`, {
-      method: 'POST',
-      body: new URLSearchParams({
-        grant_type: 'refresh_token',
-        client_id: creds.client_id!,
-        client_secret: creds.client_secret!,
-        refresh_token: creds.refresh_token!,
-      }),
+    const token = await refreshGrantAt(creds.accounts_url!, {
+      client_id: creds.client_id!,
+      client_secret: creds.client_secret!,
+      refresh_token: creds.refresh_token!,
     });
     assert.match(String(token.body.access_token), /^1000\./);
   });

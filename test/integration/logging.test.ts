@@ -102,7 +102,9 @@ describe('the log configuration', () => {
     const out = capture();
     createLogger({ level: 'info', name: 'bulkwrite' }, out).info(
       {
-        headers: { authorization: 'Zoho-oauthtoken 1000.aaa.bbb' },
+        headers: { authorization: 'Zoho-oauthtoken 1000.aaa.bbb', 'x-bulkwrite-admin-key': 'adm-key-1' },
+        busboyOptions: { headers: { authorization: 'Zoho-oauthtoken 1000.ggg.hhh' }, limits: { files: 1 } },
+        reply: { headers: { authorization: 'Zoho-oauthtoken 1000.iii.jjj' } },
         refresh_token: '1000.ccc.ddd',
         client: { client_secret: 'shh-secret', token: '1000.eee.fff' },
         err: { message: 'duplicate key', detail: 'Key (email)=(ada@example.com) already exists.' },
@@ -110,7 +112,16 @@ describe('the log configuration', () => {
       'something logged whole',
     );
     const text = out.text();
-    for (const secret of ['1000.aaa.bbb', '1000.ccc.ddd', 'shh-secret', '1000.eee.fff', 'ada@example.com']) {
+    for (const secret of [
+      '1000.aaa.bbb',
+      '1000.ccc.ddd',
+      'shh-secret',
+      '1000.eee.fff',
+      'ada@example.com',
+      'adm-key-1',
+      '1000.ggg.hhh',
+      '1000.iii.jjj',
+    ]) {
       assert.equal(text.includes(secret), false, secret);
     }
     assert.match(text, /\[redacted\]/);

@@ -1,39 +1,29 @@
 import type { FastifyInstance } from 'fastify';
 import { canWriteModule } from '../../auth/scopes.js';
 import type { ApiVersion } from '../../domain/api-versions.js';
-import { refusedCallbackUrl, requestedFileIds, validateJobRequest } from '../../domain/job-request.js';
-import { resolveAll } from '../../egress/callback-post.js';
-import { callbackUrlRefusal, EgressPolicy } from '../../egress/egress-policy.js';
+import { requestedFileIds, validateJobRequest } from '../../domain/job-request.js';
+import { EgressPolicy } from '../../egress/egress-policy.js';
 import { catalogueFor } from '../../domain/org-schema.js';
 import { tighter } from '../../domain/org-limits.js';
-import type { Job, UploadedFile } from '../../domain/types.js';
+import { writeOperationOf, type Job, type UploadedFile } from '../../domain/types.js';
 import { ZohoError } from '../../errors/zoho-error.js';
 import { presentationOf, type AppDeps } from '../deps.js';
 import { JSON_TYPE } from '../error-handler.js';
+import { parseJsonBody } from '../json-body.js';
 import { bindJobFaults } from '../job-faults.js';
+import { queuedJob, refuseCallbackTarget } from '../queued-job.js';
 import { toCreateSuccess, toJobDetails } from '../wire.js';
 
 /**
- * The create-job body. v8 (Zoho's OpenAPI file) answers a body sent as another media type than JSON
- * with REQUEST_BODY_NOT_SUPPORTED and one that is not JSON with INVALID_REQUEST ("malformed"); earlier
- * versions say INVALID_DATA for a body that is not JSON, whatever its type.
+ * The create-job body. v8 (Zoho's OpenAPI file) answers one that is not JSON with INVALID_REQUEST
+ * ("malformed"); earlier versions say INVALID_DATA, whatever its type.
  */
 function parseBody(body: unknown, contentType: string | undefined, version: ApiVersion): unknown {
-  const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
-  if (version.openApiCodes && type !== '' && type !== 'application/json' && !type.endsWith('+json')) {
-    throw new ZohoError('REQUEST_BODY_NOT_SUPPORTED', {
-      message: `the request body must be application/json, not ${type}`,
-      details: { content_type: type, supported_content_types: ['application/json'] },
-    });
-  }
-  if (typeof body !== 'string') return body;
-  if (body.trim() === '') return undefined;
-  try {
-    return JSON.parse(body);
-  } catch {
-    const code = version.openApiCodes ? 'INVALID_REQUEST' : 'INVALID_DATA';
-    throw new ZohoError(code, { message: 'the request body is not valid JSON', details: { json_path: '$' } });
-  }
+  return parseJsonBody(body, contentType, version, () =>
+    version.openApiCodes
+      ? new ZohoError('INVALID_REQUEST', { message: 'the request body is not valid JSON', details: { json_path: '$' } })
+      : new ZohoError('INVALID_DATA', { message: 'the request body is not valid JSON', details: { json_path: '$' } }),
+  );
 }
 
 /** A rendered job-details body and what it was rendered for, besides the job. */
@@ -77,30 +67,19 @@ export function registerBulkWriteRoutes(app: FastifyInstance, deps: AppDeps): vo
     // Write access to a module is known only once the body names it.
     for (const r of spec.resources) {
       const module = catalogue.find({ apiName: r.module.apiName })!;
-      if (!canWriteModule(auth.scopes, module.scopeName, spec.operation)) throw new ZohoError('OAUTH_SCOPE_MISMATCH');
+      if (!canWriteModule(auth.scopes, module.scopeName, writeOperationOf(spec)))
+        throw new ZohoError('OAUTH_SCOPE_MISMATCH');
     }
-    // Refused now when the URL already names a target the egress policy refuses; checked again at send time.
-    if (spec.callback) {
-      const refusal = await callbackUrlRefusal(egress, spec.callback.url, resolveAll);
-      if (refusal) throw refusedCallbackUrl(version, refusal);
-    }
+    await refuseCallbackTarget(egress, spec.callback, version);
 
-    const job: Job = {
-      ...spec,
+    const job = queuedJob(spec, {
       id: (await deps.storage.reserveIds(1)).toString(),
       orgId: org.id,
-      apiVersion: version.name,
-      status: 'ADDED',
+      version,
       createdAt: now(),
       createdBy: user,
-      counts: { added: 0, updated: 0, skipped: 0, total: 0 },
-      resourceCounts: null,
       fileName: spec.resources[0]!.csvName ?? files.get(spec.resources[0]!.fileId)!.csvName,
-      checkpointRow: 0,
-      failure: null,
-      resultReady: false,
-      finishedAt: null,
-    };
+    });
     await bindJobFaults(deps.storage, org.id, job.id);
     await deps.storage.jobs.create(job);
     deps.onJobCreated?.(job.id);
@@ -118,7 +97,8 @@ export function registerBulkWriteRoutes(app: FastifyInstance, deps: AppDeps): vo
       const jobId = req.params.jobId;
       const job = /^\d{1,19}$/.test(jobId) ? await deps.storage.jobs.get(auth.orgId, jobId) : undefined;
       const org = job && (await deps.storage.orgs.get(auth.orgId));
-      if (!job || !org) throw new ZohoError('RESOURCE_NOT_FOUND');
+      // A bulk read job's id is unknown here, as another org's is (its details: routes/bulk-read.ts).
+      if (!job || !org || job.operation === 'read') throw new ZohoError('RESOURCE_NOT_FOUND');
       const { downloadBase } = presentationOf(deps);
       let details = rendered.get(job);
       if (

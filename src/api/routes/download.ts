@@ -9,14 +9,20 @@ const LINK_NOT_VALID = JSON.stringify({ info: 'Forbidden', 'x-info': 'Link not v
 
 const HOUR_MS = 3_600_000;
 
-export function registerDownloadRoutes(app: FastifyInstance, deps: AppDeps): void {
+/**
+ * A finished job's result is served for BULKWRITE_RESULT_RETENTION_HOURS (Zoho's v8 OpenAPI file: seven
+ * days), then answers as any link that is not valid; the janitor removes the zip afterwards.
+ */
+export function resultExpiry(deps: AppDeps): (finishedAt: number | null) => boolean {
   const now = deps.now ?? Date.now;
-  // A finished job's link is valid for BULKWRITE_RESULT_RETENTION_HOURS (Zoho's v8 OpenAPI file: seven
-  // days), then answers as any link that is not valid; the janitor removes the zip afterwards.
-  const expired = (finishedAt: number | null): boolean =>
+  return (finishedAt) =>
     deps.config.resultRetentionHours > 0 &&
     finishedAt !== null &&
     now() >= finishedAt + deps.config.resultRetentionHours * HOUR_MS;
+}
+
+export function registerDownloadRoutes(app: FastifyInstance, deps: AppDeps): void {
+  const expired = resultExpiry(deps);
   app.get<{ Params: { dl: string; orgId: string; jobId: string; fileName: string } }>(
     '/:dl/crm/:orgId/bulk-write/:jobId/:fileName',
     { config: { scope: 'bulk' } },
@@ -27,6 +33,8 @@ export function registerDownloadRoutes(app: FastifyInstance, deps: AppDeps): voi
       const orgId = req.params.orgId.replace(/^org(?=\d)/, '');
       const job =
         orgId === auth.orgId && /^\d{1,19}$/.test(jobId) ? await deps.storage.jobs.get(orgId, jobId) : undefined;
+      // A bulk read job's zip is downloaded at its own path (routes/bulk-read.ts).
+      if (job?.operation === 'read') return reply.code(403).header('content-type', JSON_TYPE).send(LINK_NOT_VALID);
       const key = resultBlobKey(orgId, jobId);
       const size =
         job?.resultReady && fileName === `${jobId}.zip` && !expired(job.finishedAt) ? await deps.blobs.size(key) : null;

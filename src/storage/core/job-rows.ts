@@ -1,4 +1,4 @@
-import type { Job, JobSpec, ResourceCounts, User } from '../../domain/types.js';
+import type { Job, JobSpec, ReadResult, ResourceCounts, User } from '../../domain/types.js';
 import { deepFreeze } from '../deep-freeze.js';
 import { packResults } from '../packed-results.js';
 import type { ChunkCommit } from '../storage.js';
@@ -47,6 +47,7 @@ export function withState(head: JobHead, r: Row): Job {
     failure: r.failure_code ? { code: String(r.failure_code), message: String(r.failure_message ?? '') } : null,
     resultReady: Number(r.result_ready) === 1,
     finishedAt: r.finished_at === null ? null : Number(r.finished_at),
+    ...(typeof r.read_result === 'string' ? { readResult: JSON.parse(r.read_result) as ReadResult } : {}),
   };
 }
 
@@ -61,6 +62,7 @@ function specOf(job: Job): JobSpec {
     ignoreEmptyGiven: job.ignoreEmptyGiven,
     callback: job.callback,
     resources: job.resources,
+    ...(job.read ? { read: job.read } : {}),
   };
 }
 

@@ -40,6 +40,7 @@ export type SharedStatement =
   | 'jobRenew'
   | 'jobRelease'
   | 'jobComplete'
+  | 'jobCompleteRead'
   | 'jobFail'
   | 'results'
   | 'recordList'

@@ -187,6 +187,13 @@ export function createSqlStorage(d: SqlDialect): Storage {
         ]);
         if (finished !== 1) throw new LeaseLostError(jobId);
       },
+      async completeRead(jobId, workerId, result, now) {
+        const [finished] = await d.inTransaction([
+          ['jobCompleteRead', [JSON.stringify(result), now, jobId, workerId]],
+          ['outboxFromJob', [now, now, jobId]],
+        ]);
+        if (finished !== 1) throw new LeaseLostError(jobId);
+      },
       async fail(jobId, workerId, failure, now) {
         const [finished] = await d.inTransaction([
           ['jobFail', [failure.code, failure.message, failure.resultReady === true ? 1 : 0, now, jobId, workerId]],
@@ -269,6 +276,15 @@ export function createSqlStorage(d: SqlDialect): Storage {
       list: pages.list,
       async listAfter(orgId, module, afterId, limit) {
         return (await d.rows('recordListAfter', [orgId, module, afterId, limit, 0])).map(toRecord);
+      },
+      async *scan(orgId, module, afterId, batchSize) {
+        let after = afterId;
+        for (;;) {
+          const batch = (await d.rows('recordListAfter', [orgId, module, after, batchSize, 0])).map(toRecord);
+          if (batch.length > 0) yield batch;
+          if (batch.length < batchSize) return;
+          after = batch[batch.length - 1]!.id;
+        }
       },
       count,
     },

@@ -57,7 +57,7 @@ export const POSTGRES_SQL: Record<SharedStatement, string> = {
               VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
   jobGet: 'SELECT * FROM jobs WHERE org_id = $1 AND id = $2',
   jobStateGet: `SELECT status, added, updated, skipped, resource_counts, checkpoint_row, failure_code, failure_message,
-                       result_ready, finished_at
+                       result_ready, finished_at, read_result
                 FROM jobs WHERE org_id = $1 AND id = $2`,
   jobList: 'SELECT * FROM jobs WHERE org_id = $1 ORDER BY created_at DESC, seq DESC LIMIT $2',
   // SKIP LOCKED: concurrent claimers pass over a job another is taking instead of queueing behind it.
@@ -75,6 +75,9 @@ export const POSTGRES_SQL: Record<SharedStatement, string> = {
   jobComplete: `UPDATE jobs SET status = 'COMPLETED', result_ready = true, finished_at = $1, lease_owner = NULL,
                                 lease_expires_at = NULL
                 WHERE id = $2 AND lease_owner = $3 AND status = 'INPROGRESS'`,
+  jobCompleteRead: `UPDATE jobs SET status = 'COMPLETED', result_ready = true, read_result = $1, finished_at = $2,
+                                    lease_owner = NULL, lease_expires_at = NULL
+                    WHERE id = $3 AND lease_owner = $4 AND status = 'INPROGRESS'`,
   jobFail: `UPDATE jobs SET status = 'FAILED', failure_code = $1, failure_message = $2, result_ready = ($3::int = 1),
                             finished_at = $4, lease_owner = NULL, lease_expires_at = NULL
             WHERE id = $5 AND lease_owner = $6 AND status = 'INPROGRESS'`,

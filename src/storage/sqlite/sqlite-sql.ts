@@ -47,7 +47,7 @@ export const SQLITE_SQL: Record<SharedStatement, string> = {
     'INSERT INTO jobs (id, org_id, api_version, spec, status, created_at, created_by, file_name) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
   jobGet: 'SELECT * FROM jobs WHERE org_id = ? AND id = ?',
   jobStateGet: `SELECT status, added, updated, skipped, resource_counts, checkpoint_row, failure_code, failure_message,
-                       result_ready, finished_at
+                       result_ready, finished_at, read_result
                 FROM jobs WHERE org_id = ? AND id = ?`,
   jobList: 'SELECT * FROM jobs WHERE org_id = ? ORDER BY created_at DESC, rowid DESC LIMIT ?',
   jobClaim: `UPDATE jobs SET status = 'INPROGRESS', lease_owner = ?, lease_expires_at = ?
@@ -60,6 +60,9 @@ export const SQLITE_SQL: Record<SharedStatement, string> = {
     "UPDATE jobs SET lease_owner = NULL, lease_expires_at = 0 WHERE id = ? AND lease_owner = ? AND status = 'INPROGRESS'",
   jobComplete: `UPDATE jobs SET status = 'COMPLETED', result_ready = 1, finished_at = ?, lease_owner = NULL, lease_expires_at = NULL
                 WHERE id = ? AND lease_owner = ? AND status = 'INPROGRESS'`,
+  jobCompleteRead: `UPDATE jobs SET status = 'COMPLETED', result_ready = 1, read_result = ?, finished_at = ?, lease_owner = NULL,
+                                    lease_expires_at = NULL
+                    WHERE id = ? AND lease_owner = ? AND status = 'INPROGRESS'`,
   jobFail: `UPDATE jobs SET status = 'FAILED', failure_code = ?, failure_message = ?, result_ready = ?, finished_at = ?,
                             lease_owner = NULL, lease_expires_at = NULL
             WHERE id = ? AND lease_owner = ? AND status = 'INPROGRESS'`,
