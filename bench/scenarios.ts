@@ -237,10 +237,13 @@ async function smallJob(
 ): Promise<{ jobId: string; figures: Figures }> {
   const fileId = await s.api.upload(zip.path);
   const foreign = new ForeignCpu([s.pid]);
+  const threads0 = threadCpu(s.pid);
   const t = performance.now();
   const created = monoMicros();
   const jobId = await s.api.createJob(fileId, 'insert');
   const tl = await s.api.waitForJob(jobId, zip.rows, t, { intervalMs: 5, deadline });
+  // CPU while the job ran: what the wall-clock figure would be on a quiet machine at most.
+  const cpu = cpuSplit(s.pid, threads0, threadCpu(s.pid));
   const at = (ms: number) => created + Math.round(ms * 1000);
   ctx.phases?.({
     pid: s.pid,
@@ -257,6 +260,8 @@ async function smallJob(
       claimMs: tl.claimedMs ?? 0,
       chunksMs: tl.allRowsMs! - (tl.claimedMs ?? 0),
       resultZipMs: tl.doneMs - tl.allRowsMs!,
+      workerCpuMs: cpu.busiest * 1000,
+      serverCpuMs: cpu.total * 1000,
       foreignCores: foreign.cores(),
     },
   };

@@ -308,6 +308,14 @@ export interface Storage {
      * Values with no match are absent. Case folds fully on PostgreSQL and for A–Z only on SQLite.
      */
     firstIdsByText(orgId: string, module: string, fields: string[], values: string[]): Promise<Map<string, string>>;
+    /**
+     * The ids (in id order) of the records whose e-mail field `field` may equal `value` without case,
+     * read from an index, never the module: a superset the caller checks against each record. Null
+     * when the store keeps no such index for this module and field (today: Secondary_Email of Leads and
+     * Contacts, see INDEXED_EMAIL_FIELDS) or the value is not plain ASCII; then only reading the module
+     * answers.
+     */
+    idsByEmail(orgId: string, module: string, field: string, value: string): Promise<string[] | null>;
     get(orgId: string, module: string, id: string): Promise<StoredRecord | undefined>;
     /**
      * A module's records in id order (why: core/sql-storage.ts), `limit` of them from `offset` on. Costs

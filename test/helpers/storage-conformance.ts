@@ -1262,6 +1262,33 @@ export function defineStorageConformance(name: string, open: () => Promise<Store
         assert.deepEqual(await storage.records.firstIdsByText('org-a', 'Products', ['Product_Name'], []), new Map());
       });
 
+      test('finds records by a Secondary_Email without case from its index, and says when it has no index', async () => {
+        await stored('org-a', 'Leads', 'j1', [
+          insert('4150868000000710001', { Last_Name: 'A', Secondary_Email: 'Ann@Example.TEST' }),
+          insert('4150868000000710002', { Last_Name: 'B' }),
+          // U+212A KELVIN SIGN lower-cases to k, as the search compares.
+          insert('4150868000000710003', { Last_Name: 'C', Secondary_Email: '\u212Aate@example.test' }),
+          insert('4150868000000710004', { Last_Name: 'D', Secondary_Email: 'ann@example.test' }),
+        ]);
+        await stored('org-a', 'Contacts', 'j2', [
+          insert('4150868000000720001', { Secondary_Email: 'ann@example.test' }),
+        ]);
+        await stored('org-b', 'Leads', 'j3', [insert('4150868000000730001', { Secondary_Email: 'ann@example.test' })]);
+        const by = (module: string, field: string, value: string) =>
+          storage.records.idsByEmail('org-a', module, field, value);
+        assert.deepEqual(await by('Leads', 'Secondary_Email', 'ann@example.test'), [
+          '4150868000000710001',
+          '4150868000000710004',
+        ]);
+        assert.deepEqual(await by('Leads', 'Secondary_Email', 'KATE@example.test'), ['4150868000000710003']);
+        assert.deepEqual(await by('Contacts', 'Secondary_Email', 'ANN@example.test'), ['4150868000000720001']);
+        assert.deepEqual(await by('Leads', 'Secondary_Email', 'nobody@example.test'), []);
+        // No index: the caller reads the module instead.
+        assert.equal(await by('Leads', 'Email', 'ann@example.test'), null);
+        assert.equal(await by('Vendors', 'Secondary_Email', 'ann@example.test'), null);
+        assert.equal(await by('Leads', 'Secondary_Email', 'änn@example.test'), null);
+      });
+
       test('reads records by id, ignoring ids that do not exist or belong elsewhere', async () => {
         await stored('org-a', 'Leads', 'j1', [
           insert('4150868000000500001', { Last_Name: 'A' }),

@@ -219,6 +219,34 @@ for (const [name, database] of [
         assert.deepEqual(await db.applied(), expectedRows(db.migrations));
       }));
 
+    it('indexes the Secondary_Email of records written before migration 090, and finds them by it', () =>
+      withDatabase(async (db) => {
+        const before = copyOf(db.migrations);
+        try {
+          for (const f of readdirSync(before)) if (Number(f.split('_')[0]) >= 90) rmSync(join(before, f));
+          await db.migrate(before);
+        } finally {
+          rmSync(before, { recursive: true, force: true });
+        }
+        await db.exec(db.recordsSql('org-a', 'Leads', 500));
+        await db.exec(`INSERT INTO records (id, org_id, module, data, created_at, modified_at) VALUES
+          ('4150868000000900001', 'org-a', 'Leads', '{"Last_Name":"A","Secondary_Email":"Old@Example.TEST"}', 0, 0),
+          ('4150868000000900002', 'org-a', 'Contacts', '{"Secondary_Email":"old@example.test"}', 0, 0)`);
+        const storage = await db.storage();
+        try {
+          assert.deepEqual(await storage.records.idsByEmail('org-a', 'Leads', 'Secondary_Email', 'old@example.test'), [
+            '4150868000000900001',
+          ]);
+          assert.deepEqual(
+            await storage.records.idsByEmail('org-a', 'Contacts', 'Secondary_Email', 'OLD@example.test'),
+            ['4150868000000900002'],
+          );
+        } finally {
+          await storage.close();
+        }
+        assert.deepEqual(await db.applied(), expectedRows(db.migrations));
+      }));
+
     it('refuses a database migrated by another build, not half migrated', () =>
       withDatabase(async (db) => {
         await db.open();

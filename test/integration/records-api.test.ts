@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { after, before, describe, it } from 'node:test';
 import { API_VERSION_NAMES } from '../../src/domain/api-versions.js';
 import { MODULES } from '../../src/domain/modules.js';
 import { LINE_ITEM_MODULES } from '../../src/domain/modules/inventory.js';
 import { writePageToken } from '../../src/api/page-token.js';
+import { SEARCH_SCAN_LIMIT } from '../../src/api/routes/records.js';
 import { auth, call, downloadResult, runJob } from '../helpers/api.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
@@ -302,5 +305,51 @@ describe('paging through a module of more than 2,000 records: page, and page_tok
     }
     const good = await get(`/crm/v8/Leads?fields=Last_Name&per_page=2&page_token=${token('Leads')}`);
     assert.deepEqual(idsOf(good), ids.slice(1, 3));
+  });
+});
+
+describe('search by e-mail on a module too large to read', () => {
+  let t: TestServer;
+  before(async () => {
+    t = await startTestServer();
+  });
+  after(() => t.close());
+
+  it('answers email= from the Email keys and the Secondary_Email index; other searches there are LIMIT_EXCEEDED', async () => {
+    const job = await runJob(
+      t,
+      [
+        'Last_Name,Email,Secondary_Email,City',
+        'Ann,ann@globex.test,,Leeds',
+        'Bob,bob@globex.test,Ann@Globex.TEST,Leeds',
+        'Cid,cid@globex.test,cid.home@globex.test,Leeds',
+      ].join('\n'),
+      { module: { api_name: 'Leads' } },
+    );
+    const ids = (await downloadResult(t, job.details)).rows.map((r) => r.RECORD_ID!);
+    // The store now says the module holds more records than a search may read: only indexes answer.
+    const db = new Database(join(t.dataDir, 'bulkwrite.db'));
+    db.prepare("UPDATE record_counts SET records = ? WHERE module = 'Leads'").run(SEARCH_SCAN_LIMIT + 1);
+    db.close();
+    const search = (query: string) =>
+      call<Json>(`${t.url}/crm/v2.1/Leads/search?${query}`, { headers: auth(t.creds.access_token) });
+    const found = async (query: string) => {
+      const res = await search(query);
+      assert.ok(res.status === 200 || res.status === 204, res.text);
+      return res.status === 204 ? [] : (res.body.data as Json[]).map((r) => r.id);
+    };
+    assert.deepEqual(await found('email=ANN@globex.test'), [ids[0], ids[1]]);
+    assert.deepEqual(await found('email=cid.home@globex.test'), [ids[2]]);
+    assert.deepEqual(await found('criteria=(Secondary_Email:equals:ann@globex.test)'), [ids[1]]);
+    assert.deepEqual(
+      await found(
+        encodeURI('criteria=((Email:equals:cid@globex.test)or(Secondary_Email:in:ann@globex.test,x@y.test))'),
+      ),
+      [ids[1], ids[2]],
+    );
+    assert.deepEqual(await found('email=nobody@globex.test'), []);
+    const scan = await search('criteria=(City:equals:Leeds)');
+    assert.equal(scan.status, 400);
+    assert.equal(scan.body.code, 'LIMIT_EXCEEDED');
   });
 });

@@ -168,16 +168,44 @@ async function renderRecords(
 }
 
 async function searchRecords(storage: Storage, orgId: string, module: ModuleDef, criteria: Criteria) {
-  const indexed = indexedKeys(criteria);
-  if (indexed) {
-    const ids = new Set<string>();
-    for (const { field, keys } of indexed) {
-      for (const id of (await storage.records.idsByKey(orgId, module.apiName, field, keys)).values()) ids.add(id);
-    }
-    const found = await storage.records.byIds(orgId, module.apiName, [...ids]);
-    return [...found.values()].sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
-  }
+  const found = await indexedSearch(storage, orgId, module, criteria);
+  if (found) return [...found.values()].sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
   return (await scanRecords(storage, orgId, module)).filter((r) => matchesCriteria(criteria, r.data));
+}
+
+/**
+ * Criteria that indexes answer without reading the module: `equals`/`in` on unique fields (their keys)
+ * or on an indexed e-mail field (records.idsByEmail, whose candidates are checked here), joined by
+ * `or`. Null when any part needs a scan.
+ */
+async function indexedSearch(
+  storage: Storage,
+  orgId: string,
+  module: ModuleDef,
+  criteria: Criteria,
+): Promise<Map<string, StoredRecord> | null> {
+  const out = new Map<string, StoredRecord>();
+  for (const part of criteria.kind === 'or' ? criteria.parts : [criteria]) {
+    const indexed = indexedKeys(part);
+    if (indexed) {
+      const ids = new Set<string>();
+      for (const { field, keys } of indexed) {
+        for (const id of (await storage.records.idsByKey(orgId, module.apiName, field, keys)).values()) ids.add(id);
+      }
+      for (const [id, r] of await storage.records.byIds(orgId, module.apiName, [...ids])) out.set(id, r);
+      continue;
+    }
+    if (part.kind !== 'cond' || part.field.type !== 'email' || (part.op !== 'equals' && part.op !== 'in')) return null;
+    const candidates: string[] = [];
+    for (const value of part.values) {
+      const ids = await storage.records.idsByEmail(orgId, module.apiName, part.field.apiName, value);
+      if (ids === null) return null;
+      candidates.push(...ids);
+    }
+    for (const [id, r] of await storage.records.byIds(orgId, module.apiName, candidates))
+      if (matchesCriteria(part, r.data)) out.set(id, r);
+  }
+  return out;
 }
 
 /** Every record of a module, for search on fields that are not unique and for subform rows: bounded. */

@@ -46,6 +46,7 @@ export type SharedStatement =
   | 'recordList'
   | 'recordListAfter'
   | 'recordCount'
+  | 'recordsBySecondaryEmail'
   | 'recordCountAfter'
   | 'recordMarks'
   | 'schemaGet'

@@ -17,6 +17,7 @@ import {
   toRefreshToken,
 } from './oauth-rows.js';
 import { orgInsertParams, toOrg, toUser, userInsertParams } from './org-rows.js';
+import { emailIndexKey, INDEXED_EMAIL_FIELDS } from './email-index.js';
 import { recordPages } from './record-pages.js';
 import { toRecord } from './record-rows.js';
 import { createOpsStorage } from './ops-storage.js';
@@ -264,6 +265,11 @@ export function createSqlStorage(d: SqlDialect): Storage {
       idsByKey: d.idsByKey,
       byIds: d.byIds,
       firstIdsByText: d.firstIdsByText,
+      async idsByEmail(orgId, module, field, value) {
+        const key = emailIndexKey(value);
+        if (key === null || !INDEXED_EMAIL_FIELDS.get(module)?.includes(field)) return null;
+        return (await d.rows('recordsBySecondaryEmail', [orgId, module, key])).map((r) => String(r.id));
+      },
       async get(orgId, module, id) {
         return (await d.byIds(orgId, module, [id])).get(id);
       },

@@ -109,6 +109,12 @@ export const POSTGRES_SQL: Record<SharedStatement, string> = {
                 ORDER BY id LIMIT $6`,
   recordListAfter: 'SELECT * FROM records WHERE org_id = $1 AND module = $2 AND id > $3 ORDER BY id LIMIT $4 OFFSET $5',
   recordCount: 'SELECT records AS n FROM record_counts WHERE org_id = $1 AND module = $2',
+  // Through records_secondary_email (migration 090): its WHERE terms are repeated word for word.
+  recordsBySecondaryEmail: `SELECT id FROM records
+                            WHERE org_id = $1 AND module = $2
+                              AND module IN ('Leads', 'Contacts') AND data ->> 'Secondary_Email' IS NOT NULL
+                              AND lower(replace(data ->> 'Secondary_Email', chr(8490), 'k') COLLATE "C") = $3
+                            ORDER BY id COLLATE "C"`,
   recordCountAfter: 'SELECT count(*) AS n FROM records WHERE org_id = $1 AND module = $2 AND id > $3',
   recordMarks: `SELECT id FROM (SELECT id, row_number() OVER (ORDER BY id) AS n FROM records
                                 WHERE org_id = $1 AND module = $2 AND id > $3) t

@@ -97,6 +97,13 @@ export const SQLITE_SQL: Record<SharedStatement, string> = {
   recordListAfter: `SELECT ${RECORD_COLUMNS} FROM records WHERE org_id = ? AND module = ? AND records.id > CAST(? AS INTEGER)
                     ORDER BY records.id LIMIT ? OFFSET ?`,
   recordCount: 'SELECT records AS n FROM record_counts WHERE org_id = ? AND module = ?',
+  // Through records_secondary_email only (migration 090): its WHERE terms are repeated word for word so
+  // the planner may use it, and INDEXED BY makes a plan that would read the module an error instead.
+  recordsBySecondaryEmail: `SELECT CAST(id AS TEXT) AS id FROM records INDEXED BY records_secondary_email
+                            WHERE org_id = ? AND module = ?
+                              AND module IN ('Leads', 'Contacts') AND json_extract(data, '$.Secondary_Email') IS NOT NULL
+                              AND lower(replace(json_extract(data, '$.Secondary_Email'), char(8490), 'k')) = ?
+                            ORDER BY id`,
   recordCountAfter: 'SELECT count(*) AS n FROM records WHERE org_id = ? AND module = ? AND id > CAST(? AS INTEGER)',
   recordMarks: `SELECT CAST(id AS TEXT) AS id
                 FROM (SELECT id, row_number() OVER (ORDER BY id) AS n FROM records
