@@ -80,3 +80,26 @@ export function notice(kind: 'error' | 'info' | 'empty', ...children: Child[]): 
 export function spawn(p: Promise<unknown>): void {
   p.catch((e: unknown) => console.error(e));
 }
+
+/** A scrollable table with a header row of column names and the given body rows. */
+export function table(columns: string[], rows: HTMLElement[], attrs: Attrs = {}, caption?: string): HTMLElement {
+  return h(
+    'div',
+    { class: 'table-wrap' },
+    h(
+      'table',
+      attrs,
+      caption ? h('caption', { class: 'visually-hidden' }, caption) : null,
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          columns.map((t) => h('th', { scope: 'col' }, t)),
+        ),
+      ),
+      h('tbody', {}, rows),
+    ),
+  );
+}

@@ -1,3 +1,4 @@
+import { h, notice, replace } from './dom.js';
 import { admin } from './api.js';
 
 export interface OrgInfo {
@@ -56,4 +57,31 @@ export class PageLife {
     }
     this.abort.abort();
   }
+}
+
+/**
+ * The orgs and a select of them (the current one chosen), or null after telling the page there is
+ * no org yet.
+ */
+export async function orgChoice(
+  main: HTMLElement,
+  title: string,
+  id: string,
+): Promise<{ orgs: OrgInfo[]; select: HTMLSelectElement } | null> {
+  const orgs = await loadOrgs();
+  if (orgs.length === 0) {
+    replace(
+      main,
+      h('h1', {}, title),
+      notice('empty', 'There is no org yet. ', h('a', { href: '#/orgs' }, 'Create one first.')),
+    );
+    return null;
+  }
+  const select = h(
+    'select',
+    { id },
+    orgs.map((o) => h('option', { value: o.org_id }, `${o.name} (${o.org_id})`)),
+  );
+  select.value = currentOrg(orgs);
+  return { orgs, select };
 }

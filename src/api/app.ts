@@ -15,6 +15,7 @@ import { answerUnservedMethods } from './method-not-allowed.js';
 import { registerOrgLimits } from './org-limits.js';
 import { registerPipeline } from './pipeline.js';
 import { registerRequestFaults } from './request-faults.js';
+import { registerRequestJournal, requestJournal } from './request-journal.js';
 import { registerRequestLog, requestIdOf } from './request-log.js';
 import { registerBulkReadRoutes } from './routes/bulk-read.js';
 import { registerBulkWriteRoutes } from './routes/bulk-write.js';
@@ -64,6 +65,7 @@ export async function buildApp(given: AppDeps): Promise<FastifyInstance> {
   app.setNotFoundHandler((_req, reply) => sendZohoError(reply, new ZohoError('INVALID_URL_PATTERN')));
   // Hooks first: a route takes the hooks present when it is added.
   registerRequestLog(app);
+  registerRequestJournal(app, requestJournal(deps.storage), clock.now);
   registerHttpMetrics(app);
   const sessions = consoleSessions(deps.config.adminKey, clock.now);
   guardAdminSurface(app, deps.config.adminKey, sessions);

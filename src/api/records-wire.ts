@@ -68,7 +68,8 @@ function fieldValue(module: ModuleDef, field: FieldDef, record: StoredRecord, re
     default:
       break;
   }
-  if (field.type === 'subform') return refs.subforms?.get(name)?.get(record.id) ?? null;
+  if (field.type === 'subform' || field.type === 'multiuserlookup')
+    return refs.subforms?.get(name)?.get(record.id) ?? null;
   const v: RecordValue | undefined = record.data[name];
   if (v === undefined || v === null) return field.type === 'boolean' ? false : null;
   if (field.type === 'ownerlookup') return userRef(String(v), refs);
@@ -98,6 +99,7 @@ const JSON_TYPE: Partial<Record<FieldType, string>> = {
   ownerlookup: 'jsonobject',
   multiselectpicklist: 'jsonarray',
   multiselectlookup: 'jsonarray',
+  multiuserlookup: 'jsonarray',
   subform: 'jsonarray',
   fileupload: 'jsonarray',
 };
@@ -163,6 +165,17 @@ export function toFieldMeta(
       linking_module: field.linkingModule ?? null,
       connected_module: field.lookupModule,
       api_name: field.apiName,
+    };
+  }
+  if (field.type === 'multiuserlookup') {
+    // Zoho's fields metadata: the linking module, and its lookup to the users.
+    out.multiuserlookup = {
+      display_label: 'Users',
+      linking_module: field.linkingModule ?? null,
+      connected_module: null,
+      api_name: field.apiName,
+      connectedlookup_apiname: 'Users',
+      lookup_apiname: module.apiName,
     };
   }
   if (field.lookupModules) out.multi_module_lookup = { modules: field.lookupModules };

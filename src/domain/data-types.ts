@@ -23,6 +23,7 @@ export const ZOHO_DATA_TYPE: Record<FieldType, string> = {
   lookup: 'lookup',
   ownerlookup: 'ownerlookup',
   multiselectlookup: 'multiselectlookup',
+  multiuserlookup: 'multiuserlookup',
   autonumber: 'autonumber',
   formula: 'formula',
   fileupload: 'fileupload',

@@ -141,6 +141,7 @@ export function normaliseValue(field: FieldDef, raw: string, ctx: ValueContext):
       // An owner is given by user id or by email; the worker resolves it against the org's users.
       return DIGITS.test(value) || EMAIL.test(value) ? ok(value) : bad;
     case 'multiselectlookup':
+    case 'multiuserlookup':
     case 'autonumber':
     case 'formula':
     case 'fileupload':

@@ -23,6 +23,7 @@ export type FieldType =
   | 'lookup'
   | 'ownerlookup'
   | 'multiselectlookup'
+  | 'multiuserlookup'
   | 'autonumber'
   | 'formula'
   | 'fileupload'
@@ -52,7 +53,7 @@ export interface FieldDef {
   idOnly?: boolean;
   /** A subform field of a parent module: the subform module that holds its rows. */
   subformModule?: string;
-  /** Multi-select lookups: the linking module Zoho keeps the pairs in. */
+  /** Multi-select and multi-user lookups: the linking module Zoho keeps the pairs in. */
   linkingModule?: string;
   picklist?: string[];
   /** A picklist whose values are fixed (`$se_module`): an unknown value is INVALID_DATA, not a new option. */

@@ -1,7 +1,7 @@
 import { SCHEMA_DATA_TYPES } from './data-types.js';
 import { findModule, MODULES, type FieldDef, type FieldType, type ModuleDef } from './modules.js';
 import { LINE_ITEM_MODULES } from './modules/inventory.js';
-import { childModuleDef, lookup, SYSTEM_FIELDS } from './modules/define.js';
+import { childModuleDef, lookup, SYSTEM_FIELDS, typed } from './modules/define.js';
 
 /**
  * An org's custom modules and custom fields: a JSON document (docs/modules.md#custom-modules-and-fields)
@@ -41,7 +41,13 @@ const STANDARD_MODULES: readonly ModuleDef[] = [...MODULES, ...LINE_ITEM_MODULES
 export const STANDARD_CATALOGUE: Catalogue = makeCatalogue(STANDARD_MODULES, 0);
 
 /** Types Zoho fills itself or a CSV cell cannot carry: defined for reading, refused in a mapping. */
-const NOT_WRITABLE: ReadonlySet<FieldType> = new Set(['multiselectlookup', 'autonumber', 'formula', 'fileupload']);
+const NOT_WRITABLE: ReadonlySet<FieldType> = new Set([
+  'multiselectlookup',
+  'multiuserlookup',
+  'autonumber',
+  'formula',
+  'fileupload',
+]);
 const DEFAULT_LENGTH: Partial<Record<FieldType, number>> = { text: 255, textarea: 2000, phone: 30, website: 255 };
 const MAX_LENGTH: Partial<Record<FieldType, number>> = {
   text: 255,
@@ -152,14 +158,16 @@ function parseField(
     if (typeof raw.lookup_module !== 'string') throw new OrgSchemaError(`${at}.lookup_module is required`);
     field.lookupModule = raw.lookup_module;
   }
-  if (type === 'multiselectlookup') {
-    const linking = raw.linking_module ?? `${parent}X${raw.lookup_module}`;
+  if (type === 'multiselectlookup' || type === 'multiuserlookup') {
+    // Zoho names a multi-user lookup's linking module `<Module>_X_Users` (its fields metadata sample).
+    const linking =
+      raw.linking_module ?? (type === 'multiuserlookup' ? `${parent}_X_Users` : `${parent}X${raw.lookup_module}`);
     if (typeof linking !== 'string' || !API_NAME.test(linking) || linking.length > 50) {
       throw new OrgSchemaError(
         `${at}.linking_module must be letters, digits and _ (at most 50), starting with a letter`,
       );
     }
-    if (raw.lookup_module === parent)
+    if (type === 'multiselectlookup' && raw.lookup_module === parent)
       throw new OrgSchemaError(`${at}: a multi-select lookup to its own module is not supported`);
     field.linkingModule = linking;
   }
@@ -265,11 +273,12 @@ export function parseOrgSchema(document: unknown, orgId: string): { normalised: 
     );
   }
   // Each multi-select lookup keeps its pairs in a linking module with a lookup to either side, named
-  // after the two modules (LeadsXProducts: Leads, Products). Its rows are written as the child resource
-  // of a parent/child job.
+  // after the two modules (LeadsXProducts: Leads, Products); a multi-user lookup in one with a lookup to
+  // the module and a user lookup, `Users` (Leads_X_Users: Leads, Users). Its rows are written as the
+  // child resource of a parent/child job.
   for (const m of [...extended.values(), ...custom]) {
     for (const f of m.fields.values()) {
-      if (f.type !== 'multiselectlookup' || !f.linkingModule) continue;
+      if ((f.type !== 'multiselectlookup' && f.type !== 'multiuserlookup') || !f.linkingModule) continue;
       const name = f.linkingModule;
       if (names.has(name.toLowerCase())) {
         throw new OrgSchemaError(`${m.apiName}.${f.apiName}: linking module ${name} is already a module`);
@@ -287,7 +296,9 @@ export function parseOrgSchema(document: unknown, orgId: string): { normalised: 
           },
           [
             lookup(m.apiName, m.apiName, { mandatory: true, idOnly: true }),
-            lookup(f.lookupModule!, f.lookupModule!, { mandatory: true }),
+            f.type === 'multiuserlookup'
+              ? typed('Users', 'ownerlookup', { mandatory: true })
+              : lookup(f.lookupModule!, f.lookupModule!, { mandatory: true }),
           ],
         ),
       );

@@ -18,8 +18,8 @@ describe('the console in a browser', () => {
   });
 
   it('shows a running job on the jobs page, its counts rising, then COMPLETED, without a reload', async () => {
-    await addFault(t.url, { match: { org_id: t.creds.org_id }, times: 1, job: { rows_per_second: 20 } });
-    const jobId = await startLeadsJob(t, leadsCsv(60, 'Live'));
+    await addFault(t.url, { match: { org_id: t.creds.org_id }, times: 1, job: { rows_per_second: 16 } });
+    const jobId = await startLeadsJob(t, leadsCsv(80, 'Live'));
     const page = await browser.page();
     let loads = 0;
     page.on('load', () => loads++);
@@ -37,8 +37,8 @@ describe('the console in a browser', () => {
       await page.waitForTimeout(200);
     }
     assert.equal(await row.getAttribute('data-status'), 'COMPLETED');
-    assert.equal(await row.locator('[data-count="processed"]').innerText(), '60');
-    const between = [...seen].filter((n) => n > 0 && n < 60);
+    assert.equal(await row.locator('[data-count="processed"]').innerText(), '80');
+    const between = [...seen].filter((n) => n > 0 && n < 80);
     assert.ok(between.length >= 2, `counts seen while running: ${[...seen].join(', ')}`);
     assert.equal(loads, 1, 'the page was never reloaded');
     assert.deepEqual(await seriousViolations(page), []);

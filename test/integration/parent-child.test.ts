@@ -33,6 +33,7 @@ const SCHEMA = {
         ],
       },
       { api_name: 'Interested_In', data_type: 'multiselectlookup', lookup_module: 'Products' },
+      { api_name: 'Reviewers', data_type: 'multiuserlookup' },
     ],
   },
 };
@@ -68,6 +69,12 @@ const leadsResource = (fileId: string) =>
     { api_name: 'Last_Name', index: 1 },
     { api_name: 'Company', index: 2 },
     { api_name: 'Email', index: 3 },
+  ]);
+/** Leads.csv of `Ref,Last_Name,Company`: Ref only ties the children (linking rows) to their lead. */
+const refLeadsResource = (fileId: string) =>
+  resourceOf(fileId, 'Leads', 'Leads.csv', [
+    { api_name: 'Last_Name', index: 1 },
+    { api_name: 'Company', index: 2 },
   ]);
 const secondaryResource = (fileId: string) =>
   resourceOf(fileId, 'Secondary', 'Secondary.csv', [
@@ -237,10 +244,7 @@ describe('parent/child jobs (v6+): one zip, a CSV per module, the parent first',
     const res = await create({
       operation: 'insert',
       resource: [
-        resourceOf(fileId, 'Leads', 'Leads.csv', [
-          { api_name: 'Last_Name', index: 1 },
-          { api_name: 'Company', index: 2 },
-        ]),
+        refLeadsResource(fileId),
         resourceOf(fileId, 'LeadsXProducts', 'LeadsXProducts.csv', [
           { api_name: 'Products', find_by: 'id', index: 0 },
           { api_name: 'Leads', parent_column_index: 0, index: 1 },
@@ -263,6 +267,65 @@ describe('parent/child jobs (v6+): one zip, a CSV per module, the parent first',
     );
     const pair = async (id: string) => (await t.server.storage.records.get(t.creds.org_id, 'LeadsXProducts', id))?.data;
     assert.deepEqual(await pair(links[2]!.RECORD_ID!), { Products: productIds[1], Leads: leads[1]!.RECORD_ID });
+  });
+
+  it('fills a multi-user lookup through its linking module Leads_X_Users, users by id or email, and reads it back', async () => {
+    // Sources: Zoho's limitations page ("modules that have subforms, line items, multi-select lookup, and
+    // multi-user lookup" take several CSVs in one zip); Zoho's fields metadata sample for a
+    // `multiuserlookup` field (linking module `Leads_X_Users`).
+    const org = (await t.server.storage.orgs.get(t.creds.org_id))!;
+    const fileId = await fileIdOf({
+      'Leads.csv': 'Ref,Last_Name,Company\nU1,Una,Acme\nU2,Ugo,Acme\n',
+      'Leads_X_Users.csv': `Lead,User\nU1,${org.user.id}\nU2,${org.user.email}\nU2,nobody@nowhere.test\n`,
+    });
+    const res = await create({
+      operation: 'insert',
+      resource: [
+        refLeadsResource(fileId),
+        resourceOf(fileId, 'Leads_X_Users', 'Leads_X_Users.csv', [
+          { api_name: 'Leads', parent_column_index: 0, index: 0 },
+          { api_name: 'Users', index: 1 },
+        ]),
+      ],
+    });
+    assert.equal(res.status, 201, res.text);
+    const job = await waitFor((res.body.details as { id: string }).id);
+    const csvs = await resultCsvs(job);
+    const leads = csvs.get('Leads-Leads.csv')!;
+    assert.deepEqual(
+      csvs.get('Leads_X_Users-Leads_X_Users.csv')!.map((r) => [r.STATUS, r.ERRORS]),
+      [
+        ['ADDED', ''],
+        ['ADDED', ''],
+        ['SKIPPED', 'INVALID_DATA-Users'],
+      ],
+    );
+    const get = (path: string) => call<Json>(`${t.url}${path}`, { headers: auth(t.creds.access_token) });
+    // The field's metadata names its linking module; the parent record reads its users back.
+    const fields = (await get('/crm/v8/settings/fields?module=Leads')).body.fields as Json[];
+    const meta = fields.find((f) => f.api_name === 'Reviewers')!;
+    assert.equal(meta.data_type, 'multiuserlookup');
+    assert.equal((meta.multiuserlookup as Json).linking_module, 'Leads_X_Users');
+    const lead = ((await get(`/crm/v8/Leads/${leads[1]!.RECORD_ID}`)).body.data as Json[])[0]!;
+    const reviewers = lead.Reviewers as Json[];
+    assert.deepEqual(
+      reviewers.map((r) => [(r.Users as Json).id, (r.Users as Json).email, (r.Leads as Json).id]),
+      [[org.user.id, org.user.email, leads[1]!.RECORD_ID]],
+    );
+    // The linking module is a module of its own in the records API, as Zoho's linking-module API says.
+    const pairs = (await get('/crm/v8/Leads_X_Users?fields=Users,Leads')).body.data as Json[];
+    assert.equal(pairs.length, 2);
+    // The field itself cannot be mapped in the parent's resource: its pairs are rows of the linking module.
+    const direct = await create({
+      operation: 'insert',
+      resource: [
+        resourceOf(fileId, 'Leads', 'Leads.csv', [
+          { api_name: 'Last_Name', index: 1 },
+          { api_name: 'Reviewers', index: 2 },
+        ]),
+      ],
+    });
+    assert.equal(direct.body.code, 'INVALID_FIELD', direct.text);
   });
 
   it('writes a quote with its line items (Quoted_Items), each item keyed on Parent_Id', async () => {

@@ -12,6 +12,8 @@ import { Inbox } from './inbox.js';
 import { registerResetRoute } from './reset-routes.js';
 import { registerLimitsRoutes } from './limits-routes.js';
 import { orgLimitsCache } from '../org-limits.js';
+import { requestJournal } from '../request-journal.js';
+import { registerRequestsRoutes } from './requests-routes.js';
 
 /**
  * bulkwrite's own API under `/_bulkwrite/` (docs/admin-api.md): JSON in, JSON out, never a Zoho token.
@@ -45,7 +47,12 @@ export function adminRoutes(deps: AppDeps): FastifyPluginAsync {
     await app.register(callbackRoutes(deps, inbox));
     registerLimitsRoutes(app, deps);
     const limits = orgLimitsCache(deps.storage);
-    registerResetRoute(app, deps, inbox, [{ onReset: () => limits.invalidate() }]);
+    registerRequestsRoutes(app, deps);
+    const journal = requestJournal(deps.storage);
+    registerResetRoute(app, deps, inbox, [
+      { onReset: () => limits.invalidate() },
+      { onReset: (orgId) => journal.clear(orgId) },
+    ]);
     registerReadyRoute(app, deps);
     registerMetricsRoute(app, deps);
   };

@@ -142,17 +142,21 @@ async function renderRecords(
   const totals = INVENTORY_TOTALS_MODULES.has(module.apiName) && wantsTotals(only);
   for (const field of module.fields.values()) {
     const lineItems = totals && field.apiName === 'Product_Details';
-    if (!field.subformModule || (only !== null && !only.has(field.apiName) && !lineItems)) continue;
-    const sub = catalogue.find({ apiName: field.subformModule });
+    // A subform's rows name their record in Parent_Id; a multi-user lookup's pairs (its linking module's
+    // rows) in the lookup named after the module.
+    const childModule = field.subformModule ?? (field.type === 'multiuserlookup' ? field.linkingModule : undefined);
+    if (!childModule || (only !== null && !only.has(field.apiName) && !lineItems)) continue;
+    const sub = catalogue.find({ apiName: childModule });
     if (!sub) continue;
+    const link = field.subformModule ? 'Parent_Id' : module.apiName;
     const parents = new Set(records.map((r) => r.id));
-    const rows = (await scanRecords(storage, org.id, sub)).filter((r) => parents.has(String(r.data.Parent_Id)));
+    const rows = (await scanRecords(storage, org.id, sub)).filter((r) => parents.has(String(r.data[link])));
     if (lineItems) records = withInventoryTotals(records, rows);
     if (only !== null && !only.has(field.apiName)) continue;
     const rendered = await renderRecords(storage, catalogue, org, sub, rows, null);
     const byParent = new Map<string, unknown[]>();
     rows.forEach((r, i) => {
-      const parentId = String(r.data.Parent_Id);
+      const parentId = String(r.data[link]);
       const list = byParent.get(parentId);
       if (list) list.push(rendered[i]);
       else byParent.set(parentId, [rendered[i]]);
@@ -208,7 +212,7 @@ async function indexedSearch(
   return out;
 }
 
-/** Every record of a module, for search on fields that are not unique and for subform rows: bounded. */
+/** Every record of a module, for search on fields that are not unique and for subform and linking rows: bounded. */
 async function scanRecords(storage: Storage, orgId: string, module: ModuleDef): Promise<StoredRecord[]> {
   const total = await storage.records.count(orgId, module.apiName);
   if (total > SEARCH_SCAN_LIMIT) {
