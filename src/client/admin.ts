@@ -77,6 +77,95 @@ export interface ClockState {
   real_time: boolean;
 }
 
+/** A fault rule as `POST /_bulkwrite/faults` takes it (docs/admin-api.md, "Faults"). */
+export interface FaultRule {
+  match?: { org_id?: string; route?: string; method?: string; job_id?: string };
+  times?: number;
+  probability?: number;
+  respond?: { status?: number; code: string; message?: string; details?: Record<string, unknown> };
+  delay_ms?: number;
+  drop?: true;
+  job?: { fail_at_row?: number; code?: string; message?: string; rows_per_second?: number; hold?: true };
+  callback?: { status: number };
+}
+
+export interface ListedFaultRule extends FaultRule {
+  id: string;
+  remaining: number | null;
+  hits: number;
+  created_at: string;
+}
+
+export interface InboxMessage {
+  received_at: string;
+  method: string;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+export interface CallbackEntry {
+  id: number;
+  job_id: string;
+  org_id: string;
+  url: string;
+  method: string;
+  attempt: number;
+  sent_at: string;
+  status_code: number | null;
+  error: string | null;
+  body: string;
+}
+
+export interface JournaledRequest {
+  time: string;
+  method: string;
+  path: string;
+  status: number;
+  code: string | null;
+  ms: number;
+  route: string | null;
+  org_id: string | null;
+}
+
+export interface OrgLimitSettings {
+  daily_credits?: number | null;
+  concurrency?: number | null;
+  max_concurrent_jobs?: number | null;
+  max_rows?: number | null;
+  max_file_bytes?: number | null;
+  max_columns?: number | null;
+}
+
+export interface ZohoLimitsProfile {
+  profile: 'zoho';
+  edition?: 'free' | 'standard' | 'professional' | 'enterprise' | 'ultimate';
+  users?: number;
+}
+
+export interface OrgLimitsState {
+  org_id: string;
+  enabled: boolean;
+  limits: Required<OrgLimitSettings> & { profile: string | null };
+  usage: {
+    credits_used: number;
+    credits_remaining: number | null;
+    window_hours: number;
+    calls_in_flight: number;
+    active_jobs: number;
+  };
+}
+
+/** A reset's answer: `{reset:'org', org_id}`, or for the whole store the new default org's credentials. */
+export type ResetAnswer = { reset: 'org'; org_id: string } | ({ reset: 'store' } & CreatedOrg);
+
+/** `?a=1&b=2` of the defined values, or ''. */
+function query(params: Record<string, string | number | undefined>): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined) q.set(k, String(v));
+  const text = q.toString();
+  return text === '' ? '' : `?${text}`;
+}
+
 export class BulkwriteAdmin {
   readonly url: string;
   private readonly adminKey: string | undefined;
@@ -92,6 +181,39 @@ export class BulkwriteAdmin {
       this.call('POST', '/clock', { set: typeof time === 'string' ? time : time.toISOString() }),
     /** Back to real time. */
     real: (): Promise<ClockState> => this.call('DELETE', '/clock'),
+  };
+
+  /** Fault rules (docs/admin-api.md, "Faults"): Zoho's failures on demand. */
+  readonly faults = {
+    /** Adds a rule; its id. */
+    add: async (rule: FaultRule): Promise<string> => (await this.call<{ id: string }>('POST', '/faults', rule)).id,
+    list: async (): Promise<ListedFaultRule[]> =>
+      (await this.call<{ faults: ListedFaultRule[] }>('GET', '/faults')).faults,
+    remove: (id: string): Promise<{ deleted: number }> => this.call('DELETE', `/faults/${encodeURIComponent(id)}`),
+    /** Every rule away (and every job a rule held let go). */
+    clear: (): Promise<{ deleted: number }> => this.call('DELETE', '/faults'),
+  };
+
+  /** The built-in callback receiver: `url(name)` is what a job's callback may name. */
+  readonly inbox = {
+    url: (name: string): string => `${this.url}/_bulkwrite/inbox/${encodeURIComponent(name)}`,
+    /** What arrived under `name`; with `waitMs`, waits until something has. */
+    get: async (name: string, opts: { waitMs?: number } = {}): Promise<InboxMessage[]> =>
+      (
+        await this.call<{ messages: InboxMessage[] }>(
+          'GET',
+          `/inbox/${encodeURIComponent(name)}${query({ wait_ms: opts.waitMs })}`,
+        )
+      ).messages,
+  };
+
+  /** An org's limits and credits (docs/admin-api.md, "Limits and credits"). */
+  readonly limits = {
+    get: (orgId: string): Promise<OrgLimitsState> => this.call('GET', `/orgs/${encodeURIComponent(orgId)}/limits`),
+    /** Sets the limits (each null or absent: no limit), or `{profile:'zoho', edition?, users?}`. */
+    set: (orgId: string, limits: OrgLimitSettings | ZohoLimitsProfile): Promise<OrgLimitsState> =>
+      this.call('PUT', `/orgs/${encodeURIComponent(orgId)}/limits`, limits),
+    off: (orgId: string): Promise<OrgLimitsState> => this.call('DELETE', `/orgs/${encodeURIComponent(orgId)}/limits`),
   };
 
   constructor(options: AdminOptions) {
@@ -116,6 +238,35 @@ export class BulkwriteAdmin {
   /** A fresh refresh and access token for the org: a chosen scope set, or a short life (`expires_in`, seconds). */
   token(orgId: string, body: { scopes?: string[]; expires_in?: number } = {}): Promise<AdminCredentials> {
     return this.call('POST', `/orgs/${encodeURIComponent(orgId)}/tokens`, body);
+  }
+
+  /**
+   * With `orgId`: removes the org's jobs, files, records, journal and inbox messages (keeps the org and its
+   * tokens). Without: a fresh store with a new default org, whose credentials are in the answer.
+   */
+  reset(opts: { orgId?: string } = {}): Promise<ResetAnswer> {
+    return this.call('POST', '/reset', opts.orgId === undefined ? {} : { org_id: opts.orgId });
+  }
+
+  /** The callback journal: every attempt, oldest first; with `waitMs`, waits until one matches. */
+  async callbacks(
+    filter: { orgId?: string; jobId?: string; after?: number; waitMs?: number } = {},
+  ): Promise<CallbackEntry[]> {
+    const q = query({ org_id: filter.orgId, job_id: filter.jobId, after: filter.after, wait_ms: filter.waitMs });
+    return (await this.call<{ callbacks: CallbackEntry[] }>('GET', `/callbacks${q}`)).callbacks;
+  }
+
+  /** The last `limit` Zoho API calls the server answered (this process's journal), oldest first. */
+  async requests(
+    filter: { orgId?: string; route?: string; method?: string; limit?: number } = {},
+  ): Promise<JournaledRequest[]> {
+    const q = query({ org_id: filter.orgId, route: filter.route, method: filter.method, limit: filter.limit });
+    return (await this.call<{ requests: JournaledRequest[] }>('GET', `/requests${q}`)).requests;
+  }
+
+  /** Lets a job a `{"job":{"hold":true}}` rule keeps ADDED be processed. */
+  release(jobId: string): Promise<{ released: string }> {
+    return this.call('POST', `/jobs/${encodeURIComponent(jobId)}/release`);
   }
 
   /** One admin call: `path` is under /_bulkwrite. Non-2xx answers throw AdminApiError. */

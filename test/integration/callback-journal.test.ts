@@ -1,22 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import type { CallbackEntry } from '../../src/client/admin.js';
 import { DEFAULTS } from '../../src/config.js';
 import { call, createJob, uploadCsv } from '../helpers/api.js';
 import { startCallbackReceiver } from '../helpers/callback-receiver.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 type Body = Record<string, unknown>;
-interface Entry {
-  id: number;
-  job_id: string;
-  url: string;
-  method: string;
-  attempt: number;
-  sent_at: string;
-  status_code: number | null;
-  error: string | null;
-  body: string;
-}
+type Entry = CallbackEntry;
 
 describe('the callback journal and the built-in inbox', () => {
   let t: TestServer;

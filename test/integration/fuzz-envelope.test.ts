@@ -224,11 +224,17 @@ describe('fuzz: random and truncated requests at every route', () => {
         throw new Error(`${(e as Error).message}\n${problems.slice(0, 5).join('\n')}`);
       });
 
-    // Still answering, and still itself: a token request and job details.
-    const health = await call(`${t.url}/_bulkwrite/health`, { headers: { 'x-bulkwrite-admin-key': ADMIN_KEY } });
+    // Still answering, and still itself: a fresh org and its job details. The fuzzer reaches the admin
+    // routes too (reset, clock, orgs), so the store it leaves may have dropped the first org's tokens or
+    // moved the clock past their expiry: put the clock back and ask for a new org.
+    const admin = { 'x-bulkwrite-admin-key': ADMIN_KEY, 'content-type': 'application/json' };
+    const health = await call(`${t.url}/_bulkwrite/health`, { headers: admin });
     assert.equal(health.status, 200);
+    assert.equal((await call(`${t.url}/_bulkwrite/clock`, { method: 'DELETE', headers: admin })).status, 200);
+    const org = await call(`${t.url}/_bulkwrite/orgs`, { method: 'POST', headers: admin, body: '{}' });
+    assert.equal(org.status, 201, org.text);
     const details = await call(`${t.url}/crm/bulk/v2.1/write/4150868000000100000`, {
-      headers: { authorization: `Zoho-oauthtoken ${t.creds.access_token}` },
+      headers: { authorization: `Zoho-oauthtoken ${String(org.body.access_token)}` },
     });
     assert.ok([200, 400].includes(details.status), details.text);
   });
