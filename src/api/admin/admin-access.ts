@@ -2,6 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ZohoError } from '../../errors/zoho-error.js';
 import { sendZohoError } from '../error-handler.js';
+import { INBOX_SIGNATURE_HEADER, isInboxPath } from '../../egress/inbox-signature.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -79,6 +80,15 @@ const NO_SESSIONS: SessionGate = { open: () => false, sessionKey: () => undefine
 export function guardAdminSurface(app: FastifyInstance, adminKey: string, sessions: SessionGate = NO_SESSIONS): void {
   app.addHook('onRequest', async (req, reply) => {
     if (req.routeOptions.config.admin !== true && !underAdminPrefix(req.url)) return;
+    // A callback the server signed for its own inbox: the inbox route checks the signature on the body.
+    if (
+      adminKey !== '' &&
+      req.method === 'POST' &&
+      req.headers[INBOX_SIGNATURE_HEADER] !== undefined &&
+      req.headers['x-bulkwrite-admin-key'] === undefined &&
+      isInboxPath(req.url)
+    )
+      return;
     if (adminKey !== '' && sessions.open(req)) return;
     const refusal = adminRefusal(req, adminKey, sessions.sessionKey(req)) ?? sessions.csrf(req);
     if (refusal) return sendZohoError(reply, refusal);
