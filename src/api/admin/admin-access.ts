@@ -45,12 +45,13 @@ export function sameKey(given: string, key: string): boolean {
 
 /**
  * Why this request may not reach bulkwrite's own surface, or null when it may. With an admin key set
- * every call must carry it in `X-Bulkwrite-Admin-Key`; without one, only loopback connections are
- * answered. A Zoho access token is never enough (it is not even read). `sessionKey` is a key the console
+ * every call must carry it in `X-Bulkwrite-Admin-Key`; without one, only loopback clients are answered
+ * (`req.ip`: the connection's address, or behind a proxy of BULKWRITE_TRUSTED_PROXIES the client it
+ * forwards for, so a local proxy does not make every client loopback). A Zoho access token is never enough (it is not even read). `sessionKey` is a key the console
  * already checked and keeps in its session cookie.
  */
 export function adminRefusal(req: FastifyRequest, adminKey: string, sessionKey?: string): ZohoError | null {
-  if (adminKey === '') return isLoopback(req.socket.remoteAddress) ? null : new ZohoError('ADMIN_LOOPBACK_ONLY');
+  if (adminKey === '') return isLoopback(req.ip) ? null : new ZohoError('ADMIN_LOOPBACK_ONLY');
   const header = req.headers['x-bulkwrite-admin-key'];
   const given = typeof header === 'string' ? header : sessionKey;
   if (given === undefined || given === '') return new ZohoError('ADMIN_KEY_REQUIRED');
