@@ -1,3 +1,4 @@
+import { adminCommand } from './admin-command.js';
 import type { CommandContext } from './command-context.js';
 import { explain } from './explain.js';
 import { importCommand } from './import-command.js';
@@ -14,6 +15,7 @@ export const CLIENT_COMMANDS = {
   jobs: jobsCommand,
   result: resultCommand,
   profile: profileCommand,
+  admin: adminCommand,
 } as const;
 
 export type ClientCommand = keyof typeof CLIENT_COMMANDS;
