@@ -42,6 +42,15 @@ export function errorHandler(
       new ZohoError('INVALID_DATA', { message: 'unsupported content type', details: { header: 'Content-Type' } }),
     );
   }
+  // The console's static file server (@fastify/send) refuses a path it will not serve (`/console//`, a
+  // dotfile, `..`) or a range it cannot with an HTTP error of its own: a client's mistake, answered as
+  // Zoho answers an unknown path, or as a request it cannot serve, never as a server error.
+  const status = (error as { statusCode?: unknown; expose?: unknown }).statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500 && (error as { expose?: unknown }).expose === true) {
+    return status === 403 || status === 404
+      ? sendZohoError(reply, new ZohoError('INVALID_URL_PATTERN'))
+      : sendZohoError(reply, new ZohoError('INVALID_REQUEST', { message: error.message, httpStatus: status }));
+  }
   req.log.error({ err: error }, 'unhandled error');
   return sendZohoError(reply, new ZohoError('INTERNAL_ERROR'));
 }

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createJob, uploadCsv } from '../helpers/api.js';
 import { httpBytes, rawRequest } from '../helpers/raw-http.js';
+import { call } from '../helpers/api.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { makeZip } from '../helpers/zip.js';
 
@@ -44,6 +45,18 @@ describe('answers that escaped Zoho’s envelope', () => {
     assert.equal(res.body.code, 'INVALID_URL_PATTERN');
     assert.equal(res.body.status, 'error');
     assert.deepEqual(Object.keys(res.body).sort(), ['code', 'details', 'message', 'status']);
+  });
+
+  it('answers a console path its file server refuses (`//`, a range past the end) in the envelope, not with 500', async () => {
+    for (const method of ['GET', 'HEAD']) {
+      const res = await call(`${t.url}/console//`, { method });
+      assert.equal(res.status, 404, `${method}: ${res.text}`);
+      if (method === 'GET') assert.equal(res.body.code, 'INVALID_URL_PATTERN');
+    }
+    const range = await call(`${t.url}/console/style.css`, { headers: { range: 'bytes=99999999-' } });
+    assert.equal(range.status, 416);
+    assert.equal(range.body.code, 'INVALID_REQUEST');
+    assert.deepEqual(Object.keys(range.body).sort(), ['code', 'details', 'message', 'status']);
   });
 });
 
