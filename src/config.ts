@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { DATA_CENTRE_NAMES, type DataCentreName } from './data-centres.js';
 import { EgressPolicy, parseRules } from './egress/egress-policy.js';
@@ -13,6 +14,11 @@ export interface Config {
   publicUrl: string;
   /** The Zoho data centre to present as (api_domain, accounts URL, download host) when publicUrl is empty. '': this server's own address. */
   dc: DataCentreName | '';
+  /** PEM files of a certificate (chain) and its key: `serve` speaks HTTPS with them. Empty: plain HTTP. */
+  tlsCertFile: string;
+  tlsKeyFile: string;
+  /** Peers (CIDRs, addresses) whose X-Forwarded-For/-Proto/-Host are believed. Empty: nobody's. */
+  trustedProxies: string[];
   /** Runs the job worker inside `serve`. */
   worker: boolean;
   /** Serves the web console at /console/ (docs/console.md). */
@@ -376,6 +382,34 @@ export const SETTINGS: readonly Setting[] = [
     put: (c, v) => (c.schemaFile = v),
   }),
   setting({
+    env: 'BULKWRITE_TLS_CERT',
+    flag: '--tls-cert',
+    default: '',
+    shownDefault: '(none: HTTP)',
+    meaning:
+      'a PEM certificate file (the chain, leaf first): with `BULKWRITE_TLS_KEY`, `serve` speaks HTTPS and its own URLs (`api_domain`, download links) name `https` ([operations.md](operations.md#tls))',
+    parse: text,
+    put: (c, v) => (c.tlsCertFile = v),
+  }),
+  setting({
+    env: 'BULKWRITE_TLS_KEY',
+    flag: '--tls-key',
+    default: '',
+    shownDefault: '(none)',
+    meaning: 'the PEM private key file of `BULKWRITE_TLS_CERT`; one without the other stops `serve` at start',
+    parse: text,
+    put: (c, v) => (c.tlsKeyFile = v),
+  }),
+  setting<string[]>({
+    env: 'BULKWRITE_TRUSTED_PROXIES',
+    default: [],
+    shownDefault: '(none)',
+    meaning:
+      "reverse proxies whose `X-Forwarded-For`, `-Proto` and `-Host` are believed: CIDRs or addresses, comma-separated (`127.0.0.1,10.0.0.0/8`). From any other peer the headers are ignored: the client address (for the admin loopback rule) is the connection's ([deployment.md](deployment.md#behind-a-reverse-proxy))",
+    parse: (raw, env) => parseProxies(raw, env),
+    put: (c, v) => (c.trustedProxies = v),
+  }),
+  setting({
     env: 'BULKWRITE_ADMIN_KEY',
     default: '',
     shownDefault: '(none: loopback only)',
@@ -453,11 +487,28 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   return config;
 }
 
-/** The base URL of this server as clients see it. */
+/** The base URL of this server as clients see it: `https` when it serves TLS itself. */
 export function publicBaseUrl(config: Config, boundPort?: number): string {
   if (config.publicUrl) return config.publicUrl.replace(/\/+$/, '');
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
-  return `http://${host.includes(':') ? `[${host}]` : host}:${boundPort ?? config.port}`;
+  const scheme = config.tlsCertFile ? 'https' : 'http';
+  return `${scheme}://${host.includes(':') ? `[${host}]` : host}:${boundPort ?? config.port}`;
+}
+
+/** BULKWRITE_TRUSTED_PROXIES: addresses and CIDR ranges, each checked here so a typo stops the start. */
+function parseProxies(raw: string, env: string): string[] {
+  const entries = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const e of entries) {
+    const [addr, bits, extra] = e.split('/');
+    const bitsOk = bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (addr?.includes(':') ? 128 : 32));
+    if (extra !== undefined || !addr || !isIP(addr) || !bitsOk) {
+      throw new Error(`${env} must list addresses or CIDR ranges, comma-separated; "${e}" is neither`);
+    }
+  }
+  return entries;
 }
 
 /** The callback egress policy the settings describe, for a server bound to `config.host`. */

@@ -47,6 +47,11 @@ export function serverInfoPath(config: Config): string {
  */
 export async function startServer(config: Config, opts: { logger?: PinoLogger } = {}): Promise<RunningServer> {
   const logger = opts.logger ?? createLogger({ level: config.logLevel, name: 'bulkwrite' });
+  if (Boolean(config.tlsCertFile) !== Boolean(config.tlsKeyFile)) {
+    throw new Error(
+      'BULKWRITE_TLS_CERT (--tls-cert) and BULKWRITE_TLS_KEY (--tls-key) go together: set both or neither',
+    );
+  }
   // The data folder is the server user's alone: it holds the database and every org's uploads.
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   // The HTTP thread reads single rows: a small page cache is plenty (the worker thread's is 64 MiB).

@@ -33,6 +33,7 @@ const worker = new JobWorker({
   pollIntervalMs: config.pollIntervalMs,
   callback: config.callback,
   egress: egressPolicyOf(config),
+  adminKey: config.adminKey,
   renderJobDetails: (job, org) => renderJobDetails(job, org, downloadBase),
 });
 worker.start();

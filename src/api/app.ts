@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import multipart from '@fastify/multipart';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { guardAdminSurface } from './admin/admin-access.js';
@@ -40,7 +41,14 @@ export async function buildApp(given: AppDeps): Promise<FastifyInstance> {
   // The server's own logger (log.ts); without one, Fastify logs nothing. Typed as Fastify's base logger
   // so that the app stays a plain FastifyInstance for the route modules.
   const loggerInstance: FastifyBaseLogger | undefined = deps.logger;
+  const { tlsCertFile, tlsKeyFile, trustedProxies } = deps.config;
+  // TLS when the settings name a certificate and key (server.ts checks they come as a pair).
+  const https = tlsCertFile && tlsKeyFile ? { cert: readFileSync(tlsCertFile), key: readFileSync(tlsKeyFile) } : null;
   const app = Fastify({
+    ...(https ? { https } : {}),
+    // X-Forwarded-For/-Proto/-Host count only from the listed proxies (BULKWRITE_TRUSTED_PROXIES); from
+    // anyone else req.ip, req.protocol and req.host are the connection's own.
+    trustProxy: trustedProxies.length > 0 ? trustedProxies : false,
     loggerInstance,
     // Fastify's two info lines per request are replaced by request-log.ts's one.
     logController: new LogController({ disableRequestLogging: true }),

@@ -1,5 +1,6 @@
 import { matchesRequest, rolls } from '../domain/faults.js';
 import { postJson } from '../egress/callback-post.js';
+import { INBOX_SIGNATURE_HEADER, inboxSignature, isInboxPath } from '../egress/inbox-signature.js';
 import type { EgressPolicy } from '../egress/egress-policy.js';
 import type { Job, Org } from '../domain/types.js';
 import type { Logger } from '../log.js';
@@ -17,6 +18,8 @@ export interface CallbackDeliveryDeps {
   egress: EgressPolicy;
   /** The job-details JSON for a job, as GET answers it: the callback's body. */
   renderJobDetails: (job: Job, org: Org) => unknown;
+  /** BULKWRITE_ADMIN_KEY: callbacks to the built-in inbox are signed with it (egress/inbox-signature.ts). */
+  adminKey?: string;
   /** For the fault rules' probability (tests pass their own). */
   random?: () => number;
 }
@@ -113,7 +116,13 @@ export class CallbackDelivery {
         const res =
           scripted !== null
             ? { status: scripted }
-            : await postJson(entry.url, body, { policy: this.deps.egress, timeoutMs: callback.timeoutMs });
+            : await postJson(entry.url, body, {
+                policy: this.deps.egress,
+                timeoutMs: callback.timeoutMs,
+                ...(this.deps.adminKey && isInboxPath(entry.url)
+                  ? { headers: { [INBOX_SIGNATURE_HEADER]: inboxSignature(this.deps.adminKey, body) } }
+                  : {}),
+              });
         statusCode = res.status;
         error = answerError(res.status);
       } catch (e) {

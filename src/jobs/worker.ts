@@ -23,6 +23,8 @@ export interface WorkerDeps {
   callback: { attempts: number; timeoutMs: number; backoffMs: number };
   /** Where callbacks may go (egress/egress-policy.ts), checked on the address dialled. */
   egress: EgressPolicy;
+  /** BULKWRITE_ADMIN_KEY, to sign callbacks to the built-in inbox. */
+  adminKey?: string;
   /** The job-details JSON for a job, as GET answers it; posted to the callback URL. */
   renderJobDetails: (job: Job, org: Org) => unknown;
   /** The emulator clock (domain/emulator-clock.ts): the times a job writes. */
@@ -73,6 +75,7 @@ export class JobWorker {
       callback: deps.callback,
       egress: deps.egress,
       renderJobDetails: deps.renderJobDetails,
+      adminKey: deps.adminKey,
     });
     const { jobs } = deps.storage;
     this.countingStorage = {

@@ -2,6 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ZohoError } from '../../errors/zoho-error.js';
 import { sendZohoError } from '../error-handler.js';
+import { INBOX_SIGNATURE_HEADER, isInboxPath } from '../../egress/inbox-signature.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -44,12 +45,13 @@ export function sameKey(given: string, key: string): boolean {
 
 /**
  * Why this request may not reach bulkwrite's own surface, or null when it may. With an admin key set
- * every call must carry it in `X-Bulkwrite-Admin-Key`; without one, only loopback connections are
- * answered. A Zoho access token is never enough (it is not even read). `sessionKey` is a key the console
+ * every call must carry it in `X-Bulkwrite-Admin-Key`; without one, only loopback clients are answered
+ * (`req.ip`: the connection's address, or behind a proxy of BULKWRITE_TRUSTED_PROXIES the client it
+ * forwards for, so a local proxy does not make every client loopback). A Zoho access token is never enough (it is not even read). `sessionKey` is a key the console
  * already checked and keeps in its session cookie.
  */
 export function adminRefusal(req: FastifyRequest, adminKey: string, sessionKey?: string): ZohoError | null {
-  if (adminKey === '') return isLoopback(req.socket.remoteAddress) ? null : new ZohoError('ADMIN_LOOPBACK_ONLY');
+  if (adminKey === '') return isLoopback(req.ip) ? null : new ZohoError('ADMIN_LOOPBACK_ONLY');
   const header = req.headers['x-bulkwrite-admin-key'];
   const given = typeof header === 'string' ? header : sessionKey;
   if (given === undefined || given === '') return new ZohoError('ADMIN_KEY_REQUIRED');
@@ -78,6 +80,15 @@ const NO_SESSIONS: SessionGate = { open: () => false, sessionKey: () => undefine
 export function guardAdminSurface(app: FastifyInstance, adminKey: string, sessions: SessionGate = NO_SESSIONS): void {
   app.addHook('onRequest', async (req, reply) => {
     if (req.routeOptions.config.admin !== true && !underAdminPrefix(req.url)) return;
+    // A callback the server signed for its own inbox: the inbox route checks the signature on the body.
+    if (
+      adminKey !== '' &&
+      req.method === 'POST' &&
+      req.headers[INBOX_SIGNATURE_HEADER] !== undefined &&
+      req.headers['x-bulkwrite-admin-key'] === undefined &&
+      isInboxPath(req.url)
+    )
+      return;
     if (adminKey !== '' && sessions.open(req)) return;
     const refusal = adminRefusal(req, adminKey, sessions.sessionKey(req)) ?? sessions.csrf(req);
     if (refusal) return sendZohoError(reply, refusal);

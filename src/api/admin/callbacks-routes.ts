@@ -4,6 +4,7 @@ import type { CallbackAttempt } from '../../storage/storage.js';
 import type { AppDeps } from '../deps.js';
 import { JSON_TYPE } from '../error-handler.js';
 import { INBOX_LIMITS, type Inbox } from './inbox.js';
+import { INBOX_SIGNATURE_HEADER, validInboxSignature } from '../../egress/inbox-signature.js';
 
 /** The longest a `wait_ms` long poll is held. */
 export const MAX_WAIT_MS = 30_000;
@@ -87,6 +88,14 @@ export function callbackRoutes(deps: AppDeps, inbox: Inbox): FastifyPluginAsync 
     };
 
     app.post('/inbox/:name', { bodyLimit: INBOX_LIMITS.bodyBytes }, async (req, reply) => {
+      // Let through by the admin guard on a signature instead of the key (egress/inbox-signature.ts).
+      const signature = req.headers[INBOX_SIGNATURE_HEADER];
+      const key = deps.config.adminKey;
+      if (key !== '' && signature !== undefined && req.headers['x-bulkwrite-admin-key'] === undefined) {
+        const body = typeof req.body === 'string' ? req.body : '';
+        if (typeof signature !== 'string' || !validInboxSignature(key, body, signature))
+          throw new ZohoError('ADMIN_KEY_INVALID');
+      }
       inbox.add(nameOf(req), {
         received_at: new Date(now()).toISOString(),
         method: req.method,

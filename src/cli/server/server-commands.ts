@@ -12,8 +12,12 @@ export function configFrom(values: {
   host?: string;
   'public-url'?: string;
   dc?: string;
+  'tls-cert'?: string;
+  'tls-key'?: string;
 }): Config {
   const overrides: Partial<Config> = {};
+  if (values['tls-cert'] !== undefined) overrides.tlsCertFile = values['tls-cert'];
+  if (values['tls-key'] !== undefined) overrides.tlsKeyFile = values['tls-key'];
   if (values['public-url'] !== undefined) {
     if (!/^https?:\/\/[^/]+/i.test(values['public-url']))
       throw new CliError(`--public-url must be an http(s) URL, got "${values['public-url']}"`);
@@ -37,7 +41,7 @@ export function configFrom(values: {
 }
 
 export const SERVE_HELP = `Usage: bulkwrite serve [--port N] [--host H] [--data-dir DIR] [--public-url URL] [--dc DC] [--no-worker]
-                       [--no-console]
+                       [--no-console] [--tls-cert FILE --tls-key FILE]
 
 Starts the Bulk Write API and its job worker in one process, with SQLite in the data folder.
 
@@ -49,6 +53,9 @@ Options:
                   (or BULKWRITE_PUBLIC_URL)
   --dc DC         present as a Zoho data centre: ${DATA_CENTRE_NAMES.join(', ')} (or BULKWRITE_DC);
                   api_domain and download links then name that DC's hosts (see docs/data-centres.md)
+  --tls-cert FILE, --tls-key FILE
+                  speak HTTPS with this PEM certificate (chain) and key (or BULKWRITE_TLS_CERT,
+                  BULKWRITE_TLS_KEY); the printed URL, api_domain and download links name https
   --no-worker     serve the API only; jobs wait for a worker
   --no-console    do not serve the web console at /console/ (see docs/console.md)
 
@@ -64,6 +71,8 @@ export async function serveCommand(argv: string[]): Promise<number> {
     'data-dir': { type: 'string' },
     'public-url': { type: 'string' },
     dc: { type: 'string' },
+    'tls-cert': { type: 'string' },
+    'tls-key': { type: 'string' },
     'no-worker': { type: 'boolean' },
     'no-console': { type: 'boolean' },
   });
