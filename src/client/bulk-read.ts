@@ -5,7 +5,19 @@ import { join } from 'node:path';
 import { Transform, type Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import yauzl from 'yauzl';
-import { array, boolean, count, id, integer, nullable, object, optional, record, string, type Infer } from './schema-kit.js';
+import {
+  array,
+  boolean,
+  count,
+  id,
+  integer,
+  nullable,
+  object,
+  optional,
+  record,
+  string,
+  type Infer,
+} from './schema-kit.js';
 import { UserSchema } from './schema.js';
 
 /**
@@ -112,7 +124,10 @@ class PageCsv extends Transform {
         return done();
       }
       this.inHeader = false;
-      this.header = Buffer.concat(this.headerBytes).toString('utf8').replace(/^\uFEFF/, '').replace(/\r?\n$/, '');
+      this.header = Buffer.concat(this.headerBytes)
+        .toString('utf8')
+        .replace(/^\uFEFF/, '')
+        .replace(/\r?\n$/, '');
       this.headerBytes = [];
       body = this.dropHeader ? chunk.subarray(nl + 1) : chunk;
     }
@@ -121,7 +136,10 @@ class PageCsv extends Transform {
   }
 
   override _flush(done: (e?: Error | null) => void): void {
-    if (this.inHeader) this.header = Buffer.concat(this.headerBytes).toString('utf8').replace(/^\uFEFF/, '');
+    if (this.inHeader)
+      this.header = Buffer.concat(this.headerBytes)
+        .toString('utf8')
+        .replace(/^\uFEFF/, '');
     done();
   }
 

@@ -169,7 +169,7 @@ describe('export: bulk read through the client and the CLI', () => {
     assert.ok(!existsSync(path) && !existsSync(`${path}.partial`));
   });
 
-  it('client: a refused criteria is a ZohoApiError with Zoho\'s code', async () => {
+  it("client: a refused criteria is a ZohoApiError with Zoho's code", async () => {
     await assert.rejects(
       client.exportRecords(new PassThrough(), {
         module: 'Leads',

@@ -61,7 +61,9 @@ export function parseWhere(text: string): ReadCriteria {
   if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(field))
     throw new CliError(`--where "${text}": "${field}" is not a field API name (letters, digits and _)`);
   if (!(READ_COMPARATORS as readonly string[]).includes(comparator))
-    throw new CliError(`--where "${text}": unknown comparator "${comparator}"; use one of ${READ_COMPARATORS.join(', ')}`);
+    throw new CliError(
+      `--where "${text}": unknown comparator "${comparator}"; use one of ${READ_COMPARATORS.join(', ')}`,
+    );
   const cmp = comparator as ReadComparator;
   if (cmp === 'in' || cmp === 'not_in') {
     return { api_name: field, comparator: cmp, value: raw.split(',').map((v) => v.trim()) };
@@ -105,7 +107,8 @@ export async function exportCommand(argv: string[], ctx: CommandContext): Promis
     ?.split(',')
     .map((f) => f.trim())
     .filter(Boolean);
-  if (fieldsFlag !== undefined && !fields?.length) throw new CliError('--fields takes API names, e.g. --fields Last_Name,Email');
+  if (fieldsFlag !== undefined && !fields?.length)
+    throw new CliError('--fields takes API names, e.g. --fields Last_Name,Email');
   const criteria = criteriaOf(listFlag(values, 'where'));
   const timeoutMs = secondsFlag(values, 'timeout');
   const json = values.json === true;
