@@ -15,6 +15,8 @@ import { runJob, sdkFileBytes } from '../helpers/api.js';
 import { parseReadZip } from '../helpers/bulk-read.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
+// The nodejs-sdk-2.0 has no types; its classes are reached through require.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Untyped = any;
 const require = createRequire(import.meta.url);
 const sdk20 = (path: string): Untyped => require(`@zohocrm/nodejs-sdk-2.0/${path}`);

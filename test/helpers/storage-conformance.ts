@@ -566,6 +566,29 @@ export function defineStorageConformance(name: string, open: () => Promise<Store
         assert.deepEqual(await ids(10), ['job-3', 'job-2', 'job-1']);
         assert.deepEqual(await ids(2), ['job-3', 'job-2']);
       });
+
+      test("pages every org's jobs newest first by (created, id), after a cursor, by org and by status", async () => {
+        await storage.jobs.create(makeJob('org-a', 'job-1', T0));
+        await storage.jobs.create(makeJob('org-a', 'job-2', T0));
+        await storage.jobs.create(makeJob('org-a', 'job-3', T0 + 1));
+        await storage.jobs.create(makeJob('org-b', 'job-b', T0 + 2));
+        type Filter = Parameters<Storage['ops']['jobsPage']>[0];
+        const ids = async (filter: Filter, limit = 10) => (await storage.ops.jobsPage(filter, limit)).map((j) => j.id);
+        assert.deepEqual(await ids({}, 2), ['job-b', 'job-3']);
+        // Ties on the creation time are ordered by id, so a cursor inside a tie neither skips nor repeats.
+        assert.deepEqual(await ids({ after: { createdAt: T0 + 1, id: 'job-3' } }, 2), ['job-2', 'job-1']);
+        assert.deepEqual(await ids({ after: { createdAt: T0, id: 'job-2' } }), ['job-1']);
+        assert.deepEqual(await ids({ after: { createdAt: T0, id: 'job-1' } }), []);
+        assert.deepEqual(await ids({ orgId: 'org-a' }), ['job-3', 'job-2', 'job-1']);
+        assert.deepEqual(await ids({ orgId: 'org-c' }), []);
+        const claimed = await storage.jobs.claimNext('worker-a', LEASE, T0);
+        assert.ok(claimed);
+        assert.deepEqual(await ids({ status: 'INPROGRESS' }), [claimed.id]);
+        assert.deepEqual(
+          await ids({ orgId: 'org-a', status: 'ADDED' }),
+          ['job-3', 'job-2', 'job-1'].filter((id) => id !== claimed.id),
+        );
+      });
     });
 
     describe('fault rules', () => {

@@ -36,6 +36,12 @@ function janitorOf(t: TestServer, shiftMs: number, config: Config = t.config): J
   };
 }
 
+/** Waits until the job's callback has been sent once (the callback journal has its attempt). */
+async function callbackJournaled(t: TestServer, jobId: string): Promise<void> {
+  const res = await call(`${t.url}/_bulkwrite/callbacks?job_id=${jobId}&wait_ms=15000`);
+  assert.equal((res.body.callbacks as unknown[]).length, 1, res.text);
+}
+
 const resultUrl = (details: Record<string, unknown>) => (details.result as { download_url: string }).download_url;
 
 describe('retention on SQLite (defaults: uploads and results 7 days, jobs 30 days)', () => {
@@ -95,7 +101,16 @@ describe('retention on SQLite (defaults: uploads and results 7 days, jobs 30 day
   });
 
   it('removes expired results, then jobs, then uploads, zips and rows alike, and keeps what is not expired', async () => {
-    const { details, jobId } = await runJob(t, leadsCsv(4, 'sweep'), {});
+    const { details, jobId } = await runJob(
+      t,
+      leadsCsv(4, 'sweep'),
+      {},
+      {
+        operation: 'insert',
+        callback: { url: `${t.url}/_bulkwrite/inbox/sweep`, method: 'post' },
+      },
+    );
+    await callbackJournaled(t, jobId);
     const job = (await t.server.storage.jobs.get(t.creds.org_id, jobId))!;
     const fileId = job.resources[0]!.fileId;
     const blobs = join(t.dataDir, 'blobs');
@@ -104,6 +119,10 @@ describe('retention on SQLite (defaults: uploads and results 7 days, jobs 30 day
     const db = new Database(join(t.dataDir, 'bulkwrite.db'), { readonly: true });
     const chunks = () =>
       (db.prepare('SELECT count(*) AS n FROM job_result_chunks WHERE job_id = ?').get(jobId) as { n: number }).n;
+    const callbackRows = () =>
+      ['callback_attempts', 'callback_outbox'].map(
+        (table) => (db.prepare(`SELECT count(*) AS n FROM ${table} WHERE job_id = ?`).get(jobId) as { n: number }).n,
+      );
     try {
       assert.ok(existsSync(resultZip) && existsSync(uploadZip) && chunks() > 0);
 
@@ -136,9 +155,12 @@ describe('retention on SQLite (defaults: uploads and results 7 days, jobs 30 day
       // A second sweep finds nothing more to do for this job.
       assert.equal((await sweep(janitorOf(t, 8 * DAY))).results, 0);
 
-      // Thirty-one days on: the job itself goes; the records it wrote stay.
+      // Thirty-one days on: the job itself goes, with its callback journal and delivered outbox row; the
+      // records it wrote stay.
+      assert.deepEqual(callbackRows(), [1, 1]);
       const records = await t.server.storage.records.count(t.creds.org_id, 'Leads');
       assert.ok((await sweep(janitorOf(t, 31 * DAY))).jobs >= 1);
+      assert.deepEqual(callbackRows(), [0, 0]);
       const gone = await getJob(t, jobId);
       assert.equal(gone.body.code, 'RESOURCE_NOT_FOUND');
       assert.equal(await t.server.storage.records.count(t.creds.org_id, 'Leads'), records);
@@ -234,7 +256,16 @@ describe('retention on PostgreSQL', () => {
     const { url, drop } = await schemas.fresh();
     const t = await startTestServer({ databaseUrl: url });
     try {
-      const { jobId } = await runJob(t, leadsCsv(3, 'pg'), {});
+      const { jobId } = await runJob(
+        t,
+        leadsCsv(3, 'pg'),
+        {},
+        {
+          operation: 'insert',
+          callback: { url: `${t.url}/_bulkwrite/inbox/sweep`, method: 'post' },
+        },
+      );
+      await callbackJournaled(t, jobId);
       const fileId = (await t.server.storage.jobs.get(t.creds.org_id, jobId))!.resources[0]!.fileId;
       const db = new pg.Client(url);
       await db.connect();
@@ -252,7 +283,15 @@ describe('retention on PostgreSQL', () => {
         );
         assert.equal(await t.server.storage.files.get(t.creds.org_id, fileId), undefined);
         assert.equal(existsSync(join(t.dataDir, 'blobs', resultBlobKey(t.creds.org_id, jobId))), false);
+        const callbackRows = async () =>
+          Promise.all(
+            ['callback_attempts', 'callback_outbox'].map(async (table) =>
+              Number((await db.query(`SELECT count(*) AS n FROM ${table} WHERE job_id = $1`, [jobId])).rows[0].n),
+            ),
+          );
+        assert.deepEqual(await callbackRows(), [1, 1]);
         assert.equal((await sweep(janitorOf(t, 31 * DAY))).jobs, 1);
+        assert.deepEqual(await callbackRows(), [0, 0]);
         assert.equal((await db.query('SELECT count(*) AS n FROM jobs WHERE id = $1', [jobId])).rows[0].n, '0');
         assert.equal((await getJob(t, jobId)).body.code, 'RESOURCE_NOT_FOUND');
       } finally {

@@ -61,6 +61,10 @@ export function createOpsStorage(d: OpsDialect): OpsStorage {
       }));
     },
     async deleteJob(jobId) {
+      // The callback journal and a settled outbox row go with their job (a pending one is left for
+      // delivery); both first, while the job row still names the org their index starts with.
+      await d.changes('callbackAttemptsOfJobDelete', [jobId, jobId]);
+      await d.changes('callbackOutboxSettledDelete', [jobId]);
       await d.changes('resultChunksDelete', [jobId]);
       await d.changes('jobDelete', [jobId]);
     },

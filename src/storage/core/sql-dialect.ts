@@ -121,6 +121,8 @@ export type OpsStatement =
   | 'resultsPurged'
   | 'jobsFinishedBefore'
   | 'jobDelete'
+  | 'callbackAttemptsOfJobDelete'
+  | 'callbackOutboxSettledDelete'
   | 'jobsPage';
 
 /** What a store supplies for its operator's view: the statements above, its migrations, its pool. */

@@ -15,6 +15,9 @@ export const POSTGRES_OPS_SQL: Record<OpsStatement, string> = {
   resultsPurged: 'UPDATE jobs SET results_purged_at = $1 WHERE id = $2 AND finished_at IS NOT NULL',
   jobsFinishedBefore: 'SELECT org_id, id FROM jobs WHERE finished_at < $1 ORDER BY finished_at LIMIT $2',
   jobDelete: 'DELETE FROM jobs WHERE id = $1 AND finished_at IS NOT NULL',
+  callbackAttemptsOfJobDelete:
+    'DELETE FROM callback_attempts WHERE org_id = (SELECT org_id FROM jobs WHERE id = $1) AND job_id = $2',
+  callbackOutboxSettledDelete: "DELETE FROM callback_outbox WHERE job_id = $1 AND state <> 'pending'",
   jobsPage: `SELECT * FROM jobs WHERE ($1::text IS NULL OR org_id = $2) AND ($3::text IS NULL OR status = $4)
                AND (created_at < $5 OR (created_at = $6 AND id < $7))
              ORDER BY created_at DESC, id DESC LIMIT $8`,

@@ -15,6 +15,9 @@ export const SQLITE_OPS_SQL: Record<OpsStatement, string> = {
   resultsPurged: 'UPDATE jobs SET results_purged_at = ? WHERE id = ? AND finished_at IS NOT NULL',
   jobsFinishedBefore: 'SELECT org_id, id FROM jobs WHERE finished_at < ? ORDER BY finished_at LIMIT ?',
   jobDelete: 'DELETE FROM jobs WHERE id = ? AND finished_at IS NOT NULL',
+  callbackAttemptsOfJobDelete:
+    'DELETE FROM callback_attempts WHERE org_id = (SELECT org_id FROM jobs WHERE id = ?) AND job_id = ?',
+  callbackOutboxSettledDelete: "DELETE FROM callback_outbox WHERE job_id = ? AND state <> 'pending'",
   jobsPage: `SELECT * FROM jobs WHERE (? IS NULL OR org_id = ?) AND (? IS NULL OR status = ?)
                AND (created_at < ? OR (created_at = ? AND id < ?))
              ORDER BY created_at DESC, id DESC LIMIT ?`,
