@@ -23,6 +23,7 @@ Client (a local bulkwrite by default; real Zoho with --dc, --profile or the BULK
   result        a job's result: summary, skipped rows, --out for the CSV
   jobs          the recent jobs this CLI created, with their status and counts
   profile       named connection profiles (local bulkwrite, Zoho data centres)
+  admin         steer a running server: reset, faults, limits, clock, callbacks, requests
 
 Run "bulkwrite <command> --help" for a command's options and examples.
 Exit codes: 0 ok · 1 bug · 2 usage · 3 rows skipped · 4 job failed · 5 API refused · 6 token/scope ·

@@ -1,3 +1,4 @@
+import { adminCommand } from './admin-command.js';
 import type { CommandContext } from './command-context.js';
 import { explain } from './explain.js';
 import { exportCommand } from './export-command.js';
@@ -16,6 +17,7 @@ export const CLIENT_COMMANDS = {
   jobs: jobsCommand,
   result: resultCommand,
   profile: profileCommand,
+  admin: adminCommand,
 } as const;
 
 export type ClientCommand = keyof typeof CLIENT_COMMANDS;
