@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { buildApp } from '../../src/api/app.js';
@@ -10,8 +11,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { auth, call, createJob, runJob, uploadCsv } from '../helpers/api.js';
 import { startCallbackReceiver } from '../helpers/callback-receiver.js';
+import { CliProcesses, createLeadsJobAt } from '../helpers/cli-processes.js';
+import { CLI } from '../helpers/cli.js';
 import { testSchemas } from '../helpers/postgres.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
+import { makeZip } from '../helpers/zip.js';
 
 const leadsCsv = (n: number, prefix: string) =>
   [
@@ -193,6 +197,75 @@ describe('readiness that fails', () => {
     } finally {
       await app.close();
       rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a separate `bulkwrite worker` process', () => {
+  let cli: CliProcesses;
+  let dataDir: string;
+  before(() => {
+    dataDir = mkdtempSync(join(tmpdir(), 'bulkwrite-worker-metrics-'));
+    cli = new CliProcesses(
+      { ...process.env, BULKWRITE_LOG_LEVEL: 'error', BULKWRITE_ADMIN_KEY: '', BULKWRITE_POLL_INTERVAL_MS: '100' },
+      dataDir,
+    );
+  });
+  after(() => {
+    cli.killAll();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('serves the events of the jobs it ran at --metrics-port, under the admin rule', async () => {
+    const api = await cli.serveWithoutWorker();
+    const metricsUrl = (await cli.start(['worker', '--metrics-port', '0'], /metrics at (\S+)/)).match[1]!;
+    const creds = cli.credentials();
+    const zip = await makeZip({ 'leads.csv': leadsCsv(6, 'w') });
+    const id = await createLeadsJobAt(api, creds, zip);
+    for (let i = 0; ; i++) {
+      const d = await call(`${api}/crm/bulk/v2.1/write/${id}`, { headers: auth(creds.access_token) });
+      if (d.body.status === 'COMPLETED') break;
+      assert.ok(i < 300, `job ${id} did not complete: ${d.text}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    // The job's events reach the worker process's endpoint, not the API process's.
+    let text = '';
+    for (let i = 0; i < 50; i++) {
+      text = (await call(metricsUrl)).text;
+      if (sample(text, 'bulkwrite_job_duration_seconds_count', { status: 'COMPLETED' }) === 1) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.equal(sample(text, 'bulkwrite_rows_total', { outcome: 'ADDED' }), 6);
+    assert.equal(sample(text, 'bulkwrite_rows_total', { outcome: 'SKIPPED' }), 2);
+    assert.equal(sample(text, 'bulkwrite_job_duration_seconds_count', { status: 'COMPLETED' }), 1);
+    assert.ok((sample(text, 'bulkwrite_process_resident_memory_bytes') ?? 0) > 0);
+    const apiText = (await call(`${api}/_bulkwrite/metrics`)).text;
+    assert.equal(sample(apiText, 'bulkwrite_rows_total', { outcome: 'ADDED' }), 0);
+    assert.equal(sample(apiText, 'bulkwrite_jobs', { status: 'COMPLETED' }), 1);
+  });
+
+  it('refuses a bad --metrics-port, and asks for the admin key when one is set', async () => {
+    const bad = spawnSync(process.execPath, [CLI, 'worker', '--metrics-port', 'x', '--data-dir', dataDir], {
+      encoding: 'utf8',
+    });
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /--metrics-port must be a port number from 0 to 65535, got "x"/);
+    const keyed = new CliProcesses(
+      { ...process.env, BULKWRITE_LOG_LEVEL: 'error', BULKWRITE_ADMIN_KEY: 'k1' },
+      dataDir,
+    );
+    try {
+      const url = (await keyed.start(['worker', '--metrics-port', '0'], /metrics at (\S+)/)).match[1]!;
+      const refused = await call(url);
+      assert.equal(refused.status, 401);
+      assert.equal(refused.body.code, 'ADMIN_KEY_REQUIRED');
+      const wrong = await call(url, { headers: { 'x-bulkwrite-admin-key': 'k2' } });
+      assert.equal(wrong.body.code, 'ADMIN_KEY_INVALID');
+      const ok = await call(url, { headers: { 'x-bulkwrite-admin-key': 'k1' } });
+      assert.equal(ok.status, 200);
+      assert.match(ok.text, /bulkwrite_rows_total/);
+    } finally {
+      keyed.killAll();
     }
   });
 });
