@@ -4,6 +4,7 @@ import { matchesRequest, rolls, type FaultRequest, type FaultRoute, type FaultRu
 import { ZohoError } from '../errors/zoho-error.js';
 import type { Storage } from '../storage/storage.js';
 import { onePerStore, TtlSnapshot } from './ttl-snapshot.js';
+import { tokenParams } from './token-params.js';
 
 /** How long a process serves the fault rules it read before it reads them again (changes made elsewhere). */
 export const FAULT_RULES_TTL_MS = 500;
@@ -67,11 +68,9 @@ export class RequestFaultRules {
 /** The one rule cache of a store in this process, shared by the request hook and the admin routes. */
 export const requestFaultRules = onePerStore((storage) => new RequestFaultRules(storage));
 
-/** The org of a token request: the one its client (form field or query `client_id`) belongs to, if known. */
+/** The org of a token request: the one its client (query, urlencoded or multipart form `client_id`) belongs to, if known. */
 async function tokenOrg(storage: Storage, req: FastifyRequest): Promise<string | null> {
-  const body = req.body;
-  const fromBody = body && typeof body === 'object' ? (body as Record<string, unknown>).client_id : undefined;
-  const clientId = fromBody ?? (req.query as Record<string, unknown> | undefined)?.client_id;
+  const clientId = (await tokenParams(req)).client_id;
   if (typeof clientId !== 'string' || clientId === '') return null;
   return (await storage.oauth.getClient(clientId))?.orgId ?? null;
 }

@@ -124,6 +124,31 @@ describe('fault rules through real HTTP (POST/GET/DELETE /_bulkwrite/faults)', (
     assert.equal(typeof second.body.access_token, 'string');
   });
 
+  it('matches the org of a multipart token form (what the official TS SDK sends), and the route still reads it', async () => {
+    await addFault(t.url, {
+      match: { route: 'token', org_id: t.creds.org_id },
+      times: 1,
+      respond: { code: 'TOO_MANY_REQUESTS' },
+    });
+    const multipart = async () => {
+      const body = new FormData();
+      body.set('grant_type', 'refresh_token');
+      body.set('client_id', t.creds.client_id);
+      body.set('client_secret', t.creds.client_secret);
+      body.set('refresh_token', t.creds.refresh_token);
+      const res = await fetch(`${t.url}/oauth/v2/token`, { method: 'POST', body });
+      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+    };
+    const first = await multipart();
+    assert.equal(first.status, 429);
+    assert.equal(first.body.code, 'TOO_MANY_REQUESTS');
+    // The rule spent, the fields the fault hook read are the ones the token route exchanges.
+    await addFault(t.url, { match: { route: 'token', org_id: '999' }, respond: { code: 'INTERNAL_ERROR' } });
+    const second = await multipart();
+    assert.equal(second.status, 200, JSON.stringify(second.body));
+    assert.equal(typeof second.body.access_token, 'string');
+  });
+
   it('delay_ms: the real answer, that much later, on the matched route only', async () => {
     await addFault(t.url, { match: { route: 'job_details' }, delay_ms: 400 });
     let started = performance.now();

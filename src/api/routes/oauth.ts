@@ -1,22 +1,8 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import { exchangeToken, revokeToken, type TokenParams } from '../../auth/oauth-token.js';
+import { exchangeToken, revokeToken } from '../../auth/oauth-token.js';
+import { tokenParams } from '../token-params.js';
 import { presentationOf, type AppDeps } from '../deps.js';
 import { JSON_TYPE } from '../error-handler.js';
-
-/** Fields from the query string, an urlencoded form or a multipart form (what the official SDK sends). */
-async function tokenParams(req: FastifyRequest): Promise<TokenParams> {
-  const params: TokenParams = {};
-  for (const [k, v] of Object.entries((req.query ?? {}) as Record<string, unknown>))
-    if (typeof v === 'string') params[k] = v;
-  if (req.isMultipart()) {
-    for await (const part of req.parts({ limits: { fieldSize: 64 * 1024, files: 0 } })) {
-      if (part.type === 'field' && typeof part.value === 'string') params[part.fieldname] = part.value;
-    }
-  } else if (req.body && typeof req.body === 'object') {
-    for (const [k, v] of Object.entries(req.body as Record<string, unknown>)) if (typeof v === 'string') params[k] = v;
-  }
-  return params;
-}
 
 /**
  * The accounts server's endpoints, in a plugin of their own: only here is an urlencoded body a form
