@@ -18,6 +18,7 @@ Server:
 
 Client (a local bulkwrite by default; real Zoho with --dc, --profile or the BULKWRITE_* variables):
   import        zip, upload and import a CSV, with progress; then the result and the skipped rows
+  export        export a module's records to one CSV with bulk read jobs (every page, --where filters)
   job           a job's details, every field (--json for the raw body, --wait to follow it)
   result        a job's result: summary, skipped rows, --out for the CSV
   jobs          the recent jobs this CLI created, with their status and counts

@@ -1,8 +1,20 @@
 import { createReadStream } from 'node:fs';
 import { basename } from 'node:path';
-import { Readable } from 'node:stream';
+import { Readable, type Writable } from 'node:stream';
 import { sleep } from './abort.js';
 import { TokenSource, tokenUrlOf, type Credentials } from './auth.js';
+import {
+  appendPage,
+  CreatedReadJobSchema,
+  CreateReadJobResponseSchema,
+  READ_FINAL_STATES,
+  ReadJobDetailsResponseSchema,
+  readJobBody,
+  withFileTarget,
+  type ReadCriteria,
+  type ReadJobDetails,
+  type ReadJobRequest,
+} from './bulk-read.js';
 import { CsvCounter, peekCsvHeader, readCsvHeader, zipCsvStream, type CsvHeader } from './csv-source.js';
 import { InputError, ZohoApiError } from './errors.js';
 import { exchange, requestJson, type Transport } from './http.js';
@@ -114,6 +126,35 @@ export interface ImportOutcome {
   job: JobDetails;
   /** The parsed result, when the job completed and `download` was not false. */
   result: ResultFile | null;
+}
+
+export interface ExportOptions extends RequestOptions {
+  module: string;
+  /** API names of the fields (default: every field); the CSV has `Id` first either way. */
+  fields?: string[];
+  criteria?: ReadCriteria;
+  /** Stop after this many pages (default 50, Zoho's page limit). */
+  maxPages?: number;
+  /** First wait between polls (default 250 ms), growing by 1.5 up to `maxIntervalMs` (5 s). */
+  intervalMs?: number;
+  maxIntervalMs?: number;
+  onEvent?: (event: ExportEvent) => void;
+}
+
+export type ExportEvent =
+  | { type: 'created'; page: number; jobId: string }
+  | { type: 'progress'; page: number; jobId: string; state: string }
+  | { type: 'page'; page: number; jobId: string; count: number; moreRecords: boolean; records: number };
+
+export interface ExportOutcome {
+  /** The CSV's header as the first page had it (`Id`, then the fields). */
+  header: string[];
+  /** Records written, over every page (the sum of each page's `count`). */
+  records: number;
+  pages: number;
+  jobIds: string[];
+  /** True when the last page said more records follow (stopped by `maxPages`). */
+  moreRecords: boolean;
 }
 
 /** Sums the counts of every resource of a job. */
@@ -462,6 +503,147 @@ export class BulkWriteClient {
         ? await this.downloadResultRows(job, signal ? { signal } : {})
         : null;
     return { fileId, jobId, rows, job, result };
+  }
+
+  // ── Bulk Read (docs/bulk-read.md) ──────────────────────────────────────────────────────────────────
+
+  private readUrl(jobId?: string): string {
+    const base = `${this.endpoints.apiDomain}/crm/bulk/${this.apiVersion}/read`;
+    return jobId === undefined ? base : `${base}/${encodeURIComponent(jobId)}`;
+  }
+
+  /** Creates a read job: `POST {apiDomain}/crm/bulk/{version}/read`. Returns the job's id. */
+  async createReadJob(request: ReadJobRequest, opts: RequestOptions = {}): Promise<{ id: string }> {
+    const text = JSON.stringify(readJobBody(request));
+    const url = this.readUrl();
+    const answer = await requestJson(
+      this.transport,
+      {
+        step: 'create',
+        method: 'POST',
+        url,
+        headers: { 'content-type': 'application/json' },
+        body: { build: () => ({ body: text }), replayable: true },
+        signal: opts.signal,
+      },
+      CreateReadJobResponseSchema,
+    );
+    const first = answer.data[0];
+    if (!first || first.status !== 'success') {
+      throw new ZohoApiError({
+        code: first?.code ?? 'UNEXPECTED_RESPONSE',
+        httpStatus: 200,
+        message: first?.message ?? 'the create answer holds no job',
+        details: first?.details ?? {},
+        step: 'create',
+        method: 'POST',
+        url,
+      });
+    }
+    return CreatedReadJobSchema.parse(first.details, '$.data[0].details');
+  }
+
+  /** A read job's details: `GET {apiDomain}/crm/bulk/{version}/read/{job_id}`. */
+  async getReadJob(jobId: string, opts: RequestOptions = {}): Promise<ReadJobDetails> {
+    const url = this.readUrl(jobId);
+    const answer = await requestJson(
+      this.transport,
+      { step: 'job', method: 'GET', url, signal: opts.signal },
+      ReadJobDetailsResponseSchema,
+    );
+    const details = answer.data[0];
+    if (!details) {
+      throw new ZohoApiError({
+        code: 'UNEXPECTED_RESPONSE',
+        httpStatus: 200,
+        message: 'the job details answer holds no job',
+        details: {},
+        step: 'job',
+        method: 'GET',
+        url,
+      });
+    }
+    return details;
+  }
+
+  /** Polls a read job until it is COMPLETED or FAILURE; `onState` sees every poll. */
+  async waitForReadJob(
+    jobId: string,
+    opts: RequestOptions & { intervalMs?: number; maxIntervalMs?: number; onState?: (d: ReadJobDetails) => void } = {},
+  ): Promise<ReadJobDetails> {
+    let interval = opts.intervalMs ?? 250;
+    const max = opts.maxIntervalMs ?? 5_000;
+    for (;;) {
+      const details = await this.getReadJob(jobId, opts.signal ? { signal: opts.signal } : {});
+      opts.onState?.(details);
+      if (READ_FINAL_STATES.includes(details.state)) return details;
+      await sleep(interval, opts.signal);
+      interval = Math.min(max, interval * 1.5);
+    }
+  }
+
+  /** Streams a completed read job's zip: its `download_url` (relative to the API domain), as the SDKs fetch it. */
+  async downloadReadResult(job: ReadJobDetails, opts: RequestOptions = {}): Promise<ResultDownload> {
+    const path = job.result?.download_url ?? `${this.readUrl(job.id)}/result`;
+    return this.downloadResult(new URL(path, `${this.endpoints.apiDomain}/`).toString(), opts);
+  }
+
+  /**
+   * Exports a module's records into one CSV (a file path or a Writable): a read job per page (1, 2, …
+   * while `more_records`), each polled, downloaded and streamed out; the header is written once. A file
+   * appears only whole. The signal stops it (jobs already created go on on the server).
+   */
+  async exportRecords(target: string | Writable, opts: ExportOptions): Promise<ExportOutcome> {
+    if (typeof target === 'string') return withFileTarget(target, (out) => this.exportRecords(out, opts));
+    const signal = opts.signal;
+    const maxPages = opts.maxPages ?? 50;
+    const outcome: ExportOutcome = { header: [], records: 0, pages: 0, jobIds: [], moreRecords: false };
+    for (let page = 1; page <= maxPages; page++) {
+      const { id: jobId } = await this.createReadJob(
+        {
+          module: opts.module,
+          ...(opts.fields ? { fields: opts.fields } : {}),
+          ...(opts.criteria ? { criteria: opts.criteria } : {}),
+          page,
+        },
+        signal ? { signal } : {},
+      );
+      outcome.jobIds.push(jobId);
+      opts.onEvent?.({ type: 'created', page, jobId });
+      const job = await this.waitForReadJob(jobId, {
+        ...(signal ? { signal } : {}),
+        ...(opts.intervalMs !== undefined ? { intervalMs: opts.intervalMs } : {}),
+        ...(opts.maxIntervalMs !== undefined ? { maxIntervalMs: opts.maxIntervalMs } : {}),
+        onState: (d) => opts.onEvent?.({ type: 'progress', page, jobId, state: d.state }),
+      });
+      if (job.state !== 'COMPLETED' || !job.result) {
+        throw new ZohoApiError({
+          code: 'JOB_FAILED',
+          httpStatus: 200,
+          message: `read job ${jobId} (page ${page}) ended ${job.state}`,
+          details: { job_id: jobId, state: job.state, page },
+          step: 'job',
+          method: 'GET',
+          url: this.readUrl(jobId),
+        });
+      }
+      const download = await this.downloadReadResult(job, signal ? { signal } : {});
+      const written = await appendPage(download.body, target, { first: page === 1, signal });
+      if (page === 1) outcome.header = written.header === '' ? [] : written.header.split(',');
+      outcome.records += job.result.count;
+      outcome.pages = page;
+      outcome.moreRecords = job.result.more_records;
+      opts.onEvent?.({
+        type: 'page',
+        page,
+        jobId,
+        count: job.result.count,
+        moreRecords: job.result.more_records,
+        records: outcome.records,
+      });
+      if (!job.result.more_records) break;
+    }
+    return outcome;
   }
 }
 

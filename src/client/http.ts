@@ -49,8 +49,9 @@ function classify(
       const message = String(b['x-error'] ?? b.ERROR_MESSAGE ?? `error ${String(b.ERROR_CODE)}`);
       return { code: unauthorized ? 'INVALID_TOKEN' : 'BAD_REQUEST', message, details: { ...b } };
     }
-    // The download host's envelope (spec §6): {"info":"Forbidden","x-info":"Link not valid"}.
-    if ('x-info' in b || 'info' in b) {
+    // The download host's envelope (spec §6): {"info":"Forbidden","x-info":"Link not valid"}; an API
+    // answer with `data` beside its `info` object (bulk read's create) is not one.
+    if ('x-info' in b || ('info' in b && !('data' in b))) {
       const linkInvalid = /link not valid/i.test(String(b['x-info']));
       return {
         code: linkInvalid ? 'LINK_NOT_VALID' : 'FORBIDDEN',

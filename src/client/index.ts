@@ -13,6 +13,9 @@ export {
   createClient,
   jobProgress,
   type ClientOptions,
+  type ExportEvent,
+  type ExportOptions,
+  type ExportOutcome,
   type ImportEvent,
   type ImportOptions,
   type ImportOutcome,
@@ -21,6 +24,14 @@ export {
   type ResultDownload,
   type WaitOptions,
 } from './client.js';
+export {
+  READ_COMPARATORS,
+  READ_FINAL_STATES,
+  type ReadComparator,
+  type ReadCriteria,
+  type ReadJobDetails,
+  type ReadJobRequest,
+} from './bulk-read.js';
 export { TokenSource, tokenUrlOf, type Credentials, type IssuedToken, type RefreshCredentials } from './auth.js';
 export { InputError, ZohoApiError, type InputErrorCode, type Step, type ZohoErrorCode } from './errors.js';
 export { DATA_CENTRES, isLocalUrl, preset, type DataCentre, type Endpoints } from './presets.js';

@@ -1,6 +1,7 @@
 import { adminCommand } from './admin-command.js';
 import type { CommandContext } from './command-context.js';
 import { explain } from './explain.js';
+import { exportCommand } from './export-command.js';
 import { importCommand } from './import-command.js';
 import { jobCommand } from './job-command.js';
 import { jobsCommand } from './jobs-command.js';
@@ -11,6 +12,7 @@ import { resultCommand } from './result-command.js';
 /** The commands that talk to an API through the client (never to server internals). */
 export const CLIENT_COMMANDS = {
   import: importCommand,
+  export: exportCommand,
   job: jobCommand,
   jobs: jobsCommand,
   result: resultCommand,
