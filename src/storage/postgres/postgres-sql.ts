@@ -84,6 +84,12 @@ export const POSTGRES_SQL: Record<SharedStatement, string> = {
             WHERE id = $5 AND lease_owner = $6 AND status = 'INPROGRESS'`,
   results: `SELECT first_row, data FROM job_result_chunks
             WHERE job_id = $1 AND last_row >= $2 AND first_row < $3 ORDER BY first_row LIMIT $4`,
+  // From the chunk that holds the row (found by one probe of the key), not a walk from the first chunk.
+  resultSummaries: `SELECT first_row, last_row, skipped, codes FROM job_result_summaries
+                    WHERE first_row >= coalesce((SELECT max(s.first_row) FROM job_result_summaries s
+                                                 WHERE s.job_id = $1 AND s.first_row <= $2), 0)
+                      AND job_id = $3 AND last_row >= $4
+                    ORDER BY first_row LIMIT $5`,
   recordList: 'SELECT * FROM records WHERE org_id = $1 AND module = $2 ORDER BY id LIMIT $3 OFFSET $4',
   // A finished job's callback, written in the transaction that finishes it (once: a second finish adds none).
   outboxFromJob: `INSERT INTO callback_outbox (job_id, org_id, url, due_at, created_at)
@@ -161,6 +167,7 @@ export const POSTGRES_SQL: Record<SharedStatement, string> = {
 export const POSTGRES_RESET_ORG_SQL: readonly string[] = [
   'SELECT id FROM jobs WHERE org_id = $1 FOR UPDATE',
   'DELETE FROM job_result_chunks WHERE job_id IN (SELECT id FROM jobs WHERE org_id = $1)',
+  'DELETE FROM job_result_summaries WHERE job_id IN (SELECT id FROM jobs WHERE org_id = $1)',
   'DELETE FROM fault_jobs WHERE job_id IN (SELECT id FROM jobs WHERE org_id = $1)',
   'DELETE FROM jobs WHERE org_id = $1',
   'DELETE FROM files WHERE org_id = $1',
@@ -174,7 +181,7 @@ export const POSTGRES_RESET_ORG_SQL: readonly string[] = [
 
 /** The admin reset of the whole store: every table a fresh start has empty (TRUNCATE waits for writers). */
 export const POSTGRES_RESET_ALL_SQL: readonly string[] = [
-  `TRUNCATE job_result_chunks, jobs, files, record_keys, records, record_counts, org_credits, org_limits, org_schemas, grant_codes,
+  `TRUNCATE job_result_chunks, job_result_summaries, jobs, files, record_keys, records, record_counts, org_credits, org_limits, org_schemas, grant_codes,
             access_tokens, refresh_tokens, oauth_client_secrets, oauth_clients, users, orgs, fault_jobs, fault_rules,
             callback_outbox, callback_attempts`,
   'UPDATE emulator_clock SET offset_ms = 0',
@@ -220,7 +227,10 @@ export const POSTGRES_TRANSACTION_SQL = {
                                             WHERE x.id = d.id AND x.org_id = $1 AND x.module = $2
                                             LIMIT 1 FOR UPDATE) f) u
                   WHERE r.ctid = u.ctid`,
-  resultsInsert: 'INSERT INTO job_result_chunks (job_id, first_row, last_row, data) VALUES ($1, $2, $3, $4)',
+  // The chunk's outcomes and their summary in one round trip.
+  resultsInsert: `WITH summary AS (INSERT INTO job_result_summaries (job_id, first_row, last_row, skipped, codes)
+                                   VALUES ($1, $2, $3, $5, $6))
+                  INSERT INTO job_result_chunks (job_id, first_row, last_row, data) VALUES ($1, $2, $3, $4)`,
   // Last in a chunk, so the row lock on the module's count is held only while the chunk commits.
   countAdd: `INSERT INTO record_counts (org_id, module, records) VALUES ($1, $2, $3)
              ON CONFLICT (org_id, module) DO UPDATE SET records = record_counts.records + EXCLUDED.records`,
