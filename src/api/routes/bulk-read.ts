@@ -52,7 +52,7 @@ export function registerBulkReadRoutes(app: FastifyInstance, deps: AppDeps): voi
 
     const body = parseBody(req.body, req.headers['content-type'], version);
     const catalogue = catalogueFor(org.id, await deps.storage.schemas.get(org.id));
-    const spec = validateReadRequest(body, { version, catalogue });
+    const spec = validateReadRequest(body, { version, catalogue, perPage: deps.config.readPageSize });
     // Read access to the module is known only once the body names it.
     const module = catalogue.find({ apiName: spec.read.module.apiName })!;
     if (!canReadModule(auth.scopes, module.scopeName)) throw new ZohoError('OAUTH_SCOPE_MISMATCH');
