@@ -158,6 +158,11 @@ export interface Job extends JobSpec {
   checkpointRow: number;
   failure: { code: string; message: string } | null;
   resultReady: boolean;
+  /**
+   * When a worker first took the job (emulator clock); kept when another worker takes it over after a
+   * lost lease. Null until then, and for jobs first claimed before bulkwrite stored it.
+   */
+  startedAt: number | null;
   finishedAt: number | null;
   /** A completed bulk read job's page; null otherwise. */
   readResult?: ReadResult | null;
