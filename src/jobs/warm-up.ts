@@ -52,7 +52,7 @@ const COLUMNS = [
   'Description',
 ];
 
-const NAMES = ['Smith', 'García', 'Nguyễn', 'Müller', 'O\'Brien', 'Kowalski', 'Tanaka', 'Silva'];
+const NAMES = ['Smith', 'García', 'Nguyễn', 'Müller', "O'Brien", 'Kowalski', 'Tanaka', 'Silva'];
 const PLACES = ['Austin,TX,USA', 'München,Bayern,Germany', 'Chennai,Tamil Nadu,India', 'São Paulo,SP,Brazil'];
 const SOURCES = ['Web Download', 'Cold Call', 'Trade Show', 'Advertisement'];
 const INDUSTRIES = ['ASP (Application Service Provider)', 'Government/Military', 'Large Enterprise', 'Other'];
@@ -155,7 +155,8 @@ export class PipelineWarmUp {
     const decode = createDecoder('UTF-8');
     const parser = new CsvRowParser(',');
     const rows: string[][] = [];
-    for (let at = 0; at < bytes.length; at += 16_384) rows.push(...parser.push(decode(bytes.subarray(at, at + 16_384))));
+    for (let at = 0; at < bytes.length; at += 16_384)
+      rows.push(...parser.push(decode(bytes.subarray(at, at + 16_384))));
     rows.push(...parser.end(decode(null)));
     const batch: BatchRow[] = rows.slice(1).map((cells, i) => ({ rowNo: from + i + 1, cells }));
     const matched = operation === 'upsert' ? this.matched : null;
