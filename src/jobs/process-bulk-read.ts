@@ -1,6 +1,6 @@
 import type { Blobs } from '../blobs/blobs.js';
 import { catalogueFor } from '../domain/org-schema.js';
-import { csvCell, readValue, recordMatcher } from '../domain/read-records.js';
+import { csvLineRenderer, recordMatcher } from '../domain/read-records.js';
 import { READ_PAGE_SIZE, readColumns } from '../domain/read-request.js';
 import type { Job } from '../domain/types.js';
 import { LeaseLostError, type Storage } from '../storage/storage.js';
@@ -44,6 +44,7 @@ export async function processBulkRead(deps: ReadDeps, job: Job): Promise<void> {
   if (!org || !module || !columns)
     throw new JobFailure('CANNOT_PROCESS', 'the module or a field of the query no longer exists');
   const matches = recordMatcher(module, query.criteria, org);
+  const render = csvLineRenderer(module, columns, org);
 
   const skip = (query.page - 1) * READ_PAGE_SIZE;
   let skipped = 0;
@@ -78,9 +79,7 @@ export async function processBulkRead(deps: ReadDeps, job: Job): Promise<void> {
           more = true;
           break scan;
         }
-        const cells = [record.id];
-        for (const f of columns) cells.push(csvCell(f, readValue(module, f, record, org)));
-        writer.cells(cells);
+        writer.csvLine(render(record));
         count++;
       }
       await writer.settle();
