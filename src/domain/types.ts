@@ -112,6 +112,8 @@ export interface ReadQuery {
   page: number;
   criteria: ReadCriteria | null;
   fileType: 'csv' | 'ics';
+  /** Records a page holds, fixed when the job is created (BULKWRITE_READ_PAGE_SIZE); absent: 200,000. */
+  perPage?: number;
 }
 
 /** A finished bulk read job's page: how many records it holds and whether more match after it. */
