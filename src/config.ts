@@ -38,6 +38,8 @@ export interface Config {
   };
   /** Rows per transaction while processing a job. Memory is bounded by this, not by the file. */
   batchSize: number;
+  /** Records one bulk read page (one read job) holds; Zoho's is 200,000. */
+  readPageSize: number;
   tokenTtlSeconds: number;
   /** Access tokens one refresh token may get per 10 minutes (Zoho: 10); 0 turns the limit off. */
   tokenRateLimit: number;
@@ -280,6 +282,16 @@ export const SETTINGS: readonly Setting[] = [
     meaning: 'rows per transaction while a job runs; memory is bounded by it',
     parse: int(1),
     put: (c, v) => (c.batchSize = v),
+  }),
+  setting({
+    env: 'BULKWRITE_READ_PAGE_SIZE',
+    flag: '--read-page-size',
+    default: 200_000,
+    shownDefault: "`200000` (Zoho's)",
+    meaning:
+      'records one bulk read page holds (`result.per_page`; page n of a read job starts after the first (n - 1) × this many matches), fixed for a job when it is created; at most 200000. A small one lets tests follow `more_records` over many pages ([bulk-read.md](bulk-read.md))',
+    parse: int(1, 200_000),
+    put: (c, v) => (c.readPageSize = v),
   }),
   setting({
     env: 'BULKWRITE_TOKEN_TTL_SECONDS',

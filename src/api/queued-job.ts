@@ -34,6 +34,7 @@ export function queuedJob(
     checkpointRow: 0,
     failure: null,
     resultReady: false,
+    startedAt: null,
     finishedAt: null,
   };
 }

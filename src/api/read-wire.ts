@@ -1,5 +1,5 @@
 import { apiVersionOf, type ApiVersion } from '../domain/api-versions.js';
-import { READ_PAGE_SIZE } from '../domain/read-request.js';
+import { pageSizeOf } from '../domain/read-request.js';
 import { toZohoTime } from '../domain/time.js';
 import type { Job, JobStatus, Org, ReadCriteria, ReadQuery } from '../domain/types.js';
 import { toCreatedBy, toJobDetails } from './wire.js';
@@ -76,7 +76,7 @@ export function toReadJobDetails(job: Job, org: Org, version: ApiVersion = apiVe
             page: query.page,
             count: job.readResult!.count,
             download_url: readResultPath(job.id, version),
-            per_page: READ_PAGE_SIZE,
+            per_page: pageSizeOf(query),
             more_records: job.readResult!.moreRecords,
           },
         }

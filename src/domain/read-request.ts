@@ -20,6 +20,11 @@ import {
 
 /** Zoho pages a bulk read by 200,000 records (its docs, every version). */
 export const READ_PAGE_SIZE = 200_000;
+
+/** The records a read job's page holds: fixed at create time (BULKWRITE_READ_PAGE_SIZE), else Zoho's. */
+export function pageSizeOf(query: ReadQuery): number {
+  return query.perPage ?? READ_PAGE_SIZE;
+}
 /** Pages a query reaches (Zoho's v8 OpenAPI file: page 1 … 50). */
 export const MAX_READ_PAGE = 50;
 /** Conditions in one criteria tree, and how deep groups nest (bulkwrite's bounds; docs/bulk-read.md). */
@@ -94,6 +99,8 @@ function exportedField(module: ModuleDef, name: string): FieldDef | undefined {
 export interface ReadRequestContext {
   version: ApiVersion;
   catalogue: Catalogue;
+  /** Records a page holds (the server's setting); default Zoho's 200,000. */
+  perPage?: number;
 }
 
 export interface ReadJobSpec extends JobSpec {
@@ -137,7 +144,14 @@ export function validateReadRequest(body: unknown, ctx: ReadRequestContext): Rea
     ignoreEmptyGiven: false,
     callback,
     resources: [],
-    read: { module: { apiName: module.apiName, id: module.id }, fields, page, criteria, fileType },
+    read: {
+      module: { apiName: module.apiName, id: module.id },
+      fields,
+      page,
+      criteria,
+      fileType,
+      ...(ctx.perPage !== undefined && ctx.perPage !== READ_PAGE_SIZE ? { perPage: ctx.perPage } : {}),
+    },
   };
 }
 

@@ -112,6 +112,8 @@ export interface ReadQuery {
   page: number;
   criteria: ReadCriteria | null;
   fileType: 'csv' | 'ics';
+  /** Records a page holds, fixed when the job is created (BULKWRITE_READ_PAGE_SIZE); absent: 200,000. */
+  perPage?: number;
 }
 
 /** A finished bulk read job's page: how many records it holds and whether more match after it. */
@@ -158,6 +160,11 @@ export interface Job extends JobSpec {
   checkpointRow: number;
   failure: { code: string; message: string } | null;
   resultReady: boolean;
+  /**
+   * When a worker first took the job (emulator clock); kept when another worker takes it over after a
+   * lost lease. Null until then, and for jobs first claimed before bulkwrite stored it.
+   */
+  startedAt: number | null;
   finishedAt: number | null;
   /** A completed bulk read job's page; null otherwise. */
   readResult?: ReadResult | null;

@@ -1,7 +1,7 @@
 import type { Blobs } from '../blobs/blobs.js';
 import { catalogueFor } from '../domain/org-schema.js';
 import { csvCell, readValue, recordMatcher } from '../domain/read-records.js';
-import { READ_PAGE_SIZE, readColumns } from '../domain/read-request.js';
+import { pageSizeOf, readColumns } from '../domain/read-request.js';
 import type { Job } from '../domain/types.js';
 import { LeaseLostError, type Storage } from '../storage/storage.js';
 import { JobFailure } from './process-bulk-write.js';
@@ -10,7 +10,8 @@ import { ResultZipWriter } from './result-file.js';
 /**
  * Runs a bulk read job (docs/bulk-read.md#how-a-read-job-runs): the module's records stream out of the
  * store in id order, a keyset batch at a time (Storage.records.scan), through the criteria, into a
- * zipped CSV of at most 200,000 records (page `n` holds the matches after the first (n-1) × 200,000).
+ * zipped CSV of at most a page of records, 200,000 unless the server says fewer (page `n` holds the
+ * matches after the first (n-1) × that many).
  * Memory is bounded by one batch and the zip's buffers, never a page. The zip is written to a temporary
  * file and put in place whole; a job taken over after a crash starts its page again from the start, so
  * its result is exactly the page, whatever the crash left behind.
@@ -45,7 +46,8 @@ export async function processBulkRead(deps: ReadDeps, job: Job): Promise<void> {
     throw new JobFailure('CANNOT_PROCESS', 'the module or a field of the query no longer exists');
   const matches = recordMatcher(module, query.criteria, org);
 
-  const skip = (query.page - 1) * READ_PAGE_SIZE;
+  const pageSize = pageSizeOf(query);
+  const skip = (query.page - 1) * pageSize;
   let skipped = 0;
   let afterId = '0';
   // Without criteria every record matches, so page n starts right after the record at offset skip - 1,
@@ -74,7 +76,7 @@ export async function processBulkRead(deps: ReadDeps, job: Job): Promise<void> {
           skipped++;
           continue;
         }
-        if (count === READ_PAGE_SIZE) {
+        if (count === pageSize) {
           more = true;
           break scan;
         }

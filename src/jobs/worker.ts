@@ -169,9 +169,9 @@ export class JobWorker {
   private async runOne(): Promise<boolean> {
     const { storage, log } = this.deps;
     await this.deps.refreshClock?.();
-    const job = await storage.jobs.claimNext(this.workerId, this.deps.leaseMs, this.leaseNow());
-    if (!job) return false;
     const started = this.now();
+    const job = await storage.jobs.claimNext(this.workerId, this.deps.leaseMs, this.leaseNow(), started);
+    if (!job) return false;
     log.info('job claimed', { job: job.id, resumeAfterRow: job.checkpointRow });
     try {
       // Fault rules bound to the job (docs/admin-api.md, "Faults"), read once when it is taken.

@@ -227,8 +227,12 @@ export interface Storage {
     create(job: Job): Promise<void>;
     get(orgId: string, jobId: string): Promise<Job | undefined>;
     list(orgId: string, limit: number): Promise<Job[]>;
-    /** Takes the oldest ADDED job, or an INPROGRESS one whose lease expired, and leases it to the worker. */
-    claimNext(workerId: string, leaseMs: number, now: number): Promise<Job | undefined>;
+    /**
+     * Takes the oldest ADDED job, or an INPROGRESS one whose lease expired, and leases it to the worker
+     * (`now`: the lease clock, real time). The first claim sets `startedAt` to `startedAt` (the emulator
+     * clock; default `now`); a takeover keeps it.
+     */
+    claimNext(workerId: string, leaseMs: number, now: number, startedAt?: number): Promise<Job | undefined>;
     renewLease(jobId: string, workerId: string, leaseMs: number, now: number): Promise<boolean>;
     /** Hands a job back on a graceful stop, so the next worker takes it at once. */
     releaseLease(jobId: string, workerId: string): Promise<void>;

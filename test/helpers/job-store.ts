@@ -99,6 +99,7 @@ export async function openJobStore(): Promise<JobStore> {
         checkpointRow: 0,
         failure: null,
         resultReady: false,
+        startedAt: null,
         finishedAt: null,
       };
       await storage.jobs.create(job);

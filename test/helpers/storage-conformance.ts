@@ -74,6 +74,7 @@ export function makeJob(orgId: string, id: string, createdAt = T0): Job {
     checkpointRow: 0,
     failure: null,
     resultReady: false,
+    startedAt: null,
     finishedAt: null,
   };
 }
@@ -694,6 +695,26 @@ export function defineStorageConformance(name: string, open: () => Promise<Store
         const taken = await storage.jobs.claimNext('worker-b', LEASE, T0 + LEASE + 1);
         assert.equal(taken?.id, 'job-1');
         assert.equal(taken.status, 'INPROGRESS');
+      });
+
+      test('stores when a job was first taken, and keeps it when another worker takes the job over', async () => {
+        await storage.orgs.create(makeOrg('org-a'));
+        await storage.jobs.create(makeJob('org-a', 'job-1', T0));
+        assert.equal((await storage.jobs.get('org-a', 'job-1'))?.startedAt, null, 'not started before a claim');
+        // The lease runs on real time, the start on the emulator clock (here 5 s ahead of it).
+        const first = await storage.jobs.claimNext('worker-a', LEASE, T0 + 10, T0 + 5_010);
+        assert.equal(first?.startedAt, T0 + 5_010);
+        assert.equal((await storage.jobs.get('org-a', 'job-1'))?.startedAt, T0 + 5_010);
+        const other = await store!.reopen();
+        const taken = await other.jobs.claimNext('worker-b', LEASE, T0 + LEASE + 11, T0 + LEASE + 5_011);
+        assert.equal(taken?.id, 'job-1');
+        assert.equal(taken.startedAt, T0 + 5_010, 'a takeover keeps the first start');
+        await other.jobs.complete('job-1', 'worker-b', T0 + LEASE + 6_000);
+        const done = await storage.jobs.get('org-a', 'job-1');
+        assert.deepEqual([done?.startedAt, done?.finishedAt], [T0 + 5_010, T0 + LEASE + 6_000]);
+        // Without an emulator time the lease clock is the start.
+        await storage.jobs.create(makeJob('org-a', 'job-2', T0 + 1));
+        assert.equal((await storage.jobs.claimNext('worker-c', LEASE, T0 + 20))?.startedAt, T0 + 20);
       });
 
       test("refuses the first worker's writes after another worker took its expired job", async () => {

@@ -59,6 +59,7 @@ function storedJob(j: Pick<Job, 'id' | 'orgId' | 'createdAt' | 'operation' | 'cr
     checkpointRow: 0,
     failure: null,
     resultReady: false,
+    startedAt: null,
     finishedAt: null,
   };
 }

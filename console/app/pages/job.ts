@@ -77,7 +77,9 @@ export async function jobPage(main: HTMLElement, life: PageLife, params: string[
     const zone = a.org.time_zone;
     const end = j.finished_time ?? a.now;
     const elapsed = end - j.created_time;
-    const rate = elapsed > 0 ? Math.round((j.counts.processed * 1000) / elapsed) : 0;
+    // Rows per second from the first claim to the end (or now), so time spent queued does not count.
+    const working = j.started_time === null ? null : end - j.started_time;
+    const rate = working !== null && working > 0 ? Math.round((j.counts.processed * 1000) / working) : null;
     replace(
       head,
       h('p', {}, h('a', { href: '#/jobs' }, '← All jobs')),
@@ -102,9 +104,21 @@ export async function jobPage(main: HTMLElement, life: PageLife, params: string[
           fact('File', j.file_name),
           fact('API version', j.api_version),
           fact('Created', time(j.created_time, zone)),
+          fact(
+            'Started',
+            j.started_time === null
+              ? j.status === 'ADDED'
+                ? 'waiting for a worker'
+                : 'not recorded'
+              : time(j.started_time, zone),
+          ),
           fact('Finished', j.finished_time === null ? 'not yet' : time(j.finished_time, zone)),
           fact('Took', `${duration(elapsed)}${j.finished_time === null ? ' so far' : ''}`),
-          fact('Rows per second', num(rate)),
+          working === null ? null : fact('Worked', `${duration(working)}${j.finished_time === null ? ' so far' : ''}`),
+          fact(
+            'Rows per second',
+            rate === null ? '–' : h('span', { id: 'rows-per-second', 'data-rate': rate }, num(rate)),
+          ),
           fact('Rows', `${num(j.counts.processed)} of ${num(j.rows)}`),
           fact('Added', num(j.counts.added)),
           fact('Updated', num(j.counts.updated)),

@@ -11,6 +11,8 @@ export interface JobSummary {
   file_name: string;
   api_version: string;
   created_time: number;
+  /** When a worker first took the job; null until then (and for jobs from before it was stored). */
+  started_time: number | null;
   finished_time: number | null;
   counts: { added: number; updated: number; skipped: number; processed: number };
   rows: number | null;

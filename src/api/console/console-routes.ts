@@ -104,6 +104,7 @@ export function consoleRoutes(deps: AppDeps, sessions: ConsoleSessions): Fastify
     file_name: job.fileName,
     api_version: job.apiVersion,
     created_time: job.createdAt,
+    started_time: job.startedAt,
     finished_time: job.finishedAt,
     counts: {
       added: job.counts.added,

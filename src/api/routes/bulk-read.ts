@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { canReadModule } from '../../auth/scopes.js';
+import { canReadModule, canSeeReadJob } from '../../auth/scopes.js';
 import { resultBlobKey } from '../../blobs/result-key.js';
 import type { ApiVersion } from '../../domain/api-versions.js';
 import { catalogueFor } from '../../domain/org-schema.js';
@@ -35,13 +35,23 @@ export function registerBulkReadRoutes(app: FastifyInstance, deps: AppDeps): voi
   const egress = new EgressPolicy({ bindHost: deps.config.host, allow: callback.allow, deny: callback.deny });
   const expired = resultExpiry(deps);
 
-  /** The org's read job by id; another org's, a write job's or a malformed id answer as unknown. */
-  async function readJob(orgId: string, jobId: string): Promise<Job> {
-    const job = /^\d{1,19}$/.test(jobId) ? await deps.storage.jobs.get(orgId, jobId) : undefined;
+  /**
+   * The org's read job by id; another org's, a write job's or a malformed id answer as unknown. The token
+   * opens it with the bulk read scope or with read access to the job's module.
+   */
+  async function readJob(auth: { orgId: string; scopes: readonly string[] }, jobId: string): Promise<Job> {
+    const job = /^\d{1,19}$/.test(jobId) ? await deps.storage.jobs.get(auth.orgId, jobId) : undefined;
     if (!job || job.operation !== 'read') {
       throw new ZohoError('RESOURCE_NOT_FOUND', { details: { resource: 'job_id' } });
     }
+    if (!canSeeReadJob(auth.scopes, await moduleScopeName(job))) throw new ZohoError('OAUTH_SCOPE_MISMATCH');
     return job;
+  }
+
+  /** The scope name of the job's module; '' when the org's schema no longer has it (only bulk scopes open it). */
+  async function moduleScopeName(job: Job): Promise<string> {
+    const catalogue = catalogueFor(job.orgId, await deps.storage.schemas.get(job.orgId));
+    return catalogue.find({ apiName: job.read!.module.apiName })?.scopeName ?? '';
   }
 
   app.post('/crm/bulk/:version/read', { config: { scope: 'bulk.read' } }, async (req, reply) => {
@@ -52,7 +62,7 @@ export function registerBulkReadRoutes(app: FastifyInstance, deps: AppDeps): voi
 
     const body = parseBody(req.body, req.headers['content-type'], version);
     const catalogue = catalogueFor(org.id, await deps.storage.schemas.get(org.id));
-    const spec = validateReadRequest(body, { version, catalogue });
+    const spec = validateReadRequest(body, { version, catalogue, perPage: deps.config.readPageSize });
     // Read access to the module is known only once the body names it.
     const module = catalogue.find({ apiName: spec.read.module.apiName })!;
     if (!canReadModule(auth.scopes, module.scopeName)) throw new ZohoError('OAUTH_SCOPE_MISMATCH');
@@ -76,10 +86,10 @@ export function registerBulkReadRoutes(app: FastifyInstance, deps: AppDeps): voi
 
   app.get<{ Params: { jobId: string } }>(
     '/crm/bulk/:version/read/:jobId',
-    { config: { scope: 'bulk.read' } },
+    { config: { scope: 'bulk.read.job' } },
     async (req, reply) => {
       const { apiVersion: version, auth } = req;
-      const job = await readJob(auth.orgId, req.params.jobId);
+      const job = await readJob(auth, req.params.jobId);
       const org = await deps.storage.orgs.get(auth.orgId);
       if (!org) throw new ZohoError('RESOURCE_NOT_FOUND', { details: { resource: 'job_id' } });
       const body = { data: [toReadJobDetails(job, org, version)] };
@@ -89,10 +99,10 @@ export function registerBulkReadRoutes(app: FastifyInstance, deps: AppDeps): voi
 
   app.get<{ Params: { jobId: string } }>(
     '/crm/bulk/:version/read/:jobId/result',
-    { config: { scope: 'bulk.read' } },
+    { config: { scope: 'bulk.read.job' } },
     async (req, reply) => {
       const { auth } = req;
-      const job = await readJob(auth.orgId, req.params.jobId);
+      const job = await readJob(auth, req.params.jobId);
       const key = resultBlobKey(job.orgId, job.id);
       const size = job.resultReady && !expired(job.finishedAt) ? await deps.blobs.size(key) : null;
       if (size === null) throw new ZohoError('RESOURCE_NOT_FOUND', { details: { resource: 'result' } });

@@ -46,6 +46,7 @@ export function withState(head: JobHead, r: Row): Job {
     checkpointRow: Number(r.checkpoint_row),
     failure: r.failure_code ? { code: String(r.failure_code), message: String(r.failure_message ?? '') } : null,
     resultReady: Number(r.result_ready) === 1,
+    startedAt: r.started_at === null || r.started_at === undefined ? null : Number(r.started_at),
     finishedAt: r.finished_at === null ? null : Number(r.finished_at),
     ...(typeof r.read_result === 'string' ? { readResult: JSON.parse(r.read_result) as ReadResult } : {}),
   };

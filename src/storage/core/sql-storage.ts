@@ -168,8 +168,8 @@ export function createSqlStorage(d: SqlDialect): Storage {
       async list(orgId, limit) {
         return (await d.rows('jobList', [orgId, limit])).map(toJob);
       },
-      async claimNext(workerId, leaseMs, now) {
-        const r = await d.row('jobClaim', [workerId, now + leaseMs, now]);
+      async claimNext(workerId, leaseMs, now, startedAt = now) {
+        const r = await d.row('jobClaim', [workerId, now + leaseMs, startedAt, now]);
         return r && toJob(r);
       },
       async renewLease(jobId, workerId, leaseMs, now) {

@@ -57,14 +57,15 @@ export const POSTGRES_SQL: Record<SharedStatement, string> = {
               VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
   jobGet: 'SELECT * FROM jobs WHERE org_id = $1 AND id = $2',
   jobStateGet: `SELECT status, added, updated, skipped, resource_counts, checkpoint_row, failure_code, failure_message,
-                       result_ready, finished_at, read_result
+                       result_ready, started_at, finished_at, read_result
                 FROM jobs WHERE org_id = $1 AND id = $2`,
   jobList: 'SELECT * FROM jobs WHERE org_id = $1 ORDER BY created_at DESC, seq DESC LIMIT $2',
   // SKIP LOCKED: concurrent claimers pass over a job another is taking instead of queueing behind it.
   // The scalar subquery runs once; a row whose status changed before we locked it is re-checked and skipped.
-  jobClaim: `UPDATE jobs SET status = 'INPROGRESS', lease_owner = $1, lease_expires_at = $2
+  jobClaim: `UPDATE jobs SET status = 'INPROGRESS', lease_owner = $1, lease_expires_at = $2,
+                            started_at = coalesce(started_at, $3)
              WHERE id = (SELECT id FROM jobs
-                         WHERE (status = 'ADDED' OR (status = 'INPROGRESS' AND lease_expires_at < $3))
+                         WHERE (status = 'ADDED' OR (status = 'INPROGRESS' AND lease_expires_at < $4))
                            AND NOT EXISTS (SELECT 1 FROM fault_jobs f WHERE f.job_id = jobs.id AND f.held)
                          ORDER BY created_at, seq LIMIT 1
                          FOR UPDATE SKIP LOCKED)

@@ -45,10 +45,10 @@ export const SQLITE_SQL: Record<SharedStatement, string> = {
     'INSERT INTO jobs (id, org_id, api_version, spec, status, created_at, created_by, file_name) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
   jobGet: 'SELECT * FROM jobs WHERE org_id = ? AND id = ?',
   jobStateGet: `SELECT status, added, updated, skipped, resource_counts, checkpoint_row, failure_code, failure_message,
-                       result_ready, finished_at, read_result
+                       result_ready, started_at, finished_at, read_result
                 FROM jobs WHERE org_id = ? AND id = ?`,
   jobList: 'SELECT * FROM jobs WHERE org_id = ? ORDER BY created_at DESC, rowid DESC LIMIT ?',
-  jobClaim: `UPDATE jobs SET status = 'INPROGRESS', lease_owner = ?, lease_expires_at = ?
+  jobClaim: `UPDATE jobs SET status = 'INPROGRESS', lease_owner = ?, lease_expires_at = ?, started_at = coalesce(started_at, ?)
              WHERE id = (SELECT id FROM jobs WHERE (status = 'ADDED' OR (status = 'INPROGRESS' AND lease_expires_at < ?))
                            AND NOT EXISTS (SELECT 1 FROM fault_jobs f WHERE f.job_id = jobs.id AND f.held = 1)
                          ORDER BY created_at, rowid LIMIT 1)
