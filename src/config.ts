@@ -56,6 +56,8 @@ export interface Config {
   uploadErrorStatus: 'documented' | 'observed';
   /** How often an idle worker looks for new jobs, in milliseconds (it is also woken directly when a job is created). */
   pollIntervalMs: number;
+  /** A worker thread warms its job pipeline up on generated rows the first time it is idle (jobs/warm-up.ts). */
+  warmUp: boolean;
   /** How long a claimed job stays leased to a worker without renewal. */
   leaseMs: number;
   /**
@@ -361,6 +363,14 @@ export const SETTINGS: readonly Setting[] = [
     meaning: 'how often an idle worker looks for jobs (it is also woken when a job is created)',
     parse: int(10),
     put: (c, v) => (c.pollIntervalMs = v),
+  }),
+  setting({
+    env: 'BULKWRITE_WARM_UP',
+    default: true,
+    meaning:
+      'a worker thread, once started and idle, runs its job pipeline over ~16,000 generated rows (writing nothing), so the first job does not pay for compiling it; a job created meanwhile stops it',
+    parse: bool,
+    put: (c, v) => (c.warmUp = v),
   }),
   setting({
     env: 'BULKWRITE_LEASE_MS',
