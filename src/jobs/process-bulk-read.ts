@@ -1,6 +1,6 @@
 import type { Blobs } from '../blobs/blobs.js';
 import { catalogueFor } from '../domain/org-schema.js';
-import { csvCell, readValue, recordMatcher } from '../domain/read-records.js';
+import { csvLineRenderer, recordMatcher } from '../domain/read-records.js';
 import { pageSizeOf, readColumns } from '../domain/read-request.js';
 import type { Job } from '../domain/types.js';
 import { LeaseLostError, type Storage } from '../storage/storage.js';
@@ -45,6 +45,7 @@ export async function processBulkRead(deps: ReadDeps, job: Job): Promise<void> {
   if (!org || !module || !columns)
     throw new JobFailure('CANNOT_PROCESS', 'the module or a field of the query no longer exists');
   const matches = recordMatcher(module, query.criteria, org);
+  const render = csvLineRenderer(module, columns, org);
 
   const pageSize = pageSizeOf(query);
   // A page_token's page starts right after the last record of the page before.
@@ -82,9 +83,7 @@ export async function processBulkRead(deps: ReadDeps, job: Job): Promise<void> {
           more = true;
           break scan;
         }
-        const cells = [record.id];
-        for (const f of columns) cells.push(csvCell(f, readValue(module, f, record, org)));
-        writer.cells(cells);
+        writer.csvLine(render(record));
         count++;
         lastId = record.id;
       }
