@@ -57,6 +57,7 @@ function categorise(stack: CallFrame[]): string {
     if (u.includes('node_modules/yauzl')) return 'unzip (yauzl JS)';
     if (u.includes('node_modules/yazl') || u.includes('node_modules/buffer-crc32'))
       return 'result zip: yazl + crc32 (JS)';
+    if (u.includes('/src/domain/read-records')) return 'bulk read: values and criteria (read-records.ts)';
     if (u.includes('/src/jobs/result-file')) return 'result zip: CSV lines (result-file.ts)';
     if (u.includes('/src/storage/sqlite/') || u.includes('/src/storage/postgres/')) {
       if (/commitChunk|^$/.test(f.functionName) || f.functionName === 'sqliteTransaction')
@@ -64,7 +65,7 @@ function categorise(stack: CallFrame[]): string {
       if (f.functionName === 'idsByKey') return 'SQLite: unique-key lookups (idsByKey)';
       if (f.functionName === 'byIds') return 'SQLite: record loads (byIds)';
       if (f.functionName === 'results') return 'SQLite: result paging (results)';
-      if (f.functionName === 'toRecord') return 'SQLite: record loads (byIds)';
+      if (f.functionName === 'toRecord') return 'SQLite: record rows → objects (toRecord, JSON.parse)';
       return `SQLite: ${f.functionName || 'other'}`;
     }
     if (u.includes('node_modules/better-sqlite3')) {
@@ -195,6 +196,12 @@ export function summarise(dir: string, top = 20): string {
       if (m.loadStart !== undefined && m.loadEnd !== undefined) {
         windows.push({ name: `${label}: under load (autocannon)`, from: m.loadStart, to: m.loadEnd });
       }
+      if (m.exportStart !== undefined && m.exportEnd !== undefined)
+        windows.push({
+          name: `${label}: export (first create → last page counted)`,
+          from: m.exportStart,
+          to: m.exportEnd,
+        });
       if (thread === 0) {
         if (m.uploadStart !== undefined && m.uploaded !== undefined)
           windows.push({ name: `${label}: upload`, from: m.uploadStart, to: m.uploaded });

@@ -2,7 +2,7 @@ import Papa from 'papaparse';
 import { writePageToken } from '../src/api/page-token.js';
 import { leadsRow } from './data.js';
 import { ForeignCpu } from './proc.js';
-import { server, withDiagnostics, type BenchContext } from './scenarios.js';
+import { importFile, server, withDiagnostics, type BenchContext } from './scenarios.js';
 import type { BenchServer } from './server-process.js';
 import type { Figures } from './stats.js';
 import { median } from './stats.js';
@@ -46,18 +46,16 @@ export async function recordsApiRun(ctx: BenchContext): Promise<Figures> {
   const zip = await ctx.files.insert();
   const s = await server(ctx);
   try {
-    return await withDiagnostics(s, () => measure(ctx, s, zip.path, zip.rows));
+    return await withDiagnostics(s, async () => {
+      await importFile(ctx, s, zip);
+      return measure(ctx, s, zip.rows);
+    });
   } finally {
     await s.stop({ graceMs: 15_000 });
   }
 }
 
-async function measure(ctx: BenchContext, s: BenchServer, zipPath: string, rows: number): Promise<Figures> {
-  const deadline = Date.now() + ctx.timeoutMs;
-  const fileId = await s.api.upload(zipPath);
-  const jobId = await s.api.createJob(fileId, 'insert');
-  const job = await s.api.waitForJob(jobId, rows, performance.now(), { intervalMs: 500, deadline });
-  if (job.details.status !== 'COMPLETED') throw new Error(`import ended ${job.details.status}`);
+async function measure(ctx: BenchContext, s: BenchServer, rows: number): Promise<Figures> {
   const auth = s.api.authHeader;
   const base = s.url;
   const foreign = new ForeignCpu([s.pid]);

@@ -19,6 +19,7 @@ import {
 } from './scenarios.js';
 import { recordsApiRun } from './records-scenario.js';
 import { adminResetRun } from './admin-reset-scenario.js';
+import { exportRun } from './export-scenario.js';
 import { fixed, int, mb, medianFigures, secs, thousands, type Figures } from './stats.js';
 
 /**
@@ -39,6 +40,7 @@ const SCENARIOS = [
   'pg-ingest-insert-2w',
   'records-api',
   'admin-reset',
+  'export',
 ] as const;
 type Scenario = (typeof SCENARIOS)[number];
 const ALIASES: Record<string, Scenario[]> = {
@@ -224,6 +226,23 @@ function line(s: Scenario, f: Figures, floors: Floors | undefined): string {
         `POST /_bulkwrite/reset {org_id} of an org with ${thousands(f.records)} records and ${int(f.jobs)} jobs: ` +
         `${fixed(f.orgResetMs, 1)} ms (worst ${fixed(f.orgResetMaxMs, 1)} ms); the whole store (new default org): ${fixed(f.storeResetMs, 1)} ms${noise(f)}`
       );
+    case 'export': {
+      const pages = Array.from({ length: f.pages ?? 0 }, (_, i) => {
+        const k = `page${i + 1}`;
+        return `${secs(f[`${k}JobMs`])} + ${secs(f[`${k}DownloadMs`])}`;
+      }).join(', ');
+      return (
+        `${thousands(f.rows)} Leads in ${int(f.pages)} pages: ${thousands(f.recordsPerSecond)} records/s end to end ` +
+        `(${secs(f.ms)}; per page create→COMPLETED + download and count: ${pages}); server peak RSS ${mb(f.peakRssBytes)}; ` +
+        `server CPU ${fixed(f.cpuMain, 1)} s main / ${fixed(f.cpuWorker, 1)} s worker thread / ${fixed(f.cpuOther, 1)} s other threads (${fixed(f.coresUsed)} cores); ` +
+        `${fixed((f.cpuWorker! * 1e6) / f.rows!, 2)} µs worker CPU per record (≤ ${thousands(f.rows! / f.cpuWorker!)} records/s), ` +
+        `${fixed(((f.cpuMain! + f.cpuWorker! + f.cpuOther!) * 1e6) / f.rows!, 2)} µs whole server; ` +
+        `job details (${LOAD_CONNECTIONS} connections, ${LOAD_SECONDS} s) idle ${thousands(f.idleReqPerSecond)} req/s p99 ${int(f.idleP99Ms)} ms, ` +
+        `while exporting ${thousands(f.busyReqPerSecond)} req/s p50 ${int(f.busyP50Ms)} ms p99 ${int(f.busyP99Ms)} ms max ${int(f.busyMaxMs)} ms ` +
+        `(${int(f.busyNon2xx)} non-2xx, ${int(f.busyErrors)} errors; exports meanwhile ${thousands(f.busyRecordsPerSecond)} records/s, peak RSS ${mb(f.busyPeakRssBytes)})` +
+        noise(f)
+      );
+    }
     case 'job-details-idle':
     case 'job-details-busy':
       return (
@@ -270,7 +289,7 @@ interface Target {
   show: (n: number) => string;
 }
 
-/** The targets of issues 17 (ingest, the 25k job) and 6 (job details); medians of 3 runs on a 2-core machine. */
+/** The targets of issues 17 (ingest, the 25k job), 6 (job details) and 19 (export); medians of 3 runs on a 2-core machine. */
 const TARGETS: Target[] = [
   {
     scenario: 'ingest-insert',
@@ -354,6 +373,27 @@ const TARGETS: Target[] = [
     what: 'p99 ≤ 100 ms',
     value: (f) => f.p99Ms,
     atMost: 100,
+    show: (n) => `${int(n)} ms`,
+  },
+  {
+    scenario: 'export',
+    what: 'records/s end to end ≥ 100,000',
+    value: (f) => f.recordsPerSecond,
+    atLeast: 100_000,
+    show: thousands,
+  },
+  {
+    scenario: 'export',
+    what: 'server peak RSS ≤ 300 MB',
+    value: (f) => Math.max(f.peakRssBytes ?? 0, f.busyPeakRssBytes ?? 0),
+    atMost: 300 * 2 ** 20,
+    show: mb,
+  },
+  {
+    scenario: 'export',
+    what: "job details p99 while exporting ≤ 25 ms (job-details-idle's target)",
+    value: (f) => f.busyP99Ms,
+    atMost: 25,
     show: (n) => `${int(n)} ms`,
   },
   {
@@ -498,6 +538,11 @@ async function main(): Promise<void> {
         note('admin-reset', r);
         if (typeof r !== 'string') log(`admin-reset: ${line('admin-reset', r, undefined)}`);
       }
+      if (want('export')) {
+        const r = await bounded(ctx, 'export', () => exportRun(ctx), 3);
+        note('export', r);
+        if (typeof r !== 'string') log(`export: ${line('export', r, undefined)}`);
+      }
       for (const [s, workers] of [
         ['pg-ingest-insert-1w', 1],
         ['pg-ingest-insert-2w', 2],
@@ -540,7 +585,7 @@ async function main(): Promise<void> {
       appendResult(env, `${s}${scaled}`, good.length, text);
     }
   }
-  if (targetLines.length > 0) console.log(`\ntargets (issues 17 and 6):\n${targetLines.join('\n')}`);
+  if (targetLines.length > 0) console.log(`\ntargets (issues 17, 6 and 19):\n${targetLines.join('\n')}`);
   console.log(`bench driver peak RSS ${mb(process.resourceUsage().maxRSS * 1024)}`);
 }
 

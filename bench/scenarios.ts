@@ -33,7 +33,7 @@ export interface BenchContext {
 }
 
 /** The monotonic clock in microseconds: the clock of V8's CPU profiles, the same in every process. */
-const monoMicros = () => Number(process.hrtime.bigint() / 1000n);
+export const monoMicros = () => Number(process.hrtime.bigint() / 1000n);
 
 export const SMALL_ROWS = 25_000;
 export const LOAD_SECONDS = 10;
@@ -74,6 +74,16 @@ const countsOf = (d: JobDetails) => {
   const f = d.resource[0]?.file ?? {};
   return { added: f.added_count ?? 0, updated: f.updated_count ?? 0, skipped: f.skipped_count ?? 0 };
 };
+
+/** Imports a generated insert file (upload → create → COMPLETED, untimed); returns the job id. */
+export async function importFile(ctx: BenchContext, s: BenchServer, zip: GeneratedZip): Promise<string> {
+  const deadline = Date.now() + ctx.timeoutMs;
+  const fileId = await s.api.upload(zip.path);
+  const jobId = await s.api.createJob(fileId, 'insert');
+  const job = await s.api.waitForJob(jobId, zip.rows, performance.now(), { intervalMs: 500, deadline });
+  if (job.details.status !== 'COMPLETED') throw new Error(`import ended ${job.details.status}`);
+  return jobId;
+}
 
 // ---------------------------------------------------------------------------------------------- floor
 
@@ -267,7 +277,7 @@ async function smallJob(
   };
 }
 
-async function load(api: BulkWriteApi, pid: number, url: string, seconds = LOAD_SECONDS): Promise<Figures> {
+export async function load(api: BulkWriteApi, pid: number, url: string, seconds = LOAD_SECONDS): Promise<Figures> {
   const foreign = new ForeignCpu([pid]);
   const threads0 = threadCpu(pid);
   const self0 = process.cpuUsage();

@@ -38,6 +38,8 @@ export interface Config {
   };
   /** Rows per transaction while processing a job. Memory is bounded by this, not by the file. */
   batchSize: number;
+  /** Records one bulk read page (one read job) holds; Zoho's is 200,000. */
+  readPageSize: number;
   tokenTtlSeconds: number;
   /** Access tokens one refresh token may get per 10 minutes (Zoho: 10); 0 turns the limit off. */
   tokenRateLimit: number;
@@ -54,6 +56,8 @@ export interface Config {
   uploadErrorStatus: 'documented' | 'observed';
   /** How often an idle worker looks for new jobs, in milliseconds (it is also woken directly when a job is created). */
   pollIntervalMs: number;
+  /** A worker thread warms its job pipeline up on generated rows the first time it is idle (jobs/warm-up.ts). */
+  warmUp: boolean;
   /** How long a claimed job stays leased to a worker without renewal. */
   leaseMs: number;
   /**
@@ -282,6 +286,16 @@ export const SETTINGS: readonly Setting[] = [
     put: (c, v) => (c.batchSize = v),
   }),
   setting({
+    env: 'BULKWRITE_READ_PAGE_SIZE',
+    flag: '--read-page-size',
+    default: 200_000,
+    shownDefault: "`200000` (Zoho's)",
+    meaning:
+      'records one bulk read page holds (`result.per_page`; page n of a read job starts after the first (n - 1) × this many matches), fixed for a job when it is created; at most 200000. A small one lets tests follow `more_records` over many pages ([bulk-read.md](bulk-read.md))',
+    parse: int(1, 200_000),
+    put: (c, v) => (c.readPageSize = v),
+  }),
+  setting({
     env: 'BULKWRITE_TOKEN_TTL_SECONDS',
     default: 3600,
     meaning: 'access token lifetime (`expires_in`)',
@@ -349,6 +363,14 @@ export const SETTINGS: readonly Setting[] = [
     meaning: 'how often an idle worker looks for jobs (it is also woken when a job is created)',
     parse: int(10),
     put: (c, v) => (c.pollIntervalMs = v),
+  }),
+  setting({
+    env: 'BULKWRITE_WARM_UP',
+    default: true,
+    meaning:
+      'a worker thread, once started and idle, runs its job pipeline over ~16,000 generated rows (writing nothing), so the first job does not pay for compiling it; a job created meanwhile stops it',
+    parse: bool,
+    put: (c, v) => (c.warmUp = v),
   }),
   setting({
     env: 'BULKWRITE_LEASE_MS',

@@ -35,6 +35,7 @@ const worker = new JobWorker({
   egress: egressPolicyOf(config),
   adminKey: config.adminKey,
   renderJobDetails: (job, org) => renderJobDetails(job, org, downloadBase),
+  warmUp: config.warmUp,
 });
 worker.start();
 parentPort?.on('message', (msg: string) => {

@@ -1,6 +1,13 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { authenticate, type AuthContext } from '../auth/authenticate.js';
-import { canReadModule, canReadSettings, canUploadFiles, canUseBulkRead, canUseBulkWrite } from '../auth/scopes.js';
+import {
+  canReadModule,
+  canReadSettings,
+  canUploadFiles,
+  canUseBulkRead,
+  canUseBulkWrite,
+  maySeeSomeReadJob,
+} from '../auth/scopes.js';
 import { findApiVersion, type ApiVersion } from '../domain/api-versions.js';
 import type { EmulatorClock } from '../domain/emulator-clock.js';
 import type { ModuleDef } from '../domain/modules.js';
@@ -13,7 +20,8 @@ import type { Storage } from '../storage/storage.js';
  * bulk write jobs and their results, file uploads, module or field metadata, and the records of the
  * module the URL names.
  */
-export type RouteScope = 'bulk' | 'bulk.read' | 'files' | 'settings.modules' | 'settings.fields' | 'module.read';
+export type RouteScope =
+  'bulk' | 'bulk.read' | 'bulk.read.job' | 'files' | 'settings.modules' | 'settings.fields' | 'module.read';
 
 /** The module a records URL names, in the catalogue of the token's org. */
 export interface PathModule {
@@ -39,6 +47,8 @@ declare module 'fastify' {
 const SCOPE_ALLOWS: Record<RouteScope, (granted: readonly string[], req: FastifyRequest) => boolean> = {
   bulk: (granted) => canUseBulkWrite(granted),
   'bulk.read': (granted) => canUseBulkRead(granted),
+  // A read job's details and result: the bulk scope, or the job's module scope, which the handler checks.
+  'bulk.read.job': (granted) => maySeeSomeReadJob(granted),
   files: (granted) => canUploadFiles(granted),
   'settings.modules': (granted) => canReadSettings(granted, 'modules'),
   'settings.fields': (granted) => canReadSettings(granted, 'fields'),

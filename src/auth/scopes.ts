@@ -31,6 +31,24 @@ export function canUseBulkRead(granted: readonly string[]): boolean {
   return has(granted, 'ZohoCRM.bulk.ALL') || has(granted, 'ZohoCRM.bulk.READ');
 }
 
+/**
+ * A read job's details and result: ZohoCRM.bulk.READ (or bulk.ALL), **or** read access to the job's
+ * module (ZohoCRM.modules.ALL, ZohoCRM.modules.{module}.{ALL|READ}), as Zoho's job-details and
+ * download-result pages say (docs/bulk-read.md#scopes).
+ */
+export function canSeeReadJob(granted: readonly string[], moduleScopeName: string): boolean {
+  return canUseBulkRead(granted) || canReadModule(granted, moduleScopeName);
+}
+
+/** Whether any read job could be opened by these scopes, before the job (and so its module) is known. */
+export function maySeeSomeReadJob(granted: readonly string[]): boolean {
+  return (
+    canUseBulkRead(granted) ||
+    has(granted, 'ZohoCRM.modules.ALL') ||
+    granted.some((g) => /^zohocrm\.modules\.[^.]+\.(all|read)$/i.test(g))
+  );
+}
+
 /** Upload: ZohoFiles.files.ALL. */
 export function canUploadFiles(granted: readonly string[]): boolean {
   return has(granted, 'ZohoFiles.files.ALL');

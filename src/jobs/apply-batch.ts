@@ -12,7 +12,7 @@ import { uniqueKey } from '../domain/field-values.js';
 import type { ModuleDef } from '../domain/modules.js';
 import type { Org, RecordData, RowResult } from '../domain/types.js';
 import type { ChunkCommit, InsertRecord, Storage, UpdateRecord } from '../storage/storage.js';
-import type { IdAllocator } from './id-allocator.js';
+import type { RecordIds } from './id-allocator.js';
 import type { IdSet } from './id-set.js';
 
 const NO_KEYS: Array<[string, string]> = [];
@@ -134,7 +134,7 @@ export async function applyBatch(
   org: Org,
   plan: RowPlan,
   batch: BatchRow[],
-  ids: IdAllocator,
+  ids: RecordIds,
   users: UserCache,
   /**
    * Update/upsert: what rows already applied by this job (earlier batches included) matched. The first

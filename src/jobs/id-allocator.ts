@@ -1,7 +1,12 @@
 import type { Storage } from '../storage/storage.js';
 
+/** Where a batch's new records get their ids. */
+export interface RecordIds {
+  take(count: number): Promise<string[]>;
+}
+
 /** Hands out record ids from blocks reserved in the store, so many processes never collide. */
-export class IdAllocator {
+export class IdAllocator implements RecordIds {
   private next = 0n;
   private end = 0n;
 

@@ -1,7 +1,7 @@
 import type { Blobs } from '../blobs/blobs.js';
 import { catalogueFor } from '../domain/org-schema.js';
-import { csvCell, readValue, recordMatcher } from '../domain/read-records.js';
-import { READ_PAGE_SIZE, readColumns } from '../domain/read-request.js';
+import { csvLineRenderer, recordMatcher } from '../domain/read-records.js';
+import { pageSizeOf, readColumns } from '../domain/read-request.js';
 import type { Job } from '../domain/types.js';
 import { LeaseLostError, type Storage } from '../storage/storage.js';
 import { JobFailure } from './process-bulk-write.js';
@@ -10,7 +10,8 @@ import { ResultZipWriter } from './result-file.js';
 /**
  * Runs a bulk read job (docs/bulk-read.md#how-a-read-job-runs): the module's records stream out of the
  * store in id order, a keyset batch at a time (Storage.records.scan), through the criteria, into a
- * zipped CSV of at most 200,000 records (page `n` holds the matches after the first (n-1) × 200,000).
+ * zipped CSV of at most a page of records, 200,000 unless the server says fewer (page `n` holds the
+ * matches after the first (n-1) × that many).
  * Memory is bounded by one batch and the zip's buffers, never a page. The zip is written to a temporary
  * file and put in place whole; a job taken over after a crash starts its page again from the start, so
  * its result is exactly the page, whatever the crash left behind.
@@ -44,10 +45,13 @@ export async function processBulkRead(deps: ReadDeps, job: Job): Promise<void> {
   if (!org || !module || !columns)
     throw new JobFailure('CANNOT_PROCESS', 'the module or a field of the query no longer exists');
   const matches = recordMatcher(module, query.criteria, org);
+  const render = csvLineRenderer(module, columns, org);
 
-  const skip = (query.page - 1) * READ_PAGE_SIZE;
+  const pageSize = pageSizeOf(query);
+  // A page_token's page starts right after the last record of the page before.
+  const skip = query.afterId ? 0 : (query.page - 1) * pageSize;
   let skipped = 0;
-  let afterId = '0';
+  let afterId = query.afterId ?? '0';
   // Without criteria every record matches, so page n starts right after the record at offset skip - 1,
   // which the store finds without reading the records before it (core/record-pages.ts).
   if (query.criteria === null && skip > 0) {
@@ -59,6 +63,7 @@ export async function processBulkRead(deps: ReadDeps, job: Job): Promise<void> {
   const writer = new ResultZipWriter(deps.blobs, job, 'all', [`${job.id}.csv`]);
   let count = 0;
   let more = false;
+  let lastId: string | undefined;
   let renewedAt = leaseNow();
   try {
     writer.cells(['Id', ...columns.map((f) => f.apiName)]);
@@ -74,14 +79,13 @@ export async function processBulkRead(deps: ReadDeps, job: Job): Promise<void> {
           skipped++;
           continue;
         }
-        if (count === READ_PAGE_SIZE) {
+        if (count === pageSize) {
           more = true;
           break scan;
         }
-        const cells = [record.id];
-        for (const f of columns) cells.push(csvCell(f, readValue(module, f, record, org)));
-        writer.cells(cells);
+        writer.csvLine(render(record));
         count++;
+        lastId = record.id;
       }
       await writer.settle();
       if (leaseNow() - renewedAt > deps.leaseMs / 3) {
@@ -96,7 +100,12 @@ export async function processBulkRead(deps: ReadDeps, job: Job): Promise<void> {
     writer.abandon();
     throw e;
   }
-  await storage.jobs.completeRead(job.id, workerId, { count, moreRecords: more }, deps.now());
+  await storage.jobs.completeRead(
+    job.id,
+    workerId,
+    { count, moreRecords: more, ...(lastId ? { lastId } : {}) },
+    deps.now(),
+  );
 }
 
 function safeColumns<T>(f: () => T): T | null {

@@ -4,6 +4,7 @@ import { finished } from 'node:stream/promises';
 import type { Blobs } from '../blobs/blobs.js';
 import { resultBlobKey } from '../blobs/result-key.js';
 import { readZipCsvRows } from '../csv/read-csv.js';
+import { csvField } from '../csv-format/csv-field.js';
 import type { Job, JobResource, RowResult } from '../domain/types.js';
 import type { Storage } from '../storage/storage.js';
 
@@ -31,7 +32,7 @@ export function echoedColumns(resource: JobResource, mode: ResultColumns): numbe
 const UNPROCESSED: ResultCells = { status: 'UNPROCESSED', recordId: null, errors: null };
 
 /** What a result line says after the echoed columns. */
-type ResultCells = Pick<RowResult, 'recordId' | 'errors'> & { status: string };
+export type ResultCells = Pick<RowResult, 'recordId' | 'errors'> & { status: string };
 
 /**
  * Names of the CSVs inside the result zip, one per resource: "<Module>-<uploaded csv name>", as Zoho
@@ -41,9 +42,28 @@ export function resultCsvNames(job: Job): string[] {
   return job.resources.map((r) => `${r.module.apiName}-${(r.csvName ?? job.fileName).replace(/\.csv$/i, '')}.csv`);
 }
 
-const NEEDS_QUOTES = /[",\r\n]/;
-function csvField(value: string): string {
-  return NEEDS_QUOTES.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+/**
+ * One line of a result CSV: the echoed input cells (`echo`; null: the first `width` cells, every column
+ * of the header), then STATUS, RECORD_ID and ERRORS, or their names for the header (`result` null).
+ */
+export function resultLine(
+  cells: readonly string[],
+  echo: readonly number[] | null,
+  width: number,
+  result: ResultCells | null,
+): string {
+  let line = '';
+  // Every line has the result's columns: a short row's missing cells are empty, and a long row's
+  // cells past the header are left out (no mapping can name them), so STATUS, RECORD_ID and ERRORS
+  // stay under their own names.
+  if (echo === null) {
+    for (let i = 0; i < width; i++) line += (i === 0 ? '' : ',') + csvField(cells[i] ?? '');
+  } else {
+    for (let i = 0; i < echo.length; i++) line += (i === 0 ? '' : ',') + csvField(cells[echo[i]!] ?? '');
+  }
+  if (result)
+    return `${line},${result.status},${result.recordId ?? ''},${result.errors === null ? '' : csvField(result.errors)}\r\n`;
+  return `${line},${RESULT_COLUMNS.join(',')}\r\n`;
 }
 
 /** Bytes of result CSV gathered before they go to the zip as one chunk. */
@@ -117,28 +137,19 @@ export class ResultZipWriter {
   }
 
   private line(cells: readonly string[], result: ResultCells | null): void {
-    let line = '';
-    // Every line has the result's columns: a short row's missing cells are empty, and a long row's
-    // cells past the header are left out (no mapping can name them), so STATUS, RECORD_ID and ERRORS
-    // stay under their own names.
-    const { echo } = this;
-    if (echo === null) {
-      const n = this.width;
-      for (let i = 0; i < n; i++) line += (i === 0 ? '' : ',') + csvField(cells[i] ?? '');
-    } else {
-      for (let i = 0; i < echo.length; i++) line += (i === 0 ? '' : ',') + csvField(cells[echo[i]!] ?? '');
-    }
-    if (result)
-      line += `,${result.status},${result.recordId ?? ''},${result.errors === null ? '' : csvField(result.errors)}\r\n`;
-    else line += `,${RESULT_COLUMNS.join(',')}\r\n`;
-    this.append(line);
+    this.append(resultLine(cells, this.echo, this.width, result));
   }
 
-  /** Adds a line of exactly these cells (a bulk read CSV's); call `settle()` now and then, as for `row()`. */
+  /** Adds a line of exactly these cells (a bulk read CSV's header); call `settle()` now and then, as for `row()`. */
   cells(cells: readonly string[]): void {
     let line = '';
     for (let i = 0; i < cells.length; i++) line += (i === 0 ? '' : ',') + csvField(cells[i]!);
     this.append(`${line}\r\n`);
+  }
+
+  /** Adds one CSV line as rendered (its fields quoted, ending in CRLF); call `settle()` now and then. */
+  csvLine(line: string): void {
+    this.append(line);
   }
 
   private append(line: string): void {

@@ -12,6 +12,7 @@ import { IdAllocator } from './id-allocator.js';
 import { processBulkRead } from './process-bulk-read.js';
 import { JobFailure, processBulkWrite } from './process-bulk-write.js';
 import type { ResultColumns } from './result-file.js';
+import { PipelineWarmUp } from './warm-up.js';
 
 export interface WorkerDeps {
   storage: Storage;
@@ -39,6 +40,8 @@ export interface WorkerDeps {
   onReadBatch?: (job: Job, written: number) => void | Promise<void>;
   /** The input columns result CSVs echo (BULKWRITE_RESULT_COLUMNS; default Zoho's). */
   resultColumns?: ResultColumns;
+  /** Warm the job pipeline up the first time the worker finds no job (warm-up.ts); off by default. */
+  warmUp?: boolean;
 }
 
 class StopRequested extends Error {}
@@ -53,6 +56,8 @@ export class JobWorker {
   private running = false;
   private stopping = false;
   private wakeUp: (() => void) | null = null;
+  /** A wake-up came: a job may be waiting (it stops the warm-up). */
+  private woken = false;
   private loop: Promise<void> | null = null;
   private readonly ids: IdAllocator;
   private readonly now: () => number;
@@ -99,6 +104,7 @@ export class JobWorker {
 
   /** Looks for work now instead of at the next poll. */
   wake(): void {
+    this.woken = true;
     this.wakeUp?.();
   }
 
@@ -131,9 +137,18 @@ export class JobWorker {
   }
 
   private run(): Promise<void> {
+    let warm = this.deps.warmUp === true ? new PipelineWarmUp(this.deps.storage) : null;
     return this.loopUntilStopped(
       'worker loop error',
-      () => this.runOne(),
+      async () => {
+        this.woken = false;
+        const worked = await this.runOne();
+        if (worked || warm === null) return worked;
+        // Warm up for at most a poll interval, then look for jobs again (a job created in another
+        // process wakes no one here); a wake-up stops it at once.
+        if (await this.warmUp(warm)) warm = null;
+        return true;
+      },
       (wake) => {
         this.wakeUp = wake;
       },
@@ -163,6 +178,22 @@ export class JobWorker {
         });
         setWake(null);
       }
+    }
+  }
+
+  /**
+   * Runs the warm-up (warm-up.ts) for a poll interval at most, or until woken; true once it is over
+   * (done, or failed: it never fails the loop).
+   */
+  private async warmUp(warm: PipelineWarmUp): Promise<boolean> {
+    const until = performance.now() + this.deps.pollIntervalMs;
+    try {
+      const done = await warm.run(() => !this.woken && !this.stopping && performance.now() < until);
+      if (done) this.deps.log.debug('job pipeline warmed up', { rows: warm.rows });
+      return done;
+    } catch (e) {
+      this.deps.log.warn('job pipeline warm-up failed', { error: (e as Error).stack });
+      return true;
     }
   }
 

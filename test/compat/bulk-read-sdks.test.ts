@@ -10,9 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as Sdk21 from '@zohocrm/typescript-sdk-2.1';
-import * as Sdk80 from '@zohocrm/typescript-sdk-8.0';
 import { runJob, sdkFileBytes } from '../helpers/api.js';
 import { parseReadZip } from '../helpers/bulk-read.js';
+import { initSdk80, sdk80Condition, sdk80Group, sdk80Query, sdk80ReadPage } from '../helpers/sdk80.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 // The nodejs-sdk-2.0 has no types; its classes are reached through require.
@@ -247,21 +247,7 @@ describe('official SDKs: bulk write job → bulk read job → poll → download 
       t = await startTestServer();
       dir = mkdtempSync(join(tmpdir(), 'bulkwrite-read-sdk80-'));
       await writeLeads(t);
-      const token = new Sdk80.OAuthBuilder()
-        .clientId(t.creds.client_id)
-        .clientSecret(t.creds.client_secret)
-        .refreshToken(t.creds.refresh_token)
-        .build();
-      await new Sdk80.InitializeBuilder()
-        .environment(Sdk80.DataCenter.setEnvironment(t.url, t.creds.token_url, t.url))
-        .token(token)
-        .store(new Sdk80.FileStore(join(dir, 'tokens.csv')))
-        .SDKConfig(
-          new Sdk80.SDKConfigBuilder().autoRefreshFields(false).pickListValidation(false).timeout(20_000).build(),
-        )
-        .resourcePath(dir)
-        .logger(new Sdk80.LogBuilder().level(Sdk80.Levels.INFO).filePath(join(dir, 'sdk.log')).build())
-        .initialize();
+      await initSdk80(t, dir);
     });
     after(async () => {
       await t.close();
@@ -269,48 +255,16 @@ describe('official SDKs: bulk write job → bulk read job → poll → download 
     });
 
     it('creates, polls and downloads a read job with criteria by field; every record matches', async () => {
-      const BR = Sdk80.BulkRead as Untyped;
-      const ops = new BR.BulkReadOperations();
-      const condition = (apiName: string, comparator: string, value: unknown) => {
-        const c = new BR.Criteria();
-        const field = new (Sdk80.Fields as Untyped).MinifiedField();
-        field.setAPIName(apiName);
-        c.setField(field);
-        c.setComparator(new Sdk80.Choice(comparator));
-        c.setValue(value);
-        return c;
-      };
-      const criteria = new BR.Criteria();
-      criteria.setGroupOperator(new Sdk80.Choice('or'));
-      criteria.setGroup([condition('Company', 'equal', 'Initech'), condition('No_of_Employees', 'greater_equal', 100)]);
-      const module = new (Sdk80.Modules as Untyped).MinifiedModule();
-      module.setAPIName('Leads');
-      const query = new BR.Query();
-      query.setModule(module);
-      query.setFields(FIELDS);
-      query.setCriteria(criteria);
-      query.setPage(1);
-      const request = new BR.BodyWrapper();
-      request.setQuery(query);
-      request.setFileType('csv');
-
-      const created = await ops.createBulkReadJob(request);
-      assert.equal(created.getStatusCode(), 201);
-      const added = created.getObject().getData()[0];
-      assert.ok(added instanceof BR.SuccessResponse, `expected SuccessResponse, got ${String(added)}`);
-      const jobId = String(added.getDetails().get('id'));
-
-      const job = await until('the read job completed', async () => {
-        const detail = (await ops.getBulkReadJobDetails(BigInt(jobId))).getObject().getData()[0];
-        return detail.getState().getValue() === 'COMPLETED' ? detail : undefined;
-      });
+      const criteria = sdk80Group('or', [
+        sdk80Condition('Company', 'equal', 'Initech'),
+        sdk80Condition('No_of_Employees', 'greater_equal', 100),
+      ]);
+      const { jobId, job, page } = await sdk80ReadPage(
+        sdk80Query({ module: 'Leads', fields: FIELDS, criteria, page: 1 }),
+      );
       assert.equal(job.getId(), jobId);
       assert.equal(job.getResult().getCount(), WANTED.length);
       assert.equal(job.getResult().getDownloadUrl(), `/crm/bulk/v8/read/${jobId}/result`);
-
-      const file = (await ops.downloadResult(BigInt(jobId))).getObject();
-      assert.ok(file instanceof BR.FileBodyWrapper, `expected FileBodyWrapper, got ${String(file)}`);
-      const page = await parseReadZip(await sdkFileBytes(file.getFile().getStream()));
       assertPage(page.rows, page.header);
     });
   });

@@ -10,9 +10,26 @@ export interface HttpAnswer<T = Record<string, unknown>> {
   text: string;
 }
 
+/**
+ * fetch, sent again once when an idempotent request met a kept-alive socket the server had already
+ * closed: a test that blocks its event loop (spawnSync of the CLI) for longer than the server's
+ * keep-alive timeout leaves such a socket in the pool, and the next request on it fails with
+ * "other side closed" before the server ever saw it.
+ */
+async function fetchOnce(url: string, init: RequestInit): Promise<Response> {
+  try {
+    return await fetchFor(url)(url, init);
+  } catch (e) {
+    const code = ((e as { cause?: { code?: string } }).cause ?? {}).code;
+    const idempotent = ['GET', 'HEAD', 'PUT', 'DELETE'].includes((init.method ?? 'GET').toUpperCase());
+    if (!idempotent || code !== 'UND_ERR_SOCKET') throw e;
+    return fetchFor(url)(url, init);
+  }
+}
+
 /** One request, over a socket or to an injected app (inject.ts), and its answer read whole. */
 export async function call<T = Record<string, unknown>>(url: string, init: RequestInit = {}): Promise<HttpAnswer<T>> {
-  const res = await fetchFor(url)(url, init);
+  const res = await fetchOnce(url, init);
   const text = await res.text();
   let body: unknown = null;
   try {

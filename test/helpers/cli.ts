@@ -22,3 +22,15 @@ export function cli(args: string[], env: Record<string, string>, cwd: string): P
   child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
   return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
 }
+
+/** The environment that points the client commands (import, export, …) at a test server with its token. */
+export function clientEnv(t: { url: string; creds: { access_token: string } }, dir: string): Record<string, string> {
+  return {
+    BULKWRITE_CONFIG: `${dir}/config.json`,
+    BULKWRITE_STATE_DIR: `${dir}/state`,
+    BULKWRITE_API_DOMAIN: t.url,
+    BULKWRITE_ACCOUNTS_URL: t.url,
+    BULKWRITE_UPLOAD_URL: t.url,
+    BULKWRITE_ACCESS_TOKEN: t.creds.access_token,
+  };
+}

@@ -17,6 +17,8 @@ export function openTestWorker(
     onChunk?: (job: Job, row: number) => void | Promise<void>;
     /** The callback egress policy (default: the test server's). */
     egress?: EgressPolicy;
+    /** Warm the pipeline up when idle (jobs/warm-up.ts), as a worker thread does. */
+    warmUp?: boolean;
   } = {},
 ): { worker: JobWorker; close(): Promise<void> } {
   const storage = openSqliteStorage(join(t.dataDir, 'bulkwrite.db'));
@@ -32,6 +34,7 @@ export function openTestWorker(
     egress: opts.egress ?? egressPolicyOf(t.config),
     renderJobDetails: (job, org) => renderJobDetails(job, org, t.url),
     onChunk: opts.onChunk,
+    warmUp: opts.warmUp,
   });
   return { worker, close: () => storage.close() };
 }

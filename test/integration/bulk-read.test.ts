@@ -175,6 +175,40 @@ describe('bulk read: create, run, details, result', () => {
     }
   });
 
+  it('opens a read job’s details and result with ZohoCRM.bulk.READ (or ALL), or with read access to its module', async () => {
+    const { id } = await runReadJob(t, { query: { module: { api_name: 'Leads' } } });
+    const cases: Array<[string[], number]> = [
+      [['ZohoCRM.bulk.READ'], 200],
+      [['ZohoCRM.bulk.read'], 200],
+      [['ZohoCRM.bulk.ALL'], 200],
+      [['ZohoCRM.modules.leads.READ'], 200],
+      [['ZohoCRM.modules.Leads.ALL'], 200],
+      [['ZohoCRM.modules.ALL'], 200],
+      [['ZohoCRM.modules.contacts.READ'], 401],
+      [['ZohoCRM.modules.leads.CREATE'], 401],
+      [['ZohoCRM.bulk.CREATE'], 401],
+      [['ZohoFiles.files.ALL'], 401],
+    ];
+    for (const [scopes, status] of cases) {
+      const { access_token } = await t.credentials(scopes);
+      for (const path of [id, `${id}/result`]) {
+        const res = await call(`${t.url}/crm/bulk/v8/read/${path}`, { headers: auth(access_token) });
+        assert.equal(res.status, status, `${scopes.join(' ')} ${path}: ${res.text.slice(0, 200)}`);
+        if (status === 401) assert.equal(res.body.code, 'OAUTH_SCOPE_MISMATCH');
+        else if (path === id) assert.equal((res.body.data as Array<{ id: string }>)[0]!.id, id);
+        else assert.equal(res.headers.get('content-type'), 'application/zip');
+      }
+    }
+    // An unknown job is unknown to a module scope too; a token no scope of which opens read jobs is refused first.
+    const contacts = await t.credentials(['ZohoCRM.modules.contacts.READ']);
+    const unknown = await call(`${t.url}/crm/bulk/v8/read/1234`, { headers: auth(contacts.access_token) });
+    const asBulk = await call(`${t.url}/crm/bulk/v8/read/1234`, { headers: auth(t.creds.access_token) });
+    assert.deepEqual([unknown.status, unknown.body.code], [asBulk.status, 'RESOURCE_NOT_FOUND']);
+    const write = await t.credentials(['ZohoCRM.bulk.CREATE', 'ZohoFiles.files.ALL']);
+    const refused = await call(`${t.url}/crm/bulk/v8/read/1234`, { headers: auth(write.access_token) });
+    assert.deepEqual([refused.status, refused.body.code], [401, 'OAUTH_SCOPE_MISMATCH']);
+  });
+
   it('refuses every invalid request with Zoho’s code, and queues nothing', async () => {
     const before = (await t.server.storage.jobs.list(t.server.org.id, 1000)).length;
     const leads = { api_name: 'Leads' };

@@ -17,7 +17,7 @@ describe('bulkwrite serve and bulkwrite credentials', () => {
 
   before(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'bulkwrite-cli-'));
-    server = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--data-dir', dataDir], {
+    server = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--data-dir', dataDir, '--read-page-size', '2'], {
       env: { ...process.env, BULKWRITE_LOG_LEVEL: 'warn' },
     });
     url = await new Promise<string>((resolve, reject) => {
@@ -76,6 +76,32 @@ describe('bulkwrite serve and bulkwrite credentials', () => {
       refresh_token: creds.refresh_token!,
     });
     assert.match(String(token.body.access_token), /^1000\./);
+  });
+
+  it('serve --read-page-size sets the page size of the read jobs it creates', async () => {
+    const creds = JSON.parse(
+      spawnSync(process.execPath, [CLI, 'credentials', '--json', '--data-dir', dataDir], { encoding: 'utf8' }).stdout,
+    ) as Record<string, string>;
+    const headers = { authorization: `Zoho-oauthtoken ${creds.access_token}` };
+    const created = await call<{ data: Array<{ details: { id: string } }> }>(`${url}/crm/bulk/v8/read`, {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/json' },
+      body: JSON.stringify({ query: { module: { api_name: 'Leads' } } }),
+    });
+    assert.equal(created.status, 201, created.text);
+    const id = created.body.data[0]!.details.id;
+    for (const end = Date.now() + 15_000; ;) {
+      const details = await call<{ data: Array<{ state: string; result?: Record<string, unknown> }> }>(
+        `${url}/crm/bulk/v8/read/${id}`,
+        { headers },
+      );
+      if (details.body.data[0]!.state === 'COMPLETED') {
+        assert.equal(details.body.data[0]!.result!.per_page, 2);
+        break;
+      }
+      assert.ok(Date.now() < end, 'the read job did not complete');
+      await new Promise((r) => setTimeout(r, 50));
+    }
   });
 
   it('grants only the scopes named with --scopes, so a scope error can be shown', async () => {
@@ -141,6 +167,7 @@ describe('bulkwrite serve and bulkwrite credentials', () => {
     // Every command reports a usage problem the same way: one line from CliError, exit 2.
     for (const args of [
       ['worker', '--concurrency', '0'],
+      ['serve', '--read-page-size', '0'],
       ['credentials', 'extra'],
       ['org', 'frobnicate', '--data-dir', dataDir],
     ]) {
@@ -149,5 +176,8 @@ describe('bulkwrite serve and bulkwrite credentials', () => {
       assert.match(run.stderr, /^bulkwrite: /);
       assert.doesNotMatch(run.stderr, /at .*\.js:\d+/);
     }
+    const size = spawnSync(process.execPath, [CLI, 'serve', '--read-page-size', '200001'], { encoding: 'utf8' });
+    assert.equal(size.status, 2);
+    assert.match(size.stderr, /--read-page-size must be a whole number from 1 to 200000, got "200001"/);
   });
 });

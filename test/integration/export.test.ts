@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import Papa from 'papaparse';
 import { createClient, ZohoApiError, type BulkWriteClient, type ExportEvent } from '../../src/client/index.js';
 import { auth, call, runJob } from '../helpers/api.js';
-import { cli } from '../helpers/cli.js';
+import { cli, clientEnv } from '../helpers/cli.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 interface Lead {
@@ -86,14 +86,7 @@ describe('export: bulk read through the client and the CLI', () => {
     }
     assert.equal(ids.size, N);
     client = createClient({ apiDomain: t.url, credentials: t.creds.access_token });
-    env = {
-      BULKWRITE_CONFIG: join(dir, 'config.json'),
-      BULKWRITE_STATE_DIR: join(dir, 'state'),
-      BULKWRITE_API_DOMAIN: t.url,
-      BULKWRITE_ACCOUNTS_URL: t.url,
-      BULKWRITE_UPLOAD_URL: t.url,
-      BULKWRITE_ACCESS_TOKEN: t.creds.access_token,
-    };
+    env = clientEnv(t, dir);
   });
   after(async () => {
     await t.close();

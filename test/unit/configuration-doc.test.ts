@@ -54,6 +54,7 @@ describe('the server settings', () => {
       BULKWRITE_UPLOAD_ERROR_STATUS: 'observed',
       BULKWRITE_RESULT_COLUMNS: 'all',
       BULKWRITE_CONSOLE: 'false',
+      BULKWRITE_WARM_UP: 'false',
       BULKWRITE_TRUSTED_PROXIES: '10.0.0.0/8',
     };
     for (const s of SETTINGS) {

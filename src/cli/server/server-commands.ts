@@ -14,6 +14,7 @@ export function configFrom(values: {
   dc?: string;
   'tls-cert'?: string;
   'tls-key'?: string;
+  'read-page-size'?: string;
 }): Config {
   const overrides: Partial<Config> = {};
   if (values['tls-cert'] !== undefined) overrides.tlsCertFile = values['tls-cert'];
@@ -35,13 +36,19 @@ export function configFrom(values: {
       throw new CliError(`--port must be a port number, got "${values.port}"`);
     overrides.port = port;
   }
+  if (values['read-page-size'] !== undefined) {
+    const size = Number(values['read-page-size']);
+    if (!Number.isInteger(size) || size < 1 || size > 200_000)
+      throw new CliError(`--read-page-size must be a whole number from 1 to 200000, got "${values['read-page-size']}"`);
+    overrides.readPageSize = size;
+  }
   if (values['data-dir'] !== undefined) overrides.dataDir = values['data-dir'];
   if (values.host !== undefined) overrides.host = values.host;
   return loadConfig(process.env, overrides);
 }
 
 export const SERVE_HELP = `Usage: bulkwrite serve [--port N] [--host H] [--data-dir DIR] [--public-url URL] [--dc DC] [--no-worker]
-                       [--no-console] [--tls-cert FILE --tls-key FILE]
+                       [--no-console] [--tls-cert FILE --tls-key FILE] [--read-page-size N]
 
 Starts the Bulk Write API and its job worker in one process, with SQLite in the data folder.
 
@@ -56,6 +63,8 @@ Options:
   --tls-cert FILE, --tls-key FILE
                   speak HTTPS with this PEM certificate (chain) and key (or BULKWRITE_TLS_CERT,
                   BULKWRITE_TLS_KEY); the printed URL, api_domain and download links name https
+  --read-page-size N
+                  records per bulk read page (default 200000, Zoho's, or BULKWRITE_READ_PAGE_SIZE)
   --no-worker     serve the API only; jobs wait for a worker
   --no-console    do not serve the web console at /console/ (see docs/console.md)
 
@@ -73,6 +82,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
     dc: { type: 'string' },
     'tls-cert': { type: 'string' },
     'tls-key': { type: 'string' },
+    'read-page-size': { type: 'string' },
     'no-worker': { type: 'boolean' },
     'no-console': { type: 'boolean' },
   });
