@@ -124,7 +124,24 @@ export async function exportRun(ctx: BenchContext): Promise<Figures> {
   }
 }
 
+/**
+ * Waits until the server's threads have been nearly idle for half a second (at most `maxMs`): a fresh
+ * worker warms its pipeline up once it is idle (BULKWRITE_WARM_UP), which is not the export's work.
+ */
+async function settled(pid: number, maxMs = 30_000): Promise<void> {
+  const total = () => threadCpu(pid).reduce((a, t) => a + t.seconds, 0);
+  const end = Date.now() + maxMs;
+  let before = total();
+  while (Date.now() < end) {
+    await new Promise((r) => setTimeout(r, 500));
+    const now = total();
+    if (now - before < 0.03) return;
+    before = now;
+  }
+}
+
 async function measure(ctx: BenchContext, s: BenchServer, importId: string, rows: number): Promise<Figures> {
+  await settled(s.pid);
   // Each step stops itself at the time bound (the driver's safety net kills the server after that).
   const signal = AbortSignal.timeout(ctx.timeoutMs);
   // A build without BULKWRITE_READ_PAGE_SIZE (--server-cli) pages by Zoho's 200,000.
