@@ -20,6 +20,7 @@ import {
 import { recordsApiRun } from './records-scenario.js';
 import { adminResetRun } from './admin-reset-scenario.js';
 import { exportRun } from './export-scenario.js';
+import { CONSOLE_TABS, consoleTabsRun } from './console-tabs-scenario.js';
 import { fixed, int, mb, medianFigures, secs, thousands, type Figures } from './stats.js';
 
 /**
@@ -41,6 +42,7 @@ const SCENARIOS = [
   'records-api',
   'admin-reset',
   'export',
+  'console-tabs',
 ] as const;
 type Scenario = (typeof SCENARIOS)[number];
 const ALIASES: Record<string, Scenario[]> = {
@@ -243,6 +245,16 @@ function line(s: Scenario, f: Figures, floors: Floors | undefined): string {
         noise(f)
       );
     }
+    case 'console-tabs':
+      return (
+        `job details with ${CONSOLE_TABS} console tabs polling: ${thousands(f.reqPerSecond)} req/s, p50 ${int(f.p50Ms)} ms, ` +
+        `p99 ${int(f.p99Ms)} ms, max ${int(f.maxMs)} ms (${LOAD_CONNECTIONS} connections, ${LOAD_SECONDS} s, ${int(f.non2xx)} non-2xx); ` +
+        `the import made ${thousands(f.jobRowsPerSecondUnderLoad)} rows/s meanwhile; the tabs made ${fixed(f.tabRequestsPerSecond, 1)} req/s ` +
+        `(p50 ${int(f.tabP50Ms)} ms, p99 ${int(f.tabP99Ms)} ms, ${int(f.tabErrors)} errors); without the tabs: ` +
+        `${thousands(f.withoutReqPerSecond)} req/s, p50 ${int(f.withoutP50Ms)} ms, p99 ${int(f.withoutP99Ms)} ms, ` +
+        `the import ${thousands(f.withoutJobRowsPerSecondUnderLoad)} rows/s; server peak RSS ${mb(f.peakRssBytes)}` +
+        noise(f)
+      );
     case 'job-details-idle':
     case 'job-details-busy':
       return (
@@ -397,6 +409,13 @@ const TARGETS: Target[] = [
     show: (n) => `${int(n)} ms`,
   },
   {
+    scenario: 'console-tabs',
+    what: 'job details p99 ≤ 100 ms with 50 tabs (the job-details-busy target)',
+    value: (f) => f.p99Ms,
+    atMost: 100,
+    show: (n) => `${int(n)} ms`,
+  },
+  {
     scenario: 'admin-reset',
     what: 'reset of an org (10,000 records, 20 jobs) ≤ 100 ms',
     value: (f) => f.orgResetMs,
@@ -542,6 +561,11 @@ async function main(): Promise<void> {
         const r = await bounded(ctx, 'export', () => exportRun(ctx), 3);
         note('export', r);
         if (typeof r !== 'string') log(`export: ${line('export', r, undefined)}`);
+      }
+      if (want('console-tabs')) {
+        const r = await bounded(ctx, 'console-tabs', () => consoleTabsRun(ctx));
+        note('console-tabs', r);
+        if (typeof r !== 'string') log(`console-tabs: ${line('console-tabs', r, undefined)}`);
       }
       for (const [s, workers] of [
         ['pg-ingest-insert-1w', 1],

@@ -1,16 +1,14 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { DEFAULTS } from '../../src/config.js';
 import { summarizeZipCsvs } from '../../src/csv/read-csv.js';
 import { call, upload } from '../helpers/api.js';
 import { makeBombZip } from '../helpers/bombs.js';
+import { startMeasuredServer } from '../helpers/measured-server.js';
 import { injectTestServer } from '../helpers/inject.js';
 import type { TestServer } from '../helpers/server.js';
 import { makeZip } from '../helpers/zip.js';
@@ -126,32 +124,6 @@ describe('uploads that inflate beyond the limits', () => {
     }
   });
 });
-
-/** A server in a process of its own (test/helpers/serve-peak-rss.ts), whose peak RSS can be asked. */
-async function startMeasuredServer(env: Record<string, string> = {}) {
-  const script = fileURLToPath(new URL('../helpers/serve-peak-rss.js', import.meta.url));
-  const child = spawn(process.execPath, [script], {
-    env: { ...process.env, ...env },
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
-  const next = async () => JSON.parse(String((await lines.next()).value)) as Record<string, string | number>;
-  const info = await next();
-  return {
-    url: String(info.url),
-    token: String(info.access_token),
-    org: String(info.org_id),
-    async peakMiB(): Promise<number> {
-      child.stdin.write('rss\n');
-      return Number((await next()).peakKiB) / 1024;
-    },
-    async stop(): Promise<void> {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.stdin.end();
-      await exited;
-    },
-  };
-}
 
 describe('the zip bombs of issue 15, with the default limits', () => {
   it('refuses each quickly, three at once too, with the server’s peak RSS under 300 MB, and answers after', async () => {
