@@ -9,6 +9,7 @@ import { StringDecoder } from 'node:string_decoder';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config.js';
+import { createRecordTable, recordWriteSql } from '../src/storage/sqlite/sqlite-record-tables.js';
 import { openSqliteStorage } from '../src/storage/sqlite/sqlite-storage.js';
 
 /**
@@ -18,8 +19,9 @@ import { openSqliteStorage } from '../src/storage/sqlite/sqlite-storage.js';
  * - `plain`: the machine's floor. One table of the CSV's columns as TEXT plus created_time, one UNIQUE
  *   index on Email, 10,000-row transactions, WAL, synchronous=NORMAL, 64 MB cache: what any importer
  *   into SQLite has to pay for these rows. Every ingest figure is given as a ratio to it.
- * - `schema`: the server's own tables (`records` with its JSON text, `record_keys`) made by its
- *   migrations and pragmas, in transactions of the server's batch size: what today's layout costs.
+ * - `schema`: the server's own layout (the module's records table with its JSON text and the e-mail key
+ *   column, made as the store makes it, after its migrations) and pragmas, in transactions of the
+ *   server's batch size: what today's layout costs.
  *
  * Run as its own process by the driver:
  *   node dist/bench/floor.js --zip leads.zip [--mode plain|schema] [--batch N] [--json]
@@ -61,31 +63,35 @@ function openZipStream(path: string): Promise<{ stream: Readable; close: () => v
 
 type Commit = (batch: string[][]) => void;
 
-/** The server's tables, migrations and pragmas, with plain statements on them. */
+/**
+ * The server's tables, migrations and pragmas, with plain statements on them: the module's records table
+ * made as the store makes it (a table per org and module, the e-mail key a column with a UNIQUE index),
+ * and the store's own insert statement for it.
+ */
 async function schemaWriter(file: string, header: string[]): Promise<{ db: Database.Database; commit: Commit }> {
   await openSqliteStorage(file).close();
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('cache_size = -65536');
-  const insertRecord = db.prepare(
-    'INSERT INTO records (id, org_id, module, data, created_at, modified_at) VALUES (?, ?, ?, ?, ?, ?)',
-  );
-  const insertKey = db.prepare(
-    'INSERT INTO record_keys (org_id, module, field, value, record_id) VALUES (?, ?, ?, ?, ?)',
-  );
   const orgId = '1';
+  const hasEmail = header.includes('Email');
+  const table = db.transaction(() => createRecordTable(db, orgId, 'Leads', hasEmail ? ['Email'] : []))();
+  const insertRecord = db.prepare(recordWriteSql.insert(table.name, table.keys.length));
   let nextId = 4150868000000100000n;
   const emailAt = header.indexOf('Email');
   const now = Date.now();
   const commit = db.transaction((batch: string[][]) => {
     for (const cells of batch) {
-      const id = (nextId++).toString();
+      const id = nextId++;
       const data: Record<string, string> = {};
       for (let c = 0; c < header.length; c++) data[header[c]!] = cells[c] ?? '';
-      insertRecord.run(id, orgId, 'Leads', JSON.stringify(data), now, now);
+      if (!hasEmail) {
+        insertRecord.run(id, JSON.stringify(data), now, now);
+        continue;
+      }
       const email = cells[emailAt];
-      if (email) insertKey.run(orgId, 'Leads', 'Email', email.trim().toLowerCase(), id);
+      insertRecord.run(id, JSON.stringify(data), now, now, email ? email.trim().toLowerCase() : null);
     }
   });
   return { db, commit };

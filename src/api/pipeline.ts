@@ -21,13 +21,7 @@ import type { Storage } from '../storage/storage.js';
  * module the URL names.
  */
 export type RouteScope =
-  | 'bulk'
-  | 'bulk.read'
-  | 'bulk.read.job'
-  | 'files'
-  | 'settings.modules'
-  | 'settings.fields'
-  | 'module.read';
+  'bulk' | 'bulk.read' | 'bulk.read.job' | 'files' | 'settings.modules' | 'settings.fields' | 'module.read';
 
 /** The module a records URL names, in the catalogue of the token's org. */
 export interface PathModule {

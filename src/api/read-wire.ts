@@ -2,6 +2,7 @@ import { apiVersionOf, type ApiVersion } from '../domain/api-versions.js';
 import { pageSizeOf } from '../domain/read-request.js';
 import { toZohoTime } from '../domain/time.js';
 import type { Job, JobStatus, Org, ReadCriteria, ReadQuery } from '../domain/types.js';
+import { PAGE_TOKEN_TTL_MS, writePageToken } from './page-token.js';
 import { toCreatedBy, toJobDetails } from './wire.js';
 
 /**
@@ -29,14 +30,34 @@ function toCriteria(c: ReadCriteria): unknown {
     : { api_name: c.apiName, comparator: c.comparator, value: c.value };
 }
 
-/** The `query` echoed: module (a string in v2), the fields and criteria when asked, and the page. */
+/** The `query` echoed: module (a string in v2), the fields and criteria when asked, the page (and v7+ its token). */
 function toQuery(q: ReadQuery, version: ApiVersion) {
   return {
     module: version.moduleAsString ? q.module.apiName : { id: q.module.id, api_name: q.module.apiName },
     ...(q.fields ? { fields: q.fields } : {}),
     ...(q.criteria ? { criteria: toCriteria(q.criteria) } : {}),
     page: q.page,
+    ...(version.readPageTokens && q.pageToken ? { page_token: q.pageToken } : {}),
   };
+}
+
+/**
+ * Bulk read page tokens are records-list page tokens (api/page-token.ts: a position, org, module, page
+ * and expiry) made for `read/{module}`, so that one kind is never taken for the other.
+ */
+export const readTokenModule = (module: string) => `read/${module}`;
+
+/** v7+: the token of the page after a completed one, while more records follow; valid 24 hours from its end. */
+function nextPageToken(job: Job): string | null {
+  const r = job.readResult!;
+  if (!r.moreRecords || !r.lastId) return null;
+  return writePageToken({
+    orgId: job.orgId,
+    module: readTokenModule(job.read!.module.apiName),
+    afterId: r.lastId,
+    page: job.read!.page + 1,
+    expiresAt: (job.finishedAt ?? job.createdAt) + PAGE_TOKEN_TTL_MS,
+  });
 }
 
 export function toReadCreateSuccess(job: Job, org: Org, version: ApiVersion) {
@@ -78,6 +99,7 @@ export function toReadJobDetails(job: Job, org: Org, version: ApiVersion = apiVe
             download_url: readResultPath(job.id, version),
             per_page: pageSizeOf(query),
             more_records: job.readResult!.moreRecords,
+            ...(version.readPageTokens ? { next_page_token: nextPageToken(job) } : {}),
           },
         }
       : {}),

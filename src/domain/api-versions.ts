@@ -36,6 +36,11 @@ export interface ApiVersion {
    * the first 2,000 records (DISCRETE_PAGINATION_LIMIT_EXCEEDED); before v4 `page` reaches every record.
    */
   readonly pageTokens: boolean;
+  /**
+   * v7+ bulk read: a completed page's `result.next_page_token`, sent back as `query.page_token` for the
+   * next page (Zoho's v7 job-details samples; v8 OpenAPI file and SDK).
+   */
+  readonly readPageTokens: boolean;
 }
 
 function define(name: ApiVersionName, rank: number): ApiVersion {
@@ -48,6 +53,7 @@ function define(name: ApiVersionName, rank: number): ApiVersion {
     parentChild: rank >= 6,
     openApiCodes: rank >= 8,
     pageTokens: rank >= 4,
+    readPageTokens: rank >= 7,
   });
 }
 

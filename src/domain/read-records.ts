@@ -1,3 +1,4 @@
+import { csvField } from '../csv-format/csv-field.js';
 import type { FieldDef, ModuleDef } from './modules.js';
 import { numberOf } from './read-request.js';
 import { toZohoTime } from './time.js';
@@ -47,6 +48,89 @@ export function csvCell(field: FieldDef, value: RecordValue): string {
   if (value === null || value === undefined) return field.type === 'boolean' ? 'false' : '';
   if (Array.isArray(value)) return value.join(';');
   return String(value);
+}
+
+/**
+ * The CSV line (`Id`, then `columns`, ending in CRLF) of each record, exactly as `csvCell(readValue(…))`
+ * quoted by `csvField` would make it, but built for a stream of records: each column's rendering is
+ * chosen once, a line is one string built in place (no cells array), a column that does not depend on
+ * the record is rendered once, and a time is rendered once per second (records written by one chunk
+ * share their times). Bulk read jobs render every record of a page through it.
+ */
+export function csvLineRenderer(
+  module: ModuleDef,
+  columns: readonly FieldDef[],
+  org: Org,
+): (record: StoredRecord) => string {
+  const cells = columns.map((f) => cellRenderer(module, f, org));
+  const n = cells.length;
+  return (record) => {
+    let line = csvField(record.id);
+    for (let i = 0; i < n; i++) line += `,${cells[i]!(record)}`;
+    return `${line}\r\n`;
+  };
+}
+
+/** `toZohoTime` in one time zone, remembering the last second it rendered. */
+function timeRenderer(timeZone: string): (epochMs: number) => string {
+  let second = NaN;
+  let text = '';
+  return (epochMs) => {
+    const s = Math.floor(epochMs / 1000);
+    if (s !== second) {
+      text = toZohoTime(epochMs, timeZone);
+      second = s;
+    }
+    return text;
+  };
+}
+
+function cellRenderer(module: ModuleDef, field: FieldDef, org: Org): (record: StoredRecord) => string {
+  const generic = (record: StoredRecord) => csvField(csvCell(field, readValue(module, field, record, org)));
+  const empty = csvCell(field, null);
+  const name = field.apiName;
+  switch (name) {
+    case 'id':
+      return (record) => csvField(record.id);
+    case 'Created_Time': {
+      const time = timeRenderer(org.timeZone);
+      return (record) => csvField(time(record.createdAt));
+    }
+    case 'Modified_Time': {
+      const time = timeRenderer(org.timeZone);
+      return (record) => csvField(time(record.modifiedAt));
+    }
+    case 'Created_By':
+    case 'Modified_By': {
+      const text = csvField(csvCell(field, module.fields.get('Owner') ? org.user.id : null));
+      return () => text;
+    }
+    case 'Full_Name':
+      if (module.displayField === 'Full_Name') return generic;
+      break;
+    default:
+      break;
+  }
+  if (field.type === 'datetime') {
+    // Stored as written (any offset): shown in the org's; the last one is remembered.
+    let stored: string | null = null;
+    let shown = '';
+    return (record) => {
+      const v = record.data[name];
+      if (typeof v !== 'string') return v === undefined || v === null ? empty : generic(record);
+      if (v !== stored) {
+        shown = csvField(csvCell(field, readValue(module, field, record, org)));
+        stored = v;
+      }
+      return shown;
+    };
+  }
+  return (record) => {
+    const v = record.data[name];
+    if (v === undefined || v === null) return empty;
+    if (typeof v === 'string') return csvField(v);
+    return csvField(csvCell(field, v));
+  };
 }
 
 /** A predicate over stored records for one criteria tree (null: every record). */

@@ -101,6 +101,11 @@ export interface ReadRequestContext {
   catalogue: Catalogue;
   /** Records a page holds (the server's setting); default Zoho's 200,000. */
   perPage?: number;
+  /**
+   * Reads a v7+ `page_token` for the module: the record id the page starts after and its page number;
+   * throws the Zoho error of a token that is not one (api/page-token.ts).
+   */
+  readPageToken?: (token: string, module: string) => { afterId: string; page: number };
 }
 
 export interface ReadJobSpec extends JobSpec {
@@ -131,7 +136,8 @@ export function validateReadRequest(body: unknown, ctx: ReadRequestContext): Rea
       details: { api_name: 'cvid', json_path: '$.query.cvid' },
     });
   }
-  const page = parsePage(query);
+  const token = parsePageToken(query, module, ctx);
+  const page = parsePage(query, token?.page);
   const rawCriteria = key(query, 'criteria');
   const criteria =
     rawCriteria === undefined || rawCriteria === null
@@ -151,6 +157,7 @@ export function validateReadRequest(body: unknown, ctx: ReadRequestContext): Rea
       criteria,
       fileType,
       ...(ctx.perPage !== undefined && ctx.perPage !== READ_PAGE_SIZE ? { perPage: ctx.perPage } : {}),
+      ...(token ? { pageToken: token.text, afterId: token.afterId } : {}),
     },
   };
 }
@@ -233,8 +240,34 @@ function parseFields(query: Json, module: ModuleDef, fileType: 'csv' | 'ics'): s
   return out;
 }
 
-function parsePage(query: Json): number {
+/**
+ * v7+ `query.page_token`: the `next_page_token` of a completed page. Older versions do not read the key.
+ * A token reads the page after the one it came from, whatever page limit `page` has.
+ */
+function parsePageToken(
+  query: Json,
+  module: ModuleDef,
+  ctx: ReadRequestContext,
+): { text: string; afterId: string; page: number } | null {
+  if (!ctx.version.readPageTokens || !ctx.readPageToken) return null;
+  const raw = key(query, 'page_token');
+  if (raw === undefined || raw === null) return null;
+  if (typeof raw !== 'string' || raw === '') {
+    throw queryError('page_token', '$.query.page_token', 'page_token must be the next_page_token of a read job');
+  }
+  return { text: raw, ...ctx.readPageToken(raw, module.apiName) };
+}
+
+function parsePage(query: Json, tokenPage?: number): number {
   const raw = key(query, 'page');
+  if (tokenPage !== undefined) {
+    // A page beside a token must be the token's own page.
+    if (raw === undefined || raw === null || raw === tokenPage || raw === String(tokenPage)) return tokenPage;
+    throw new ZohoError('INVALID_REQUEST', {
+      message: `page ${JSON.stringify(raw).slice(0, 40)} does not match page_token, which reads page ${tokenPage}`,
+      details: { api_name: 'page', json_path: '$.query.page' },
+    });
+  }
   if (raw === undefined || raw === null) return 1;
   const page = typeof raw === 'string' && /^\d{1,9}$/.test(raw) ? Number(raw) : raw;
   if (typeof page !== 'number' || !Number.isInteger(page) || page < 1) {

@@ -114,12 +114,17 @@ export interface ReadQuery {
   fileType: 'csv' | 'ics';
   /** Records a page holds, fixed when the job is created (BULKWRITE_READ_PAGE_SIZE); absent: 200,000. */
   perPage?: number;
+  /** v7+: the `page_token` the job was created with (echoed), and the record id its page starts after. */
+  pageToken?: string;
+  afterId?: string;
 }
 
 /** A finished bulk read job's page: how many records it holds and whether more match after it. */
 export interface ReadResult {
   count: number;
   moreRecords: boolean;
+  /** The id of the page's last record (absent when it holds none): where a next_page_token continues. */
+  lastId?: string;
 }
 
 export interface JobSpec {

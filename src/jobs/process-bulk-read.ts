@@ -1,6 +1,6 @@
 import type { Blobs } from '../blobs/blobs.js';
 import { catalogueFor } from '../domain/org-schema.js';
-import { csvCell, readValue, recordMatcher } from '../domain/read-records.js';
+import { csvLineRenderer, recordMatcher } from '../domain/read-records.js';
 import { pageSizeOf, readColumns } from '../domain/read-request.js';
 import type { Job } from '../domain/types.js';
 import { LeaseLostError, type Storage } from '../storage/storage.js';
@@ -45,11 +45,13 @@ export async function processBulkRead(deps: ReadDeps, job: Job): Promise<void> {
   if (!org || !module || !columns)
     throw new JobFailure('CANNOT_PROCESS', 'the module or a field of the query no longer exists');
   const matches = recordMatcher(module, query.criteria, org);
+  const render = csvLineRenderer(module, columns, org);
 
   const pageSize = pageSizeOf(query);
-  const skip = (query.page - 1) * pageSize;
+  // A page_token's page starts right after the last record of the page before.
+  const skip = query.afterId ? 0 : (query.page - 1) * pageSize;
   let skipped = 0;
-  let afterId = '0';
+  let afterId = query.afterId ?? '0';
   // Without criteria every record matches, so page n starts right after the record at offset skip - 1,
   // which the store finds without reading the records before it (core/record-pages.ts).
   if (query.criteria === null && skip > 0) {
@@ -61,6 +63,7 @@ export async function processBulkRead(deps: ReadDeps, job: Job): Promise<void> {
   const writer = new ResultZipWriter(deps.blobs, job, 'all', [`${job.id}.csv`]);
   let count = 0;
   let more = false;
+  let lastId: string | undefined;
   let renewedAt = leaseNow();
   try {
     writer.cells(['Id', ...columns.map((f) => f.apiName)]);
@@ -80,10 +83,9 @@ export async function processBulkRead(deps: ReadDeps, job: Job): Promise<void> {
           more = true;
           break scan;
         }
-        const cells = [record.id];
-        for (const f of columns) cells.push(csvCell(f, readValue(module, f, record, org)));
-        writer.cells(cells);
+        writer.csvLine(render(record));
         count++;
+        lastId = record.id;
       }
       await writer.settle();
       if (leaseNow() - renewedAt > deps.leaseMs / 3) {
@@ -98,7 +100,12 @@ export async function processBulkRead(deps: ReadDeps, job: Job): Promise<void> {
     writer.abandon();
     throw e;
   }
-  await storage.jobs.completeRead(job.id, workerId, { count, moreRecords: more }, deps.now());
+  await storage.jobs.completeRead(
+    job.id,
+    workerId,
+    { count, moreRecords: more, ...(lastId ? { lastId } : {}) },
+    deps.now(),
+  );
 }
 
 function safeColumns<T>(f: () => T): T | null {

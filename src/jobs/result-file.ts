@@ -4,6 +4,7 @@ import { finished } from 'node:stream/promises';
 import type { Blobs } from '../blobs/blobs.js';
 import { resultBlobKey } from '../blobs/result-key.js';
 import { readZipCsvRows } from '../csv/read-csv.js';
+import { csvField } from '../csv-format/csv-field.js';
 import type { Job, JobResource, RowResult } from '../domain/types.js';
 import type { Storage } from '../storage/storage.js';
 
@@ -39,11 +40,6 @@ export type ResultCells = Pick<RowResult, 'recordId' | 'errors'> & { status: str
  */
 export function resultCsvNames(job: Job): string[] {
   return job.resources.map((r) => `${r.module.apiName}-${(r.csvName ?? job.fileName).replace(/\.csv$/i, '')}.csv`);
-}
-
-const NEEDS_QUOTES = /[",\r\n]/;
-function csvField(value: string): string {
-  return NEEDS_QUOTES.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
 }
 
 /**
@@ -144,11 +140,16 @@ export class ResultZipWriter {
     this.append(resultLine(cells, this.echo, this.width, result));
   }
 
-  /** Adds a line of exactly these cells (a bulk read CSV's); call `settle()` now and then, as for `row()`. */
+  /** Adds a line of exactly these cells (a bulk read CSV's header); call `settle()` now and then, as for `row()`. */
   cells(cells: readonly string[]): void {
     let line = '';
     for (let i = 0; i < cells.length; i++) line += (i === 0 ? '' : ',') + csvField(cells[i]!);
     this.append(`${line}\r\n`);
+  }
+
+  /** Adds one CSV line as rendered (its fields quoted, ending in CRLF); call `settle()` now and then. */
+  csvLine(line: string): void {
+    this.append(line);
   }
 
   private append(line: string): void {

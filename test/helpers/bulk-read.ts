@@ -20,7 +20,15 @@ export async function createReadJob(
 export type ReadDetails = Record<string, unknown> & {
   id: string;
   state: string;
-  result?: { page: number; count: number; download_url: string; per_page: number; more_records: boolean };
+  result?: {
+    page: number;
+    count: number;
+    download_url: string;
+    per_page: number;
+    more_records: boolean;
+    /** v7+ */
+    next_page_token?: string | null;
+  };
 };
 
 export async function getReadJob(t: TestServer, id: string, opts: { version?: string; token?: string } = {}) {
@@ -29,10 +37,15 @@ export async function getReadJob(t: TestServer, id: string, opts: { version?: st
   });
 }
 
-export async function waitForReadJob(t: TestServer, id: string, timeoutMs = 60_000): Promise<ReadDetails> {
+export async function waitForReadJob(
+  t: TestServer,
+  id: string,
+  timeoutMs = 60_000,
+  version = 'v2.1',
+): Promise<ReadDetails> {
   const until = Date.now() + timeoutMs;
   for (;;) {
-    const res = await getReadJob(t, id);
+    const res = await getReadJob(t, id, { version });
     if (res.status !== 200) throw new Error(`read job details failed: ${res.text}`);
     const d = res.body.data[0]!;
     if (d.state === 'COMPLETED' || d.state === 'FAILURE') return d;
@@ -64,7 +77,7 @@ export async function runReadJob(t: TestServer, body: unknown, opts: { version?:
   const res = await createReadJob(t, body, opts);
   if (res.status !== 201) throw new Error(`create read job failed: ${res.status} ${res.text}`);
   const id = (res.body.data as Array<{ details: { id: string } }>)[0]!.details.id;
-  const details = await waitForReadJob(t, id);
+  const details = await waitForReadJob(t, id, 60_000, opts.version);
   if (details.state !== 'COMPLETED') throw new Error(`read job ${id} ended ${details.state}`);
   return { id, details, ...(await downloadReadResult(t, details)) };
 }

@@ -94,3 +94,20 @@ export function testSchemas(prefix = 'bulkwrite_test'): TestSchemas {
     },
   };
 }
+
+/**
+ * The records table of one org's module in a PostgreSQL store (core/record-tables.ts: one table per
+ * org and module, named in `record_tables`), or undefined when the module has none.
+ */
+export async function recordsTableOf(
+  db: Pick<TestDatabase, 'query'>,
+  orgId: string,
+  module: string,
+): Promise<{ name: string; keys: string[] } | undefined> {
+  const { rows } = await db.query<{ table_name: string; key_fields: string }>(
+    'SELECT table_name, key_fields FROM record_tables WHERE org_id = $1 AND module = $2',
+    [orgId, module],
+  );
+  const r = rows[0];
+  return r && { name: r.table_name, keys: JSON.parse(r.key_fields) as string[] };
+}

@@ -1016,6 +1016,95 @@ export function defineStorageConformance(name: string, open: () => Promise<Store
         });
       });
 
+      test('keeps the keys of a field that becomes unique after the module has records, from its first chunk on', async () => {
+        const job = await claimedJob();
+        await storage.jobs.commitChunk(
+          makeChunk(job, 'worker-a', 1, {
+            inserts: [insert('4150868000000700001', { Email: 'a@x.com', Code: 'C-1' }, [['Email', 'a@x.com']])],
+            results: [added(1, '4150868000000700001')],
+          }),
+        );
+        // A schema made Code unique: records stored before hold no key for it until an update adds one.
+        await storage.jobs.commitChunk(
+          makeChunk(job, 'worker-a', 3, {
+            inserts: [
+              insert('4150868000000700002', { Email: 'b@x.com', Code: 'C-2' }, [
+                ['Email', 'b@x.com'],
+                ['Code', 'c-2'],
+              ]),
+            ],
+            updates: [
+              {
+                id: '4150868000000700001',
+                data: { Email: 'a@x.com', Code: 'C-3' },
+                removeKeys: [['Code', 'c-1']],
+                addKeys: [['Code', 'c-3']],
+              },
+            ],
+            results: [added(2, '4150868000000700002'), added(3, '4150868000000700001')],
+          }),
+        );
+        assert.deepEqual(
+          await storage.records.idsByKey('org-a', MODULE, 'Code', ['c-1', 'c-2', 'c-3']),
+          new Map([
+            ['c-2', '4150868000000700002'],
+            ['c-3', '4150868000000700001'],
+          ]),
+        );
+        assert.deepEqual(
+          await storage.records.idsByKey('org-a', MODULE, 'Email', ['a@x.com', 'b@x.com']),
+          new Map([
+            ['a@x.com', '4150868000000700001'],
+            ['b@x.com', '4150868000000700002'],
+          ]),
+        );
+        await assert.rejects(
+          storage.jobs.commitChunk(
+            makeChunk(job, 'worker-a', 4, {
+              inserts: [insert('4150868000000700004', { Code: 'C-2' }, [['Code', 'c-2']])],
+              results: [added(4, '4150868000000700004')],
+            }),
+          ),
+          ChunkConflictError,
+        );
+        assert.equal(await storage.records.count('org-a', MODULE), 2);
+      });
+
+      test('stores the first chunks of a new module written by two handles at once, one table for both', async () => {
+        const other = await store!.reopen();
+        await storage.orgs.create(makeOrg('org-a'));
+        const jobs = ['job-1', 'job-2', 'job-3', 'job-4'];
+        for (const id of jobs) await storage.jobs.create(makeJob('org-a', id));
+        const claimed = await Promise.all(jobs.map(() => storage.jobs.claimNext('worker-a', LEASE, T0)));
+        await Promise.all(
+          claimed.map((job, j) =>
+            (j % 2 ? other : storage).jobs.commitChunk({
+              ...makeChunk(job!, 'worker-a', 1, {
+                inserts: [
+                  insert(`415086800000070000${j}`, { Email: `${j}@x.com` }, [
+                    ['Email', `${j}@x.com`],
+                    [`Field_${j}`, `k${j}`],
+                  ]),
+                ],
+                results: [added(1, `415086800000070000${j}`)],
+              }),
+              module: 'New_Module',
+            }),
+          ),
+        );
+        assert.equal(await storage.records.count('org-a', 'New_Module'), 4);
+        assert.deepEqual(
+          (await other.records.list('org-a', 'New_Module', 0, 10)).map((r) => r.data.Email),
+          ['0@x.com', '1@x.com', '2@x.com', '3@x.com'],
+        );
+        for (let j = 0; j < 4; j++) {
+          assert.deepEqual(
+            await storage.records.idsByKey('org-a', 'New_Module', `Field_${j}`, [`k${j}`]),
+            new Map([[`k${j}`, `415086800000070000${j}`]]),
+          );
+        }
+      });
+
       test('rolls back a chunk in which two new records claim the same key', async () => {
         const job = await claimedJob();
         const chunk = makeChunk(job, 'worker-a', 2, {

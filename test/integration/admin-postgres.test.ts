@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { BulkwriteAdmin, type CreatedOrg } from '../../src/client/admin.js';
 import { auth, call } from '../helpers/api.js';
-import { createTestDatabase } from '../helpers/postgres.js';
+import { createTestDatabase, recordsTableOf } from '../helpers/postgres.js';
 import { cliProcesses } from '../helpers/processes.js';
 import { makeZip } from '../helpers/zip.js';
 
@@ -92,10 +92,13 @@ describe('the admin API on PostgreSQL, one API process and a separate worker pro
       assert.ok(i < 400, `the slow job runs: ${JSON.stringify(d)}`);
       await new Promise((r) => setTimeout(r, 50));
     }
+    const leads = (await recordsTableOf(db, org.org_id, 'Leads'))!;
     assert.deepEqual(await admin.call('POST', '/reset', { org_id: org.org_id }), { reset: 'org', org_id: org.org_id });
     await new Promise((r) => setTimeout(r, 2500));
-    const records = await db.query<{ n: string }>('SELECT count(*) AS n FROM records WHERE org_id = $1', [org.org_id]);
-    assert.equal(Number(records.rows[0]!.n), 0);
+    // The org's records table is dropped with its registry row.
+    assert.equal(await recordsTableOf(db, org.org_id, 'Leads'), undefined);
+    const dropped = await db.query<{ t: string | null }>('SELECT to_regclass($1)::text AS t', [leads.name]);
+    assert.equal(dropped.rows[0]!.t, null);
     const jobs = await db.query<{ n: string }>('SELECT count(*) AS n FROM jobs WHERE org_id = $1', [org.org_id]);
     assert.equal(Number(jobs.rows[0]!.n), 0);
     const next = await startJob(url, org, leadsCsv(3, 'pgafter'));

@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { auth, call } from '../helpers/api.js';
 import { parseReadZip } from '../helpers/bulk-read.js';
-import { createTestDatabase } from '../helpers/postgres.js';
+import { createTestDatabase, recordsTableOf } from '../helpers/postgres.js';
 import { cliProcesses } from '../helpers/processes.js';
 import { makeZip } from '../helpers/zip.js';
 
@@ -131,9 +131,9 @@ describe('bulk read crash recovery on PostgreSQL', () => {
     const res = await fetch(`${url}/crm/bulk/v2.1/read/${readId}/result`, { headers: auth(creds.access_token) });
     assert.equal(res.status, 200);
     const page = await parseReadZip(Buffer.from(await res.arrayBuffer()));
+    const table = (await recordsTableOf(db, creds.org_id, 'Leads'))!;
     const stored = await db.query<{ id: string; data: Record<string, unknown> }>(
-      "SELECT id::text AS id, data FROM records WHERE org_id = $1 AND module = 'Leads' ORDER BY id",
-      [creds.org_id],
+      `SELECT id::text AS id, data FROM ${table.name} ORDER BY id`,
     );
     assert.equal(stored.rows.length, ROWS);
     assert.equal(page.rows.length, ROWS);

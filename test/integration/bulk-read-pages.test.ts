@@ -11,8 +11,8 @@ import { PassThrough } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import Papa from 'papaparse';
 import { createClient, type ExportEvent } from '../../src/client/index.js';
-import { auth, call, runJob, sdkFileBytes } from '../helpers/api.js';
-import { downloadReadResult, getReadJob, parseReadZip, runReadJob } from '../helpers/bulk-read.js';
+import { auth, call, runJob } from '../helpers/api.js';
+import { createReadJob, downloadReadResult, getReadJob, runReadJob } from '../helpers/bulk-read.js';
 import { cli, clientEnv } from '../helpers/cli.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
 import { initSdk80, sdk80Condition, sdk80Query, sdk80ReadPage } from '../helpers/sdk80.js';
@@ -139,6 +139,80 @@ for (const store of ['SQLite', 'PostgreSQL'] as const) {
       });
     }
 
+    it('v7+: result.next_page_token, sent back as query.page_token, reads the next page until more_records is false', async () => {
+      for (const [criteria, expected] of [
+        [undefined, ROWS],
+        [FEW, few],
+      ] as const) {
+        const rows: Record<string, string>[] = [];
+        const pages = expectedPages(expected.length);
+        let token: string | undefined;
+        for (let page = 1; ; page++) {
+          const query = {
+            module: { api_name: 'Leads' },
+            fields: FIELDS,
+            ...(criteria ? { criteria } : {}),
+            ...(token ? { page_token: token } : {}),
+          };
+          const read = await runReadJob(t, { query }, { version: page % 2 ? 'v7' : 'v8' });
+          const result = read.details.result!;
+          assert.deepEqual(
+            [result.page, result.count, result.per_page, result.more_records],
+            [page, pages[page - 1]!.count, PER_PAGE, pages[page - 1]!.more],
+            `page ${page}`,
+          );
+          const echoed = read.details.query as { page: number; page_token?: string };
+          assert.deepEqual([echoed.page, echoed.page_token], [page, token]);
+          rows.push(...read.rows);
+          if (!result.more_records) {
+            assert.equal(result.next_page_token, null);
+            break;
+          }
+          assert.match(result.next_page_token!, /^[A-Za-z0-9_-]{20,}$/);
+          token = result.next_page_token!;
+          assert.ok(page < 10, 'more_records never became false');
+        }
+        assertExactlyOnce(rows, expected, ids);
+      }
+      // Before v7 there is no token, and the key is not read.
+      const v6 = await runReadJob(t, { query: { module: { api_name: 'Leads' }, page_token: 'x' } }, { version: 'v6' });
+      assert.deepEqual([v6.details.result!.page, 'next_page_token' in v6.details.result!], [1, false]);
+    });
+
+    it('v7+: a page_token that is not a read job’s, or a page that disagrees with it, is refused', async () => {
+      const first = await runReadJob(t, { query: { module: { api_name: 'Leads' } } }, { version: 'v8' });
+      const token = first.details.result!.next_page_token!;
+      const list = await call<{ info: { next_page_token: string } }>(`${t.url}/crm/v8/Leads?per_page=5&fields=Email`, {
+        headers: auth(t.creds.access_token),
+      });
+      const before = (await t.server.storage.jobs.list(t.server.org.id, 1000)).length;
+      const cases: Array<[Record<string, unknown>, string]> = [
+        [{ module: { api_name: 'Leads' }, page_token: 'not-a-token' }, 'INVALID_REQUEST'],
+        [{ module: { api_name: 'Leads' }, page_token: list.body.info.next_page_token }, 'INVALID_REQUEST'],
+        [{ module: { api_name: 'Contacts' }, page_token: token }, 'INVALID_REQUEST'],
+        [{ module: { api_name: 'Leads' }, page_token: token, page: 3 }, 'INVALID_REQUEST'],
+        [{ module: { api_name: 'Leads' }, page_token: 7 }, 'QUERY_NOT_SUPPORTED'],
+      ];
+      for (const [query, code] of cases) {
+        const res = await createReadJob(t, { query }, { version: 'v8' });
+        assert.equal(res.status, 400, `${JSON.stringify(query)}: ${res.text}`);
+        const data =
+          (res.body.data as Array<{ code: string; details: { api_name: string } }> | undefined)?.[0] ?? res.body;
+        assert.equal((data as { code: string }).code, code, `${JSON.stringify(query)}: ${res.text}`);
+      }
+      assert.equal((await t.server.storage.jobs.list(t.server.org.id, 1000)).length, before, 'nothing queued');
+      // The page the token reads, given beside it, is taken.
+      const second = await runReadJob(
+        t,
+        { query: { module: { api_name: 'Leads' }, page_token: token, page: 2 } },
+        { version: 'v8' },
+      );
+      assert.deepEqual(
+        second.rows.map((r) => r.Id),
+        ROWS.slice(PER_PAGE, 2 * PER_PAGE).map((r) => ids.get(r.Email)),
+      );
+    });
+
     it('a job keeps the page size it was created with; the setting applies to jobs created after it', async () => {
       const seven = await runReadJob(t, { query: { module: { api_name: 'Leads' }, page: 2 } }, { version: 'v8' });
       assert.deepEqual([seven.details.result!.per_page, seven.details.result!.count], [PER_PAGE, PER_PAGE]);
@@ -259,6 +333,19 @@ for (const store of ['SQLite', 'PostgreSQL'] as const) {
         assert.equal(rows.length, expected.length);
         assertExactlyOnce(rows, expected, ids);
       }
+      // The same pages through the SDK's page token: Query.setPageToken(Result.getNextPageToken()).
+      const rows: Record<string, string>[] = [];
+      let token: string | undefined;
+      for (let page = 1; ; page++) {
+        const read = await sdk80ReadPage(sdk80Query({ module: 'Leads', fields: FIELDS, pageToken: token }));
+        const result = read.job.getResult();
+        assert.deepEqual([result.getPage(), result.getCount()], [page, expectedPages(N)[page - 1]!.count]);
+        rows.push(...read.page.rows);
+        if (!result.getMoreRecords()) break;
+        token = result.getNextPageToken();
+        assert.ok(token && page < 10, 'no next_page_token while more_records');
+      }
+      assertExactlyOnce(rows, ROWS, ids);
     });
   });
 }

@@ -220,6 +220,13 @@ describe('bulk read: create, run, details, result', () => {
       [{ query: { module: { api_name: 'Nope' } } }, 'MODULE_NOT_AVAILABLE'],
       [{ query: { module: { api_name: 'Quoted_Items' } } }, 'MODULE_NOT_SUPPORTED'],
       [{ query: { module: leads, fields: ['Nope'] } }, 'FIELD_NOT_SUPPORTED'],
+      // Joins through a lookup or the owner are not served (docs/bulk-read.md#not-served).
+      [{ query: { module: leads, fields: ['Last_Name', 'Owner.last_name'] } }, 'FIELD_NOT_SUPPORTED'],
+      [{ query: { module: leads, fields: ['Owner.id'] } }, 'FIELD_NOT_SUPPORTED'],
+      [
+        { query: { module: leads, criteria: { api_name: 'Owner.id', comparator: 'equal', value: '1' } } },
+        'FIELD_IN_CRITERIA_NOT_SUPPORTED',
+      ],
       [{ query: { module: leads, fields: 'Last_Name' } }, 'QUERY_NOT_SUPPORTED'],
       [{ query: { module: leads, cvid: '4150868000000087501' } }, 'CVID_NOT_SUPPORTED'],
       [{ query: { module: leads, page: 0 } }, 'PAGE_NOT_SUPPORTED'],

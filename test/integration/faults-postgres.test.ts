@@ -7,7 +7,7 @@ import { auth, call, type HttpAnswer } from '../helpers/api.js';
 import { startCallbackReceiver } from '../helpers/callback-receiver.js';
 import { CliProcesses, createLeadsJobAt } from '../helpers/cli-processes.js';
 import { addFault, leadsCsv, releaseJob } from '../helpers/faults.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
+import { createTestDatabase, type TestDatabase, recordsTableOf } from '../helpers/postgres.js';
 import { makeZip } from '../helpers/zip.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -90,8 +90,9 @@ describe('fault rules on PostgreSQL: two API processes and a separate worker pro
     const [resource] = d.resource as Array<{ code: string; file: Record<string, unknown> }>;
     assert.equal(resource!.code, 'CANNOT_PROCESS');
     assert.deepEqual([resource!.file.added_count, resource!.file.total_count], [6, 6]);
+    const table = (await recordsTableOf(db, creds.org_id, 'Leads'))!;
     const { rows } = await db.query<{ n: string }>(
-      "SELECT count(*) AS n FROM records WHERE data->>'Last_Name' LIKE 'Pg10-%'",
+      `SELECT count(*) AS n FROM ${table.name} WHERE data->>'Last_Name' LIKE 'Pg10-%'`,
     );
     assert.equal(rows[0]!.n, '6');
   });

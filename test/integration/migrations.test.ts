@@ -11,7 +11,8 @@ import { migrate as migratePostgres } from '../../src/storage/postgres/migrate.j
 import { openPostgresStorage } from '../../src/storage/postgres/postgres-storage.js';
 import { migrate as migrateSqlite } from '../../src/storage/sqlite/migrate.js';
 import { openSqliteStorage } from '../../src/storage/sqlite/sqlite-storage.js';
-import type { Storage } from '../../src/storage/storage.js';
+import { ChunkConflictError, type ChunkCommit, type Storage } from '../../src/storage/storage.js';
+import { makeJob, makeOrg } from '../helpers/storage-conformance.js';
 import { testSchemas } from '../helpers/postgres.js';
 
 const schemas = testSchemas();
@@ -121,6 +122,29 @@ function copyOf(dir: string): string {
   cpSync(dir, copy, { recursive: true });
   return copy;
 }
+
+/**
+ * Records as the release before migration 130 wrote them (its chunk commit's statements): one `records`
+ * table for every org and module, unique keys in `record_keys`, counts in `record_counts`. The same text
+ * runs on both stores (SQLite turns the quoted ids into integers by the columns' affinity).
+ */
+const OLD_LAYOUT_ID = (n: number) => String(4150868000000700000n + BigInt(n));
+const OLD_LAYOUT_SQL = `
+  INSERT INTO records (id, org_id, module, data, created_at, modified_at) VALUES
+    ('${OLD_LAYOUT_ID(3)}', 'org-a', 'Leads', '{"Last_Name":"Three","Email":"c@example.test"}', 3, 3),
+    ('${OLD_LAYOUT_ID(1)}', 'org-a', 'Leads',
+     '{"Last_Name":"One","Email":"A@Example.test","Secondary_Email":"Sec@Example.TEST"}', 1, 1),
+    ('${OLD_LAYOUT_ID(2)}', 'org-a', 'Leads', '{"Last_Name":"Two","Email":"b@example.test"}', 2, 2),
+    ('${OLD_LAYOUT_ID(4)}', 'org-b', 'Leads', '{"Last_Name":"Other org","Email":"a@example.test"}', 4, 4),
+    ('${OLD_LAYOUT_ID(5)}', 'org-a', 'Products', '{"Product_Name":"Widget","Product_Code":"W-1"}', 5, 5);
+  INSERT INTO record_keys (org_id, module, field, value, record_id) VALUES
+    ('org-a', 'Leads', 'Email', 'a@example.test', '${OLD_LAYOUT_ID(1)}'),
+    ('org-a', 'Leads', 'Email', 'b@example.test', '${OLD_LAYOUT_ID(2)}'),
+    ('org-a', 'Leads', 'Email', 'c@example.test', '${OLD_LAYOUT_ID(3)}'),
+    ('org-b', 'Leads', 'Email', 'a@example.test', '${OLD_LAYOUT_ID(4)}'),
+    ('org-a', 'Products', 'Product_Code', 'w-1', '${OLD_LAYOUT_ID(5)}');
+  INSERT INTO record_counts (org_id, module, records) VALUES
+    ('org-a', 'Leads', 3), ('org-b', 'Leads', 1), ('org-a', 'Products', 1);`;
 
 const ANOTHER_BUILD =
   /the database has migration 4 as 004_from_another_build\.sql, but this build's migration 4 is 004_parent_child\.sql/;
@@ -240,6 +264,144 @@ for (const [name, database] of [
           assert.deepEqual(
             await storage.records.idsByEmail('org-a', 'Contacts', 'Secondary_Email', 'OLD@example.test'),
             ['4150868000000900002'],
+          );
+        } finally {
+          await storage.close();
+        }
+        assert.deepEqual(await db.applied(), expectedRows(db.migrations));
+      }));
+
+    it('converts a store of the release before 130: records and keys move to a table per module and are served', () =>
+      withDatabase(async (db) => {
+        const before = copyOf(db.migrations);
+        try {
+          // The previous release: every migration but 130.
+          for (const f of readdirSync(before)) if (Number(f.split('_')[0]) === 130) rmSync(join(before, f));
+          await db.migrate(before);
+        } finally {
+          rmSync(before, { recursive: true, force: true });
+        }
+        await db.exec(OLD_LAYOUT_SQL);
+        await db.exec(db.recordsSql('org-a', 'Contacts', 2_345));
+        await db.exec("INSERT INTO record_counts (org_id, module, records) VALUES ('org-a', 'Contacts', 2345)");
+        const storage = await db.storage();
+        try {
+          const leads = await storage.records.list('org-a', 'Leads', 0, 10);
+          assert.deepEqual(
+            leads.map((r) => [r.id, r.module, r.data.Last_Name, r.createdAt]),
+            [1, 2, 3].map((n) => [OLD_LAYOUT_ID(n), 'Leads', ['One', 'Two', 'Three'][n - 1], n]),
+          );
+          assert.equal(await storage.records.count('org-a', 'Leads'), 3);
+          assert.deepEqual(
+            (await storage.records.list('org-a', 'Contacts', 2_001, 3)).map((r) => r.data.n),
+            [2_002, 2_003, 2_004],
+          );
+          // Search by a unique field, per org; by the Secondary_Email index; by display text.
+          assert.deepEqual(
+            await storage.records.idsByKey('org-a', 'Leads', 'Email', ['a@example.test', 'c@example.test', 'x@y.z']),
+            new Map([
+              ['a@example.test', OLD_LAYOUT_ID(1)],
+              ['c@example.test', OLD_LAYOUT_ID(3)],
+            ]),
+          );
+          assert.deepEqual(
+            await storage.records.idsByKey('org-b', 'Leads', 'Email', ['a@example.test']),
+            new Map([['a@example.test', OLD_LAYOUT_ID(4)]]),
+          );
+          assert.deepEqual(
+            await storage.records.idsByKey('org-a', 'Products', 'Product_Code', ['w-1']),
+            new Map([['w-1', OLD_LAYOUT_ID(5)]]),
+          );
+          assert.deepEqual(await storage.records.idsByEmail('org-a', 'Leads', 'Secondary_Email', 'sec@example.test'), [
+            OLD_LAYOUT_ID(1),
+          ]);
+          assert.deepEqual(
+            await storage.records.firstIdsByText('org-a', 'Products', ['Product_Name'], ['widget']),
+            new Map([['widget', OLD_LAYOUT_ID(5)]]),
+          );
+
+          // Update by key: record Two moves to a new e-mail, and a new record takes the one it left.
+          await storage.orgs.create(makeOrg('org-a'));
+          await storage.jobs.create(makeJob('org-a', 'job-1'));
+          const job = (await storage.jobs.claimNext('worker-1', 60_000, Date.now()))!;
+          const now = Date.now();
+          const chunk = (checkpointRow: number, parts: Partial<ChunkCommit>): ChunkCommit => ({
+            orgId: 'org-a',
+            jobId: job.id,
+            workerId: 'worker-1',
+            module: 'Leads',
+            inserts: [],
+            updates: [],
+            results: [],
+            added: 0,
+            updated: 0,
+            skipped: 0,
+            checkpointRow,
+            leaseUntil: now + 60_000,
+            now,
+            ...parts,
+          });
+          await storage.jobs.commitChunk(
+            chunk(2, {
+              updates: [
+                {
+                  id: OLD_LAYOUT_ID(2),
+                  data: { Last_Name: 'Two', Email: 'b2@example.test' },
+                  removeKeys: [['Email', 'b@example.test']],
+                  addKeys: [['Email', 'b2@example.test']],
+                },
+              ],
+              inserts: [{ id: OLD_LAYOUT_ID(9), data: { Last_Name: 'Nine' }, keys: [['Email', 'b@example.test']] }],
+            }),
+          );
+          assert.deepEqual(
+            await storage.records.idsByKey('org-a', 'Leads', 'Email', ['b@example.test', 'b2@example.test']),
+            new Map([
+              ['b@example.test', OLD_LAYOUT_ID(9)],
+              ['b2@example.test', OLD_LAYOUT_ID(2)],
+            ]),
+          );
+          assert.equal((await storage.records.get('org-a', 'Leads', OLD_LAYOUT_ID(2)))?.data.Email, 'b2@example.test');
+          // The converted keys are still unique: a record taking one is a conflict, and nothing is written.
+          await assert.rejects(
+            storage.jobs.commitChunk(
+              chunk(3, { inserts: [{ id: OLD_LAYOUT_ID(10), data: {}, keys: [['Email', 'c@example.test']] }] }),
+            ),
+            ChunkConflictError,
+          );
+          assert.equal((await storage.records.list('org-a', 'Leads', 0, 10)).length, 4);
+        } finally {
+          await storage.close();
+        }
+        await assert.rejects(db.exec('SELECT 1 FROM record_keys'), /no such table|does not exist/);
+        await assert.rejects(db.exec('SELECT 1 FROM records'), /no such table|does not exist/);
+        assert.deepEqual(await db.applied(), expectedRows(db.migrations));
+      }));
+
+    it('leaves the old layout whole when converting it fails, and converts it on the next open', () =>
+      withDatabase(async (db) => {
+        const before = copyOf(db.migrations);
+        try {
+          // The previous release: every migration but 130.
+          for (const f of readdirSync(before)) if (Number(f.split('_')[0]) === 130) rmSync(join(before, f));
+          await db.migrate(before);
+        } finally {
+          rmSync(before, { recursive: true, force: true });
+        }
+        await db.exec(OLD_LAYOUT_SQL);
+        // The conversion's second table cannot be made (its name is taken): it stops half way.
+        await db.exec('CREATE TABLE records_2 (x integer)');
+        await assert.rejects(db.open(), /records_2/);
+        assert.ok(!(await db.applied()).some((m) => m.version === 130));
+        await db.exec("SELECT 1 FROM records WHERE org_id = 'org-a'");
+        await assert.rejects(db.exec('SELECT 1 FROM records_1'), /no such table|does not exist/);
+        await db.exec('DROP TABLE records_2');
+        const storage = await db.storage();
+        try {
+          assert.equal((await storage.records.list('org-a', 'Leads', 0, 10)).length, 3);
+          assert.deepEqual(
+            await storage.records.idsByKey('org-b', 'Leads', 'Email', ['a@example.test']),
+            new Map([['a@example.test', OLD_LAYOUT_ID(4)]]),
           );
         } finally {
           await storage.close();

@@ -11,7 +11,8 @@ import type { AppDeps } from '../deps.js';
 import { JSON_TYPE } from '../error-handler.js';
 import { parseJsonBody } from '../json-body.js';
 import { queuedJob, refuseCallbackTarget } from '../queued-job.js';
-import { toReadCreateSuccess, toReadJobDetails } from '../read-wire.js';
+import { readPageToken } from '../page-token.js';
+import { readTokenModule, toReadCreateSuccess, toReadJobDetails } from '../read-wire.js';
 import { resultExpiry, sendResultZip } from './download.js';
 
 /**
@@ -48,6 +49,23 @@ export function registerBulkReadRoutes(app: FastifyInstance, deps: AppDeps): voi
     return job;
   }
 
+  /** A v7+ `query.page_token`: a completed page's next_page_token for this org and module, not expired. */
+  function pageToken(orgId: string, text: string, module: string): { afterId: string; page: number } {
+    try {
+      const { afterId, page } = readPageToken(text, orgId, readTokenModule(module), now());
+      return { afterId, page };
+    } catch (e) {
+      if (!(e instanceof ZohoError)) throw e;
+      const expired = e.code === 'EXPIRED_VALUE';
+      throw new ZohoError('INVALID_REQUEST', {
+        message: expired
+          ? 'page_token has expired: a token is valid for 24 hours'
+          : `page_token is not the next_page_token of a read job of module '${module}'`,
+        details: { api_name: 'page_token', json_path: '$.query.page_token', ...(expired ? { expired: true } : {}) },
+      });
+    }
+  }
+
   /** The scope name of the job's module; '' when the org's schema no longer has it (only bulk scopes open it). */
   async function moduleScopeName(job: Job): Promise<string> {
     const catalogue = catalogueFor(job.orgId, await deps.storage.schemas.get(job.orgId));
@@ -62,7 +80,12 @@ export function registerBulkReadRoutes(app: FastifyInstance, deps: AppDeps): voi
 
     const body = parseBody(req.body, req.headers['content-type'], version);
     const catalogue = catalogueFor(org.id, await deps.storage.schemas.get(org.id));
-    const spec = validateReadRequest(body, { version, catalogue, perPage: deps.config.readPageSize });
+    const spec = validateReadRequest(body, {
+      version,
+      catalogue,
+      perPage: deps.config.readPageSize,
+      readPageToken: (text, module) => pageToken(org.id, text, module),
+    });
     // Read access to the module is known only once the body names it.
     const module = catalogue.find({ apiName: spec.read.module.apiName })!;
     if (!canReadModule(auth.scopes, module.scopeName)) throw new ZohoError('OAUTH_SCOPE_MISMATCH');

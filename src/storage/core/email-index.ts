@@ -1,6 +1,7 @@
 /**
- * E-mail fields that are not unique (so have no `record_keys`) but are indexed by an expression index
- * on `records` (migration 090, both stores), so that `search?email=` answers without reading the
+ * E-mail fields that are not unique (so have no key column) but are indexed by a partial expression
+ * index on their module's records table (made with the table, core/record-tables.ts; migration 090
+ * made it on the single `records` table before), so that `search?email=` answers without reading the
  * module. The index key is the value with the Kelvin sign (U+212A) turned into `k` and A–Z lower-cased:
  * for a value whose JavaScript lower case is plain ASCII that is exactly its lower case (U+212A is the
  * one character outside ASCII that lower-cases into it), so every record the search's own comparison

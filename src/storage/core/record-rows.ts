@@ -1,10 +1,11 @@
 import type { StoredRecord } from '../../domain/types.js';
 import type { Row } from './sql-dialect.js';
 
-export function toRecord(r: Row): StoredRecord {
+/** A row of a module's records table (core/record-tables.ts); the table is the module's. */
+export function toRecord(r: Row, module: string): StoredRecord {
   return {
     id: String(r.id),
-    module: String(r.module),
+    module,
     data: JSON.parse(String(r.data)) as StoredRecord['data'],
     createdAt: Number(r.created_at),
     modifiedAt: Number(r.modified_at),

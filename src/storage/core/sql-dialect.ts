@@ -43,12 +43,7 @@ export type SharedStatement =
   | 'jobCompleteRead'
   | 'jobFail'
   | 'results'
-  | 'recordList'
-  | 'recordListAfter'
   | 'recordCount'
-  | 'recordsBySecondaryEmail'
-  | 'recordCountAfter'
-  | 'recordMarks'
   | 'schemaGet'
   | 'schemaPut'
   | 'jobsActive'
@@ -81,6 +76,13 @@ export type SharedStatement =
   | 'faultRelease';
 
 /**
+ * The statements on one module's records table (core/record-tables.ts), run by name; parameters:
+ * list [limit, offset], listAfter [afterId, limit, offset], countAfter [afterId] (a row with n),
+ * marks [afterId, span] (rows with id), bySecondaryEmail [key] (rows with id, in id order).
+ */
+export type RecordStatement = 'list' | 'listAfter' | 'countAfter' | 'marks' | 'bySecondaryEmail';
+
+/**
  * What a store supplies for the core (sql-storage.ts) to implement Storage on it: the shared statements
  * run by name, and the operations whose mechanics differ between SQLite and PostgreSQL (transactions
  * that branch, the chunk write, bulk lookups by key and id). SQLite answers at once, PostgreSQL later.
@@ -97,6 +99,11 @@ export interface SqlDialect {
   inTransaction(steps: ReadonlyArray<readonly [SharedStatement, Params]>): Promise<number[]>;
   revokeRefreshToken: Storage['oauth']['revokeRefreshToken'];
   pruneRefreshTokens: Storage['oauth']['pruneRefreshTokens'];
+  /**
+   * Runs a statement on the records table of (org, module): no rows when the module has no table yet
+   * (or it was dropped by a reset meanwhile). Record rows have id, data, created_at and modified_at.
+   */
+  recordRows(orgId: string, module: string, name: RecordStatement, params: Params): Row[] | Promise<Row[]>;
   commitChunk: Storage['jobs']['commitChunk'];
   idsByKey: Storage['records']['idsByKey'];
   byIds: Storage['records']['byIds'];

@@ -39,17 +39,17 @@ export function createSqlStorage(d: SqlDialect): Storage {
   const pages = recordPages({
     count,
     async countAfter(orgId, module, after) {
-      return Number((await d.row('recordCountAfter', [orgId, module, after]))!.n);
+      return Number((await d.recordRows(orgId, module, 'countAfter', [after]))[0]?.n ?? 0);
     },
     async marksAfter(orgId, module, after, span) {
-      return (await d.rows('recordMarks', [orgId, module, after, span])).map((r) => String(r.id));
+      return (await d.recordRows(orgId, module, 'marks', [after, span])).map((r) => String(r.id));
     },
     async listAfter(orgId, module, after, limit, offset) {
       const rows =
         after === null
-          ? await d.rows('recordList', [orgId, module, limit, offset])
-          : await d.rows('recordListAfter', [orgId, module, after, limit, offset]);
-      return rows.map(toRecord);
+          ? await d.recordRows(orgId, module, 'list', [limit, offset])
+          : await d.recordRows(orgId, module, 'listAfter', [after, limit, offset]);
+      return rows.map((r) => toRecord(r, module));
     },
   });
 
@@ -268,7 +268,7 @@ export function createSqlStorage(d: SqlDialect): Storage {
       async idsByEmail(orgId, module, field, value) {
         const key = emailIndexKey(value);
         if (key === null || !INDEXED_EMAIL_FIELDS.get(module)?.includes(field)) return null;
-        return (await d.rows('recordsBySecondaryEmail', [orgId, module, key])).map((r) => String(r.id));
+        return (await d.recordRows(orgId, module, 'bySecondaryEmail', [key])).map((r) => String(r.id));
       },
       async get(orgId, module, id) {
         return (await d.byIds(orgId, module, [id])).get(id);
@@ -281,12 +281,13 @@ export function createSqlStorage(d: SqlDialect): Storage {
       // a block reserved earlier can land before records a client has already paged past.
       list: pages.list,
       async listAfter(orgId, module, afterId, limit) {
-        return (await d.rows('recordListAfter', [orgId, module, afterId, limit, 0])).map(toRecord);
+        return (await d.recordRows(orgId, module, 'listAfter', [afterId, limit, 0])).map((r) => toRecord(r, module));
       },
       async *scan(orgId, module, afterId, batchSize) {
         let after = afterId;
         for (;;) {
-          const batch = (await d.rows('recordListAfter', [orgId, module, after, batchSize, 0])).map(toRecord);
+          const rows = await d.recordRows(orgId, module, 'listAfter', [after, batchSize, 0]);
+          const batch = rows.map((r) => toRecord(r, module));
           if (batch.length > 0) yield batch;
           if (batch.length < batchSize) return;
           after = batch[batch.length - 1]!.id;

@@ -1,11 +1,20 @@
 import type pg from 'pg';
 import { fileURLToPath } from 'node:url';
 import { migrationStep, readMigrationFiles, type AppliedMigration } from '../core/migration-files.js';
+import { convertRecords } from './postgres-record-tables.js';
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations/', import.meta.url));
 
 /** Advisory lock key for migrations: 'bulkwr' in ASCII, read as a number. */
 const MIGRATION_LOCK_KEY = '108256469677938';
+
+/**
+ * What a migration does after its SQL, in the same transaction, where a plain SQL file would repeat the
+ * store's own DDL (130: a table per module, made as the store makes them). By file name; append-only.
+ */
+const CODE_STEPS: ReadonlyMap<string, (client: pg.PoolClient) => Promise<void>> = new Map([
+  ['130_record_tables.sql', convertRecords],
+]);
 
 /**
  * Applies the numbered migrations not yet applied, all in one transaction that first takes an advisory
@@ -39,6 +48,7 @@ export async function migrate(pool: pg.Pool, dir = MIGRATIONS_DIR): Promise<void
           ]);
         if (step !== 'apply') continue;
         await client.query(file.sql);
+        await CODE_STEPS.get(file.name)?.(client);
         await client.query(
           'INSERT INTO schema_migrations (version, name, applied_at, checksum) VALUES ($1, $2, $3, $4)',
           [file.version, file.name, Date.now(), file.checksum],

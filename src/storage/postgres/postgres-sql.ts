@@ -84,7 +84,6 @@ export const POSTGRES_SQL: Record<SharedStatement, string> = {
             WHERE id = $5 AND lease_owner = $6 AND status = 'INPROGRESS'`,
   results: `SELECT first_row, data FROM job_result_chunks
             WHERE job_id = $1 AND last_row >= $2 AND first_row < $3 ORDER BY first_row LIMIT $4`,
-  recordList: 'SELECT * FROM records WHERE org_id = $1 AND module = $2 ORDER BY id LIMIT $3 OFFSET $4',
   // A finished job's callback, written in the transaction that finishes it (once: a second finish adds none).
   outboxFromJob: `INSERT INTO callback_outbox (job_id, org_id, url, due_at, created_at)
                   SELECT id, org_id, spec -> 'callback' ->> 'url', $1, $2 FROM jobs
@@ -108,18 +107,7 @@ export const POSTGRES_SQL: Record<SharedStatement, string> = {
   attemptList: `SELECT * FROM callback_attempts
                 WHERE ($1::text IS NULL OR org_id = $2) AND ($3::text IS NULL OR job_id = $4) AND id > $5
                 ORDER BY id LIMIT $6`,
-  recordListAfter: 'SELECT * FROM records WHERE org_id = $1 AND module = $2 AND id > $3 ORDER BY id LIMIT $4 OFFSET $5',
   recordCount: 'SELECT records AS n FROM record_counts WHERE org_id = $1 AND module = $2',
-  // Through records_secondary_email (migration 090): its WHERE terms are repeated word for word.
-  recordsBySecondaryEmail: `SELECT id FROM records
-                            WHERE org_id = $1 AND module = $2
-                              AND module IN ('Leads', 'Contacts') AND data ->> 'Secondary_Email' IS NOT NULL
-                              AND lower(replace(data ->> 'Secondary_Email', chr(8490), 'k') COLLATE "C") = $3
-                            ORDER BY id COLLATE "C"`,
-  recordCountAfter: 'SELECT count(*) AS n FROM records WHERE org_id = $1 AND module = $2 AND id > $3',
-  recordMarks: `SELECT id FROM (SELECT id, row_number() OVER (ORDER BY id) AS n FROM records
-                                WHERE org_id = $1 AND module = $2 AND id > $3) t
-                WHERE n % $4 = 0 ORDER BY id`,
   schemaGet: 'SELECT * FROM org_schemas WHERE org_id = $1',
   schemaPut: `INSERT INTO org_schemas (org_id, document, version, updated_at) VALUES ($1, $2, 1, $3)
               ON CONFLICT (org_id) DO UPDATE SET document = EXCLUDED.document,
@@ -152,20 +140,27 @@ export const POSTGRES_SQL: Record<SharedStatement, string> = {
   faultRelease: 'UPDATE fault_jobs SET held = false WHERE job_id = $1 AND held',
 };
 
+/** The records tables the admin reset drops (of one org: `$1` is its id; of every org: no parameter). */
+export const POSTGRES_RESET_TABLES_SQL = {
+  org: 'SELECT table_name FROM record_tables WHERE org_id = $1',
+  all: 'SELECT table_name FROM record_tables',
+} as const;
+
 /**
  * The admin reset of one org (`$1` is its id): what its jobs produced and its credit use; the org, its
  * users, clients, tokens, schema and limits stay. The job rows are locked first, as a chunk's first
  * statement locks its job's row: a chunk under way commits before the reset reads what to delete, and a
  * later one finds its job gone. A capability that keeps per-org rows adds its table here.
  */
+export const POSTGRES_RESET_ORG_LOCK = 'SELECT id FROM jobs WHERE org_id = $1 FOR UPDATE';
+
+/** What the reset of one org deletes, after POSTGRES_RESET_ORG_LOCK and dropping its records tables. */
 export const POSTGRES_RESET_ORG_SQL: readonly string[] = [
-  'SELECT id FROM jobs WHERE org_id = $1 FOR UPDATE',
   'DELETE FROM job_result_chunks WHERE job_id IN (SELECT id FROM jobs WHERE org_id = $1)',
   'DELETE FROM fault_jobs WHERE job_id IN (SELECT id FROM jobs WHERE org_id = $1)',
   'DELETE FROM jobs WHERE org_id = $1',
   'DELETE FROM files WHERE org_id = $1',
-  'DELETE FROM record_keys WHERE org_id = $1',
-  'DELETE FROM records WHERE org_id = $1',
+  'DELETE FROM record_tables WHERE org_id = $1',
   'DELETE FROM record_counts WHERE org_id = $1',
   'DELETE FROM org_credits WHERE org_id = $1',
   'DELETE FROM callback_outbox WHERE org_id = $1',
@@ -174,15 +169,15 @@ export const POSTGRES_RESET_ORG_SQL: readonly string[] = [
 
 /** The admin reset of the whole store: every table a fresh start has empty (TRUNCATE waits for writers). */
 export const POSTGRES_RESET_ALL_SQL: readonly string[] = [
-  `TRUNCATE job_result_chunks, jobs, files, record_keys, records, record_counts, org_credits, org_limits, org_schemas, grant_codes,
+  `TRUNCATE job_result_chunks, jobs, files, record_tables, record_counts, org_credits, org_limits, org_schemas, grant_codes,
             access_tokens, refresh_tokens, oauth_client_secrets, oauth_clients, users, orgs, fault_jobs, fault_rules,
             callback_outbox, callback_attempts`,
   'UPDATE emulator_clock SET offset_ms = 0',
 ];
 
 /**
- * The statements of this store's own transactions and lookups. Bulk writes send a whole column as one
- * array parameter and `unnest` it (records: one JSON document): a constant number of parameters (no
+ * The statements of this store's own transactions (those on records tables: postgres-record-tables.ts).
+ * Bulk writes send a whole column as one array parameter and `unnest` it (records: one JSON document): a constant number of parameters (no
  * 65,535-parameter ceiling), one plan, and one round trip per table for thousands of rows.
  */
 export const POSTGRES_TRANSACTION_SQL = {
@@ -197,47 +192,8 @@ export const POSTGRES_TRANSACTION_SQL = {
                                checkpoint_row = $4, lease_expires_at = $5,
                                resource_counts = COALESCE($6::json, resource_counts)
                WHERE id = $7 AND lease_owner = $8 AND status = 'INPROGRESS' AND checkpoint_row < $9`,
-  // The statements that match a chunk's keys or ids against stored rows probe the primary key once per
-  // value (a LATERAL subquery with LIMIT 1 cannot be turned into a join), whatever the statistics say.
-  // Written as plain joins or `= ANY(…)`, they were planned on `org_id = $1 AND module = $2` alone:
-  // without statistics (no ANALYZE yet, or autovacuum off) PostgreSQL takes that for ~1 row, when it is
-  // every record of the module, and filtered the whole module on every chunk (seen: 120 ms per
-  // 5,000-key lookup at 100,000 keys, growing with the table; 4–25 ms this way, at any size).
-  // Keys and ids go sorted, so the probes walk the index in order.
-  keysDelete: `DELETE FROM record_keys WHERE ctid = ANY (ARRAY(
-                 SELECT f.ctid FROM unnest($3::text[], $4::text[], $5::text[]) AS d (field, value, record_id)
-                 CROSS JOIN LATERAL (SELECT k.ctid FROM record_keys k
-                                     WHERE k.org_id = $1 AND k.module = $2 AND k.field = d.field
-                                       AND k.value = d.value AND k.record_id = d.record_id
-                                     LIMIT 1) f))`,
-  // The row is locked when found (FOR UPDATE), so a concurrent update cannot move it away from the ctid
-  // the UPDATE then goes to; rows are locked in id order, the same in every chunk.
-  recordsUpdate: `UPDATE records r SET data = u.data, modified_at = $3
-                  FROM (SELECT f.ctid, d.data
-                        FROM (SELECT * FROM json_to_recordset($4::json) AS j (id text, data json)
-                              ORDER BY id COLLATE "C") d
-                        CROSS JOIN LATERAL (SELECT x.ctid FROM records x
-                                            WHERE x.id = d.id AND x.org_id = $1 AND x.module = $2
-                                            LIMIT 1 FOR UPDATE) f) u
-                  WHERE r.ctid = u.ctid`,
   resultsInsert: 'INSERT INTO job_result_chunks (job_id, first_row, last_row, data) VALUES ($1, $2, $3, $4)',
   // Last in a chunk, so the row lock on the module's count is held only while the chunk commits.
   countAdd: `INSERT INTO record_counts (org_id, module, records) VALUES ($1, $2, $3)
              ON CONFLICT (org_id, module) DO UPDATE SET records = record_counts.records + EXCLUDED.records`,
-  idsByKey: `SELECT w.value, k.record_id
-             FROM (SELECT value FROM unnest($4::text[]) AS u (value) ORDER BY value COLLATE "C") w
-             CROSS JOIN LATERAL (SELECT record_id FROM record_keys k
-                                 WHERE k.org_id = $1 AND k.module = $2 AND k.field = $3 AND k.value = w.value
-                                 LIMIT 1) k`,
-  // The first record (lowest id) per lower-cased text of one field, or of two joined by a space.
-  firstIdsByText1: `SELECT k, min(id COLLATE "C") AS id
-                    FROM (SELECT id, lower(data->>$4) AS k FROM records WHERE org_id = $1 AND module = $2) s
-                    WHERE k = ANY($3::text[]) GROUP BY k`,
-  firstIdsByText2: `SELECT k, min(id COLLATE "C") AS id
-                    FROM (SELECT id, lower(btrim(coalesce(data->>$4, '') || ' ' || coalesce(data->>$5, ''))) AS k
-                          FROM records WHERE org_id = $1 AND module = $2) s
-                    WHERE k = ANY($3::text[]) GROUP BY k`,
-  byIds: `SELECT r.* FROM (SELECT id FROM unnest($3::text[]) AS u (id) ORDER BY id COLLATE "C") w
-          CROSS JOIN LATERAL (SELECT * FROM records x WHERE x.id = w.id LIMIT 1) r
-          WHERE r.org_id = $1 AND r.module = $2`,
 } as const;

@@ -2,6 +2,7 @@ import pg from 'pg';
 import type { StoredRecord } from '../../domain/types.js';
 import { jobAdvanceParams, resultChunkParams } from '../core/job-rows.js';
 import { toRecord } from '../core/record-rows.js';
+import { chunkKeyFields, keyColumn, keyValues, type RecordTable } from '../core/record-tables.js';
 import type { OpsStatement, Params, Row, SharedStatement } from '../core/sql-dialect.js';
 import { readMigrationFiles } from '../core/migration-files.js';
 import { createSqlStorage } from '../core/sql-storage.js';
@@ -10,8 +11,17 @@ import { copyFrom, copyJson, CopyRows, copyText } from './copy-in.js';
 import { migrate, MIGRATIONS_DIR } from './migrate.js';
 import { POSTGRES_OPS_SQL } from './postgres-ops-sql.js';
 import {
+  ensureRecordTable,
+  POSTGRES_RECORD_SQL,
+  postgresTableSql,
+  RECORD_TABLES_LOCK,
+  recordTableOf,
+} from './postgres-record-tables.js';
+import {
   POSTGRES_RESET_ALL_SQL,
+  POSTGRES_RESET_ORG_LOCK,
   POSTGRES_RESET_ORG_SQL,
+  POSTGRES_RESET_TABLES_SQL,
   POSTGRES_SQL,
   POSTGRES_TRANSACTION_SQL,
 } from './postgres-sql.js';
@@ -31,36 +41,34 @@ const TYPES = {
     oid === JSON_OID ? (value: string) => value : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
 };
 
-/** True for an error PostgreSQL raised because a unique key in record_keys is taken, or a deadlock. */
+/** True for an error PostgreSQL raised because a unique key (a key column's index) is taken, or a deadlock. */
 function isChunkConflict(e: unknown): boolean {
-  const err = e as { code?: string; table?: string };
-  return (err.code === '23505' && err.table === 'record_keys') || err.code === '40P01';
+  const err = e as { code?: string; constraint?: string };
+  return (err.code === '23505' && /^records_\d+_k\d+$/.test(err.constraint ?? '')) || err.code === '40P01';
 }
 
-/** `[{"id":…,"data":{…}},…]` for json_to_recordset. */
-const recordSet = (records: Array<{ id: string; data: unknown }>) =>
-  JSON.stringify(records.map((r) => ({ id: r.id, data: r.data })));
+/** The names the store gives records tables (core/record-tables.ts); anything else is never dropped. */
+const TABLE_NAME = /^records_\d+$/;
 
-interface KeyColumns {
-  field: string[];
-  value: string[];
-  recordId: string[];
+/** A new record's COPY line and the key it is ordered by. */
+interface CopyLine {
+  key: string;
+  text: string;
 }
 
-const byFieldAndValue = (a: [string, string, string], b: [string, string, string]) =>
-  a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0;
-const byValue = (a: [string, string, string], b: [string, string, string]) => (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0);
+const byKey = (a: CopyLine, b: CopyLine) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
 
-/** Sorts keys by (field, value); most chunks have one unique field, and then only values are compared. */
-function sortKeys(keys: Array<[string, string, string]>): void {
-  const field = keys[0]?.[0];
-  keys.sort(keys.every((k) => k[0] === field) ? byValue : byFieldAndValue);
-}
-
-function keyColumns(keys: Array<[string, string, string]>): KeyColumns {
-  // A fixed order (field, value) makes two chunks that delete the same keys lock them in the same order.
-  sortKeys(keys);
-  return { field: keys.map((k) => k[0]), value: keys.map((k) => k[1]), recordId: keys.map((k) => k[2]) };
+/** The key columns of `keys` a record sets, by column name (for json_to_recordset); null when none. */
+function keyFieldsOf(
+  table: RecordTable,
+  keys: ReadonlyArray<readonly [string, string]>,
+): Record<string, string> | null {
+  let out: Record<string, string> | null = null;
+  for (const [field, value] of keys) {
+    const i = table.keys.indexOf(field);
+    if (i >= 0) (out ??= {})[keyColumn(i)] = value;
+  }
+  return out;
 }
 
 const ARRAY_ESCAPE = /["\\]/;
@@ -93,7 +101,7 @@ function withSessionOptions(url: string): string {
  */
 export async function openPostgresStorage(url: string): Promise<Storage> {
   // Statements are prepared once per connection. PostgreSQL would soon switch a prepared statement to a
-  // generic plan, and one made while record_keys was small reads every key of a field instead of the few
+  // generic plan, and one made while a table was small reads every key of a field instead of the few
   // asked for (seen: 1,300 rows/s and falling, against 18,000 with this setting). Planning each execution
   // with its parameters keeps every lookup on the index.
   const pool = new pg.Pool({ connectionString: withSessionOptions(url), application_name: 'bulkwrite', types: TYPES });
@@ -109,6 +117,26 @@ export async function openPostgresStorage(url: string): Promise<Storage> {
 
   const run = (client: pg.Pool | pg.PoolClient, name: Statement, values: Params): Promise<pg.QueryResult<Row>> =>
     client.query<Row>({ name: `bw_${name}`, text: SQL[name], values: values as unknown[] });
+
+  /** A statement on a records table, prepared per connection under a name that carries the table's. */
+  const runTable = (client: pg.Pool | pg.PoolClient, name: string, text: string, values: unknown[]) =>
+    client.query<Row>({ name: `bw_${name}`, text, values });
+
+  /**
+   * Runs `fn` on the module's table, `none` when it has none. A table dropped between the lookup and the
+   * statement (an admin reset meanwhile) is looked up again: then it is gone, or new.
+   */
+  async function withTable<T>(orgId: string, module: string, none: T, fn: (t: RecordTable) => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      const t = await recordTableOf(pool, orgId, module);
+      if (t === undefined) return none;
+      try {
+        return await fn(t);
+      } catch (e) {
+        if (attempt > 0 || (e as { code?: string }).code !== '42P01') throw e;
+      }
+    }
+  }
 
   const runOps = (name: OpsStatement, values: Params): Promise<pg.QueryResult<Row>> =>
     pool.query<Row>({ name: `bw_ops_${name}`, text: POSTGRES_OPS_SQL[name], values: values as unknown[] });
@@ -142,46 +170,45 @@ export async function openPostgresStorage(url: string): Promise<Storage> {
     return revoked;
   }
 
-  async function writeChunk(client: pg.PoolClient, c: ChunkCommit): Promise<void> {
+  async function writeChunk(client: pg.PoolClient, c: ChunkCommit, t: RecordTable | undefined): Promise<void> {
     if ((await run(client, 'jobAdvance', jobAdvanceParams(c))).rowCount !== 1) throw new LeaseLostError(c.jobId);
-
-    // Keys released by updates go first, so a key may move to another record within one chunk.
-    const removed: Array<[string, string, string]> = [];
-    const added: Array<[string, string, string]> = [];
-    for (const rec of c.updates) {
-      for (const [field, value] of rec.removeKeys) removed.push([field, value, rec.id]);
-      for (const [field, value] of rec.addKeys) added.push([field, value, rec.id]);
-    }
-    for (const rec of c.inserts) for (const [field, value] of rec.keys) added.push([field, value, rec.id]);
-
-    if (removed.length > 0) {
-      const k = keyColumns(removed);
-      await run(client, 'keysDelete', [c.orgId, c.module, k.field, k.value, k.recordId]);
-    }
-    // New records and keys go by COPY: PostgreSQL inserts a page of rows per WAL record instead of one
-    // row at a time, and nothing is planned (measured on records: 19–26 µs of server CPU per row → 10–12).
-    if (c.inserts.length > 0) {
-      const rows = new CopyRows();
-      const between = `\t${copyText(c.orgId)}\t${copyText(c.module)}\t`;
-      const times = `\t${c.now}\t${c.now}\n`;
-      for (const rec of c.inserts) rows.line(copyText(rec.id) + between + copyJson(JSON.stringify(rec.data)) + times);
-      await copyFrom(client, 'records (id, org_id, module, data, created_at, modified_at)', rows);
-    }
-    if (added.length > 0) {
-      // A fixed order (field, value) makes two chunks that insert the same keys lock them in the same
-      // order, so they wait for each other instead of deadlocking.
-      sortKeys(added);
-      const rows = new CopyRows();
-      const prefix = `${copyText(c.orgId)}\t${copyText(c.module)}\t`;
-      for (const [field, value, id] of added)
-        rows.line(prefix + copyText(field) + '\t' + copyText(value) + '\t' + copyText(id) + '\n');
-      await copyFrom(client, 'record_keys (org_id, module, field, value, record_id)', rows);
-    }
-    if (c.updates.length > 0) {
-      await run(client, 'recordsUpdate', [c.orgId, c.module, c.now, recordSet(c.updates)]);
-    }
+    if (t !== undefined) await writeRecords(client, c, t);
     if (c.results.length > 0) await run(client, 'resultsInsert', resultChunkParams(c));
     if (c.inserts.length > 0) await run(client, 'countAdd', [c.orgId, c.module, c.inserts.length]);
+  }
+
+  async function writeRecords(client: pg.PoolClient, c: ChunkCommit, t: RecordTable): Promise<void> {
+    const n = t.keys.length;
+    // Keys released by updates go first, so a key may move to another record within one chunk. A field
+    // without a key column holds no key to release.
+    const clears: Array<Record<string, string>> = [];
+    for (const rec of c.updates) {
+      const cleared = rec.removeKeys.length > 0 ? keyFieldsOf(t, rec.removeKeys) : null;
+      if (cleared !== null) clears.push({ id: rec.id, ...cleared });
+    }
+    if (clears.length > 0)
+      await runTable(client, `kc_${t.name}_${n}`, postgresTableSql.keysClear(t.name, n), [JSON.stringify(clears)]);
+    // New records go by COPY: PostgreSQL inserts a page of rows per WAL record instead of one row at a
+    // time, and nothing is planned (measured: 19–26 µs of server CPU per row → 10–12). Ordered by their
+    // first key, so two chunks that insert the same keys take them in the same order and wait for each
+    // other instead of deadlocking.
+    if (c.inserts.length > 0) {
+      const times = `\t${c.now}\t${c.now}`;
+      const lines: CopyLine[] = c.inserts.map((rec) => {
+        const keys = n === 0 ? [] : keyValues(t, rec.keys);
+        let text = copyText(rec.id) + '\t' + copyJson(JSON.stringify(rec.data)) + times;
+        for (const k of keys) text += k === null ? '\t\\N' : '\t' + copyText(k);
+        return { key: keys[0] ?? '', text: text + '\n' };
+      });
+      if (n > 0) lines.sort(byKey);
+      const rows = new CopyRows();
+      for (const line of lines) rows.line(line.text);
+      await copyFrom(client, postgresTableSql.copyTarget(t.name, n), rows);
+    }
+    if (c.updates.length > 0) {
+      const set = JSON.stringify(c.updates.map((r) => ({ id: r.id, data: r.data, ...keyFieldsOf(t, r.addKeys) })));
+      await runTable(client, `up_${t.name}_${n}`, postgresTableSql.update(t.name, n), [c.now, set]);
+    }
   }
 
   return createSqlStorage({
@@ -210,9 +237,20 @@ export async function openPostgresStorage(url: string): Promise<Storage> {
             );
       });
     },
+    recordRows: (orgId, module, name, params) =>
+      withTable(orgId, module, [], async (t) => {
+        const text = POSTGRES_RECORD_SQL[name](t.name);
+        return (await runTable(pool, `r${name}_${t.name}`, text, params as unknown[])).rows;
+      }),
     async commitChunk(chunk) {
       try {
-        await transaction((client) => writeChunk(client, chunk));
+        // The module's table, with a column for every key the chunk writes, is made (or widened) first,
+        // in a transaction of its own; a chunk that writes no record needs none.
+        const table =
+          chunk.inserts.length + chunk.updates.length > 0
+            ? await ensureRecordTable(pool, transaction, chunk, chunkKeyFields(chunk))
+            : undefined;
+        await transaction((client) => writeChunk(client, chunk, table));
       } catch (e) {
         if (isChunkConflict(e)) throw new ChunkConflictError(chunk.jobId, { cause: e });
         throw e;
@@ -221,21 +259,41 @@ export async function openPostgresStorage(url: string): Promise<Storage> {
     async idsByKey(orgId, module, field, keys) {
       const out = new Map<string, string>();
       if (keys.length === 0) return out;
-      for (const r of (await run(pool, 'idsByKey', [orgId, module, field, textArray(new Set(keys))])).rows)
-        out.set(String(r.value), String(r.record_id));
-      return out;
+      return withTable(orgId, module, out, async (t) => {
+        const i = t.keys.indexOf(field);
+        if (i < 0) return out;
+        const column = keyColumn(i);
+        const text = postgresTableSql.idsByKey(t.name, column);
+        for (const r of (await runTable(pool, `key_${t.name}_${column}`, text, [textArray(new Set(keys))])).rows)
+          out.set(String(r.value), String(r.record_id));
+        return out;
+      });
     },
     async byIds(orgId, module, ids) {
       const out = new Map<string, StoredRecord>();
       if (ids.length === 0) return out;
-      for (const r of (await run(pool, 'byIds', [orgId, module, textArray(new Set(ids))])).rows)
-        out.set(String(r.id), toRecord(r));
-      return out;
+      return withTable(orgId, module, out, async (t) => {
+        const text = postgresTableSql.byIds(t.name);
+        for (const r of (await runTable(pool, `ids_${t.name}`, text, [textArray(new Set(ids))])).rows)
+          out.set(String(r.id), toRecord(r, module));
+        return out;
+      });
     },
+    // Dropping a module's table is one step whatever its size. RECORD_TABLES_LOCK keeps a table from
+    // being made or widened meanwhile; for one org its job rows are locked first, as a chunk's first
+    // statement locks its job's row (so a chunk never waits for the table while the reset waits for it).
     async reset(orgId) {
       await transaction(async (client) => {
+        if (orgId !== undefined) await client.query(POSTGRES_RESET_ORG_LOCK, [orgId]);
+        await client.query('SELECT pg_advisory_xact_lock($1::bigint)', [RECORD_TABLES_LOCK]);
+        const tables =
+          orgId === undefined
+            ? await client.query<Row>(POSTGRES_RESET_TABLES_SQL.all)
+            : await client.query<Row>(POSTGRES_RESET_TABLES_SQL.org, [orgId]);
         if (orgId === undefined) for (const text of POSTGRES_RESET_ALL_SQL) await client.query(text);
-        else for (const text of POSTGRES_RESET_ORG_SQL) await client.query(text, [orgId]);
+        const names = tables.rows.map((r) => String(r.table_name)).filter((name) => TABLE_NAME.test(name));
+        if (names.length > 0) await client.query(`DROP TABLE IF EXISTS ${names.join(', ')}`);
+        if (orgId !== undefined) for (const text of POSTGRES_RESET_ORG_SQL) await client.query(text, [orgId]);
       });
     },
     async firstIdsByText(orgId, module, fields, values) {
@@ -251,12 +309,15 @@ export async function openPostgresStorage(url: string): Promise<Storage> {
         if (list) list.push(v);
         else byKey.set(k, [v]);
       }
-      const name = fields.length === 1 ? 'firstIdsByText1' : 'firstIdsByText2';
-      const params = [orgId, module, textArray(byKey.keys()), ...fields];
-      for (const r of (await run(pool, name, params)).rows) {
-        for (const v of byKey.get(String(r.k)) ?? []) out.set(v, String(r.id));
-      }
-      return out;
+      return withTable(orgId, module, out, async (t) => {
+        const text =
+          fields.length === 1 ? postgresTableSql.firstIdsByText1(t.name) : postgresTableSql.firstIdsByText2(t.name);
+        const params = [textArray(byKey.keys()), ...fields];
+        for (const r of (await runTable(pool, `text${fields.length}_${t.name}`, text, params)).rows) {
+          for (const v of byKey.get(String(r.k)) ?? []) out.set(v, String(r.id));
+        }
+        return out;
+      });
     },
     ops: {
       rows: async (name, params) => (await runOps(name, params)).rows,

@@ -2,8 +2,17 @@ import type Database from 'better-sqlite3';
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { migrationStep, readMigrationFiles, type AppliedMigration } from '../core/migration-files.js';
+import { convertRecords } from './sqlite-record-tables.js';
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations/', import.meta.url));
+
+/**
+ * What a migration does after its SQL, in the same transaction, where SQL alone cannot (SQLite makes no
+ * table whose name a query computes). By file name; append-only like the files.
+ */
+const CODE_STEPS: ReadonlyMap<string, (db: Database.Database) => void> = new Map([
+  ['130_record_tables.sql', convertRecords],
+]);
 
 /**
  * Applies the numbered migrations not yet applied, each in its own immediate transaction (safe when
@@ -31,6 +40,7 @@ export function migrate(db: Database.Database, dir = MIGRATIONS_DIR): void {
       if (step === 'record') record.run(file.checksum, file.version);
       if (step !== 'apply') return;
       db.exec(file.sql);
+      CODE_STEPS.get(file.name)?.(db);
       insert.run(file.version, file.name, Date.now(), file.checksum);
     }).immediate();
   }

@@ -1,7 +1,5 @@
 import type { SharedStatement } from '../core/sql-dialect.js';
 
-const RECORD_COLUMNS = 'CAST(id AS TEXT) AS id, org_id, module, data, created_at, modified_at';
-
 const ORG_WITH_FIRST_USER = `SELECT o.id, o.name, o.time_zone, o.created_at,
                                     u.id AS user_id, u.name AS user_name, u.email AS user_email
                              FROM orgs o
@@ -68,9 +66,6 @@ export const SQLITE_SQL: Record<SharedStatement, string> = {
             WHERE id = ? AND lease_owner = ? AND status = 'INPROGRESS'`,
   results: `SELECT first_row, data FROM job_result_chunks
             WHERE job_id = ? AND last_row >= ? AND first_row < ? ORDER BY first_row LIMIT ?`,
-  // records.id, not id: that would be the text column of RECORD_COLUMNS, which no index keeps in order, so
-  // every page sorted the whole module (12 ms a page at 100,000 records; now read from records_module).
-  recordList: `SELECT ${RECORD_COLUMNS} FROM records WHERE org_id = ? AND module = ? ORDER BY records.id LIMIT ? OFFSET ?`,
   // A finished job's callback, written in the transaction that finishes it (once: a second finish adds none).
   outboxFromJob: `INSERT INTO callback_outbox (job_id, org_id, url, due_at, created_at)
                   SELECT id, org_id, json_extract(spec, '$.callback.url'), ?, ? FROM jobs
@@ -93,22 +88,7 @@ export const SQLITE_SQL: Record<SharedStatement, string> = {
   attemptFinish: 'UPDATE callback_attempts SET status_code = ?, error = ? WHERE id = ?',
   attemptList: `SELECT * FROM callback_attempts
                 WHERE (? IS NULL OR org_id = ?) AND (? IS NULL OR job_id = ?) AND id > ? ORDER BY id LIMIT ?`,
-  // Ids come in as decimal text: CAST makes them integers, as the rowid they are compared with.
-  recordListAfter: `SELECT ${RECORD_COLUMNS} FROM records WHERE org_id = ? AND module = ? AND records.id > CAST(? AS INTEGER)
-                    ORDER BY records.id LIMIT ? OFFSET ?`,
   recordCount: 'SELECT records AS n FROM record_counts WHERE org_id = ? AND module = ?',
-  // Through records_secondary_email only (migration 090): its WHERE terms are repeated word for word so
-  // the planner may use it, and INDEXED BY makes a plan that would read the module an error instead.
-  recordsBySecondaryEmail: `SELECT CAST(id AS TEXT) AS id FROM records INDEXED BY records_secondary_email
-                            WHERE org_id = ? AND module = ?
-                              AND module IN ('Leads', 'Contacts') AND json_extract(data, '$.Secondary_Email') IS NOT NULL
-                              AND lower(replace(json_extract(data, '$.Secondary_Email'), char(8490), 'k')) = ?
-                            ORDER BY id`,
-  recordCountAfter: 'SELECT count(*) AS n FROM records WHERE org_id = ? AND module = ? AND id > CAST(? AS INTEGER)',
-  recordMarks: `SELECT CAST(id AS TEXT) AS id
-                FROM (SELECT id, row_number() OVER (ORDER BY id) AS n FROM records
-                      WHERE org_id = ? AND module = ? AND id > CAST(? AS INTEGER))
-                WHERE n % ? = 0 ORDER BY id`,
   schemaGet: 'SELECT * FROM org_schemas WHERE org_id = ?',
   schemaPut: `INSERT INTO org_schemas (org_id, document, version, updated_at) VALUES (?, ?, 1, ?)
               ON CONFLICT (org_id) DO UPDATE SET document = excluded.document,
@@ -140,6 +120,12 @@ export const SQLITE_SQL: Record<SharedStatement, string> = {
   faultRelease: 'UPDATE fault_jobs SET held = 0 WHERE job_id = ? AND held = 1',
 };
 
+/** The records tables the admin reset drops (of one org: `?` is its id; of every org: no parameter). */
+export const SQLITE_RESET_TABLES_SQL = {
+  org: 'SELECT table_name FROM record_tables WHERE org_id = ?',
+  all: 'SELECT table_name FROM record_tables',
+} as const;
+
 /**
  * The admin reset of one org (`?` is its id): what its jobs produced and its credit use; the org, its
  * users, clients, tokens, schema and limits stay. A capability that keeps per-org rows adds its table here.
@@ -149,8 +135,7 @@ export const SQLITE_RESET_ORG_SQL: readonly string[] = [
   'DELETE FROM fault_jobs WHERE job_id IN (SELECT id FROM jobs WHERE org_id = ?)',
   'DELETE FROM jobs WHERE org_id = ?',
   'DELETE FROM files WHERE org_id = ?',
-  'DELETE FROM record_keys WHERE org_id = ?',
-  'DELETE FROM records WHERE org_id = ?',
+  'DELETE FROM record_tables WHERE org_id = ?',
   'DELETE FROM record_counts WHERE org_id = ?',
   'DELETE FROM org_credits WHERE org_id = ?',
   'DELETE FROM callback_outbox WHERE org_id = ?',
@@ -162,8 +147,7 @@ export const SQLITE_RESET_ALL_SQL: readonly string[] = [
   'DELETE FROM job_result_chunks',
   'DELETE FROM jobs',
   'DELETE FROM files',
-  'DELETE FROM record_keys',
-  'DELETE FROM records',
+  'DELETE FROM record_tables',
   'DELETE FROM record_counts',
   'DELETE FROM org_credits',
   'DELETE FROM callback_outbox',
@@ -192,30 +176,6 @@ export const SQLITE_TRANSACTION_SQL = {
                                lease_expires_at = ?, resource_counts = COALESCE(?, resource_counts)
                WHERE id = ? AND lease_owner = ? AND status = 'INPROGRESS' AND checkpoint_row < ?`,
   resultInsert: 'INSERT INTO job_result_chunks (job_id, first_row, last_row, data) VALUES (?, ?, ?, ?)',
-  recordInsert: 'INSERT INTO records (id, org_id, module, data, created_at, modified_at) VALUES (?, ?, ?, ?, ?, ?)',
-  recordUpdate: 'UPDATE records SET data = ?, modified_at = ? WHERE id = ? AND org_id = ? AND module = ?',
-  keyInsert: 'INSERT INTO record_keys (org_id, module, field, value, record_id) VALUES (?, ?, ?, ?, ?)',
-  keyDelete: 'DELETE FROM record_keys WHERE org_id = ? AND module = ? AND field = ? AND value = ? AND record_id = ?',
   countAdd: `INSERT INTO record_counts (org_id, module, records) VALUES (?, ?, ?)
              ON CONFLICT (org_id, module) DO UPDATE SET records = records + excluded.records`,
 } as const;
-
-/** An IN list of n values: key lookups by one field (by primary key). */
-export const keysInSql = (n: number) =>
-  `SELECT value, CAST(record_id AS TEXT) AS record_id FROM record_keys
-   WHERE org_id = ? AND module = ? AND field = ? AND value IN (${'?,'.repeat(n - 1)}?)`;
-
-/** An IN list of n record ids (by rowid). */
-export const recordsInSql = (n: number) => `SELECT ${RECORD_COLUMNS} FROM records WHERE id IN (${'?,'.repeat(n - 1)}?)`;
-
-/**
- * The first record id per text of one or more fields (firstIdsByText): `nFields` JSON paths, the org
- * and module, then `n` values. lower() folds A–Z only in SQLite; the caller folds its values the same way.
- */
-export const textsInSql = (nFields: number, n: number) => {
-  const parts = Array.from({ length: nFields }, () => "coalesce(json_extract(data, ?), '')");
-  const text = nFields === 1 ? 'json_extract(data, ?)' : `trim(${parts.join(" || ' ' || ")})`;
-  return `SELECT k, CAST(min(id) AS TEXT) AS id FROM (
-            SELECT id, lower(${text}) AS k FROM records WHERE org_id = ? AND module = ?)
-          WHERE k IN (${'?,'.repeat(n - 1)}?) GROUP BY k`;
-};
