@@ -64,14 +64,7 @@ export function query(params: Record<string, string | number | undefined | null 
   return s === '' ? '' : `?${s}`;
 }
 
-// --- The Zoho API, with a token the console makes for itself (kept in this tab only). ---
-
-export const CONSOLE_SCOPES = [
-  'ZohoCRM.bulk.ALL',
-  'ZohoCRM.modules.ALL',
-  'ZohoCRM.settings.ALL',
-  'ZohoFiles.files.ALL',
-];
+// --- The Zoho API, with the token the server keeps for this session and org (console-tokens.ts). ---
 
 interface HeldToken {
   token: string;
@@ -99,6 +92,11 @@ export function issueToken(orgId: string, scopes: string[], expiresIn?: number):
   });
 }
 
+/**
+ * The console's token for the org: one per session and org, made by the server and shared by every tab
+ * (an access token alone, so opening tabs never revokes a token the user holds); kept in this tab until
+ * it nears its expiry.
+ */
 async function consoleToken(orgId: string): Promise<string> {
   const key = `bw-token-${orgId}`;
   const held = sessionStorage.getItem(key);
@@ -106,7 +104,10 @@ async function consoleToken(orgId: string): Promise<string> {
     const t = JSON.parse(held) as HeldToken;
     if (t.expiresAt > Date.now() + 60_000) return t.token;
   }
-  const c = await issueToken(orgId, CONSOLE_SCOPES, 3600);
+  const c = await admin<{ access_token: string; expires_in: number }>(
+    'POST',
+    `/_bulkwrite/console/orgs/${encodeURIComponent(orgId)}/token`,
+  );
   sessionStorage.setItem(key, JSON.stringify({ token: c.access_token, expiresAt: Date.now() + c.expires_in * 1000 }));
   return c.access_token;
 }
@@ -119,13 +120,19 @@ export async function zoho<T>(
   body?: BodyInit,
   headers: Record<string, string> = {},
 ): Promise<T | null> {
-  const token = await consoleToken(orgId);
-  const res = await fetch(path, {
-    method,
-    headers: { authorization: `Zoho-oauthtoken ${token}`, ...headers },
-    body,
-    credentials: 'omit',
-  });
+  const send = async () =>
+    fetch(path, {
+      method,
+      headers: { authorization: `Zoho-oauthtoken ${await consoleToken(orgId)}`, ...headers },
+      body,
+      credentials: 'omit',
+    });
+  let res = await send();
+  if (res.status === 401) {
+    // The tab's token was revoked (a reset, a sign-out in another tab) or expired early (a moved clock).
+    sessionStorage.removeItem(`bw-token-${orgId}`);
+    res = await send();
+  }
   if (res.status === 204) return null;
   return answer<T>(res);
 }

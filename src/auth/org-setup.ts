@@ -103,6 +103,38 @@ export async function ensureDefaultOrg(storage: Storage, now: number): Promise<{
   return { org, created: true };
 }
 
+async function selfClientOf(storage: Storage, org: Org): Promise<OAuthClient> {
+  const client = (await storage.oauth.clientsOf(org.id)).find((c) => c.clientType === 'self');
+  if (!client) throw new Error(`org ${org.id} has no Self Client`);
+  return client;
+}
+
+/**
+ * An access token alone (no refresh token) for the org's Self Client, acting as the org's user. It counts
+ * toward no refresh token's limits, so minting it never revokes a token the user holds (Zoho revokes the
+ * oldest of a user's refresh tokens past 20 per client). The web console's own token.
+ */
+export async function issueAccessToken(
+  storage: Storage,
+  org: Org,
+  opts: { scopes: string[]; now: number; tokenTtlSeconds: number },
+): Promise<{ accessToken: string; expiresAt: number }> {
+  const client = await selfClientOf(storage, org);
+  const access = newToken();
+  const expiresAt = opts.now + opts.tokenTtlSeconds * 1000;
+  await storage.oauth.saveAccessToken({
+    tokenHash: hashSecret(access),
+    refreshTokenHash: null,
+    clientId: client.clientId,
+    orgId: org.id,
+    userId: org.user.id,
+    scopes: opts.scopes,
+    issuedAt: opts.now,
+    expiresAt,
+  });
+  return { accessToken: access, expiresAt };
+}
+
 /**
  * Issues a new refresh token and access token for the org's Self Client, with the given scopes, and a new
  * secret of that client (only hashes of secrets are kept, so an earlier one cannot be shown again; the
@@ -113,8 +145,7 @@ export async function issueCredentials(
   org: Org,
   opts: { scopes?: string[]; now: number; tokenTtlSeconds: number; apiDomain: string; accountsUrl?: string },
 ): Promise<Credentials> {
-  const client = (await storage.oauth.clientsOf(org.id)).find((c) => c.clientType === 'self');
-  if (!client) throw new Error(`org ${org.id} has no Self Client`);
+  const client = await selfClientOf(storage, org);
   const scopes = opts.scopes && opts.scopes.length > 0 ? opts.scopes : ALL_BULK_SCOPES;
   const refresh = newToken();
   const access = newToken();

@@ -306,6 +306,11 @@ export function formatErrors(errors: Map<string, string[]>): string {
   return [...errors].map(([code, fields]) => `${code}-${fields.join(',')}`).join(':');
 }
 
+/** The `CODE-field,field` groups of an ERRORS cell written by formatErrors (none for null or ''). */
+export function errorGroups(errors: string | null): string[] {
+  return errors === null || errors === '' ? [] : errors.split(':');
+}
+
 export function addRowError(row: MappedRow, code: string, field: string): void {
   if (row.errors === NO_ERRORS) row.errors = new Map();
   addErrorTo(row.errors, code, field);

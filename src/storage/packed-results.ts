@@ -1,3 +1,4 @@
+import { errorGroups } from '../domain/row-plan.js';
 import type { RowResult } from '../domain/types.js';
 
 /**
@@ -65,4 +66,20 @@ export function unpackResults(firstRow: number, data: string, fromRow: number, l
     row++;
     at = end + 1;
   }
+}
+
+/** What a chunk's outcomes hold: how many rows were skipped, and how many rows carry each error group. */
+export interface ResultCounts {
+  skipped: number;
+  codes: Record<string, number>;
+}
+
+export function summariseResults(results: readonly RowResult[]): ResultCounts {
+  let skipped = 0;
+  const codes: Record<string, number> = Object.create(null) as Record<string, number>;
+  for (const r of results) {
+    if (r.status === 'SKIPPED') skipped++;
+    if (r.errors !== null) for (const g of errorGroups(r.errors)) codes[g] = (codes[g] ?? 0) + 1;
+  }
+  return { skipped, codes };
 }

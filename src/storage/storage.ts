@@ -56,6 +56,15 @@ export interface AccessToken {
   expiresAt: number;
 }
 
+/** One committed chunk of a job's outcomes, summarised (Storage.jobs.resultSummaries). */
+export interface ResultSummary {
+  firstRow: number;
+  lastRow: number;
+  skipped: number;
+  /** Rows per `CODE-field,field` error group (a row with two groups counts in both). */
+  codes: Record<string, number>;
+}
+
 export interface StoredOrgSchema {
   orgId: string;
   /** JSON text of the org's schema (domain/org-schema.ts reads it). */
@@ -261,6 +270,12 @@ export interface Storage {
     ): Promise<void>;
     /** Row outcomes in input order, from `fromRow` on. */
     results(jobId: string, fromRow: number, limit: number): Promise<RowResult[]>;
+    /**
+     * What each committed chunk of outcomes holds (its rows, how many were skipped, the rows per error
+     * group), in row order from the chunk that holds `fromRow`; at most `limit` chunks. Chunks committed
+     * before bulkwrite kept these are missing (a gap in the rows), and their outcomes must be read instead.
+     */
+    resultSummaries(jobId: string, fromRow: number, limit: number): Promise<ResultSummary[]>;
     /** How many of the org's jobs are ADDED or INPROGRESS (the per-org concurrent-job limit). */
     countActive(orgId: string): Promise<number>;
   };

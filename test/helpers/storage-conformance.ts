@@ -873,6 +873,74 @@ export function defineStorageConformance(name: string, open: () => Promise<Store
         assert.equal(await storage.records.count('org-a', MODULE), 2);
       });
 
+      test('summarises each chunk of outcomes: rows skipped and rows per error group, from the chunk holding a row', async () => {
+        const job = await claimedJob();
+        const skip = (rowNo: number, errors: string): RowResult => ({
+          rowNo,
+          status: 'SKIPPED',
+          recordId: null,
+          errors,
+        });
+        // Chunks of 3 rows: 1–3, 4–6 (nothing skipped), 7–9; the third has two groups on one row.
+        await storage.jobs.commitChunk(
+          makeChunk(job, 'worker-a', 3, {
+            results: [added(1, '4150868000000700001'), skip(2, 'INVALID_DATA-Email'), skip(3, 'INVALID_DATA-Email')],
+          }),
+        );
+        await storage.jobs.commitChunk(
+          makeChunk(job, 'worker-a', 6, {
+            results: [
+              added(4, '4150868000000700004'),
+              added(5, '4150868000000700005'),
+              added(6, '4150868000000700006'),
+            ],
+          }),
+        );
+        await storage.jobs.commitChunk(
+          makeChunk(job, 'worker-a', 9, {
+            results: [
+              skip(9, 'MANDATORY_NOT_FOUND-Last_Name:INVALID_DATA-Email'),
+              added(7, '4150868000000700007'),
+              skip(8, 'DUPLICATE_DATA-Email,Secondary_Email'),
+            ],
+          }),
+        );
+        const codes = (o: Record<string, number>) => ({ ...o });
+        const all = await storage.jobs.resultSummaries(job.id, 1, 10);
+        assert.deepEqual(
+          all.map((s) => [s.firstRow, s.lastRow, s.skipped, codes(s.codes)]),
+          [
+            [1, 3, 2, { 'INVALID_DATA-Email': 2 }],
+            [4, 6, 0, {}],
+            [
+              7,
+              9,
+              2,
+              {
+                'MANDATORY_NOT_FOUND-Last_Name': 1,
+                'INVALID_DATA-Email': 1,
+                'DUPLICATE_DATA-Email,Secondary_Email': 1,
+              },
+            ],
+          ],
+        );
+        // From a row inside a chunk: that chunk first; a limit; past the end: none.
+        assert.deepEqual(
+          (await storage.jobs.resultSummaries(job.id, 5, 10)).map((s) => s.firstRow),
+          [4, 7],
+        );
+        assert.deepEqual(
+          (await storage.jobs.resultSummaries(job.id, 3, 1)).map((s) => s.firstRow),
+          [1],
+        );
+        assert.deepEqual(await storage.jobs.resultSummaries(job.id, 10, 10), []);
+        assert.deepEqual(await storage.jobs.resultSummaries('job-other', 1, 10), []);
+        // Purged with the outcomes.
+        await storage.jobs.complete(job.id, 'worker-a', T0 + 10);
+        await storage.ops.purgeResults(job.id, T0 + 20);
+        assert.deepEqual(await storage.jobs.resultSummaries(job.id, 1, 10), []);
+      });
+
       test("renews the lease to the chunk's leaseUntil", async () => {
         const job = await claimedJob();
         await storage.jobs.commitChunk(makeChunk(job, 'worker-a', 1, { leaseUntil: T0 + 10 * LEASE }));

@@ -183,11 +183,25 @@ export async function jobPage(main: HTMLElement, life: PageLife, params: string[
     pageAt = 0;
     spawn(loadRows());
   };
+  /** One page: a filtered read may stop early (it reads a bounded slice per call); it goes on from there. */
+  const readPage = async (): Promise<RowsAnswer> => {
+    let a: RowsAnswer | null = null;
+    for (
+      let calls = 0;
+      calls < 20 && (a === null || (a.rows.length < ROWS_PER_PAGE && a.next_from !== null));
+      calls++
+    ) {
+      const more: RowsAnswer = await admin<RowsAnswer>(
+        'GET',
+        `${base}/rows${query({ from: a?.next_from ?? starts[pageAt], limit: ROWS_PER_PAGE - (a?.rows.length ?? 0), skipped: filter.skipped ? 1 : undefined, code: filter.code })}`,
+      );
+      a = a === null ? more : { ...more, rows: [...a.rows, ...more.rows] };
+      if (!life.alive) break;
+    }
+    return a!;
+  };
   const loadRows = async () => {
-    const a = await admin<RowsAnswer>(
-      'GET',
-      `${base}/rows${query({ from: starts[pageAt], limit: ROWS_PER_PAGE, skipped: filter.skipped ? 1 : undefined, code: filter.code })}`,
-    ).catch((e: unknown) => {
+    const a = await readPage().catch((e: unknown) => {
       replace(rowsTable, notice('error', `Could not read the rows: ${errorText(e)}`));
       return null;
     });

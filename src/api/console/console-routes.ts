@@ -12,6 +12,7 @@ import { sendResultZip } from '../routes/download.js';
 import { toJobDetails } from '../wire.js';
 import { CSRF_COOKIE, SESSION_COOKIE, SESSION_PATH, newCsrfCookie, type ConsoleSessions } from './console-session.js';
 import { countErrorCodes, keepAtMost, scanRows } from './result-rows.js';
+import { CONSOLE_SCOPES, consoleTokens } from './console-tokens.js';
 
 /**
  * The web console (docs/console.md): its built page and assets at /console/ (dist/console, from
@@ -73,6 +74,7 @@ function modulesOf(job: Job): string[] {
 export function consoleRoutes(deps: AppDeps, sessions: ConsoleSessions): FastifyPluginAsync {
   const adminKey = deps.config.adminKey;
   const now = deps.now ?? Date.now;
+  const tokens = consoleTokens(deps.storage, deps.config.tokenTtlSeconds, now);
   /** Rows in each unfinished job's file(s), read once per file. */
   const fileRows = new Map<string, number>();
   const rowsOf = async (job: Job): Promise<number | null> => {
@@ -174,9 +176,25 @@ export function consoleRoutes(deps: AppDeps, sessions: ConsoleSessions): Fastify
       return sendJson(reply, 200, { key_required: true, signed_in: true, csrf_token: sessions.csrfToken(withCookie) });
     });
     app.delete(SESSION_PATH, async (req, reply) => {
+      await tokens.forget(sessions.csrfToken(req));
       sessions.setCookie(reply, req, SESSION_COOKIE, '', true);
       return sendJson(reply, 200, { signed_in: false });
     });
+
+    // The console's token for an org's Zoho API: one per session and org, shared by its tabs
+    // (console-tokens.ts). The session is named by its CSRF token, which only its requests carry.
+    app.post(
+      '/_bulkwrite/console/orgs/:orgId/token',
+      async (req: FastifyRequest<{ Params: { orgId: string } }>, reply) => {
+        const org = await orgOf(deps.storage, req.params.orgId);
+        const t = await tokens.tokenFor(sessions.csrfToken(req), org);
+        return sendJson(reply, 200, {
+          access_token: t.token,
+          expires_in: Math.max(0, Math.floor((t.expiresAt - now()) / 1000)),
+          scopes: CONSOLE_SCOPES,
+        });
+      },
+    );
 
     app.get('/_bulkwrite/console/jobs', async (req: FastifyRequest<{ Querystring: Query }>, reply) => {
       const q = req.query;

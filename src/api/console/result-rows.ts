@@ -1,10 +1,15 @@
+import { errorGroups } from '../../domain/row-plan.js';
 import type { Job, RowResult } from '../../domain/types.js';
-import type { Storage } from '../../storage/storage.js';
+import type { ResultSummary, Storage } from '../../storage/storage.js';
 
 /**
- * A job's row outcomes for the console, read from the stored outcomes a bounded slice at a time, so a
- * million-row result is never loaded whole: a page of rows (all, or the skipped ones, or those with one
- * error code) and the count per error code, kept per job and extended as the job commits more rows.
+ * A job's row outcomes for the console, never loaded whole. A page of all rows reads only the chunks
+ * that hold it. A filtered page (skipped only, or one error group) walks the per-chunk summaries
+ * (`Storage.jobs.resultSummaries`: rows skipped and rows per error group, one small row per committed
+ * chunk) and unpacks only the chunks that hold a matching row, so it costs the same at row 10 as at row
+ * 990,000; `next_from` is the cursor where the next page starts. The count per error group is the sum of
+ * the summaries, kept per job and extended as the job commits more rows, one count at a time per job.
+ * Chunks committed before summaries were kept are read row by row instead, a bounded slice per call.
  */
 
 /** Keeps `key` in a map of at most `max` entries; the oldest one makes room. */
@@ -15,15 +20,13 @@ export function keepAtMost<K, V>(map: Map<K, V>, max: number, key: K, value: V):
 }
 
 const READ_BATCH = 2_000;
-/** Rows read at most for one filtered page; the answer says where the next read starts. */
+const SUMMARY_BATCH = 500;
+/** Outcome rows unpacked at most for one filtered page; the answer says where the next read starts. */
 const MAX_SCAN = 50_000;
-/** Rows counted at most per call of countErrorCodes; the answer says how far the count has got. */
+/** Chunk summaries walked at most for one filtered page (10,000 chunks: 50 million rows at 5,000 a chunk). */
+const MAX_SUMMARIES = 10_000;
+/** Outcome rows of chunks without a summary counted at most per call of countErrorCodes. */
 const MAX_COUNT_SCAN = 250_000;
-
-/** `CODE-field,field` groups of an ERRORS cell (row-plan.ts formatErrors), joined with `:`. */
-export function errorGroups(errors: string | null): string[] {
-  return errors === null || errors === '' ? [] : errors.split(':');
-}
 
 function rowJson(r: RowResult) {
   return { row: r.rowNo, status: r.status, record_id: r.recordId, errors: r.errors };
@@ -40,17 +43,49 @@ export interface RowFilter {
 export async function scanRows(storage: Storage, job: Job, f: RowFilter) {
   const last = job.checkpointRow;
   const rows: ReturnType<typeof rowJson>[] = [];
-  const filtering = f.skippedOnly || f.code !== undefined;
+  const keep = (r: RowResult) =>
+    (!f.skippedOnly || r.status === 'SKIPPED') && (f.code === undefined || errorGroups(r.errors).includes(f.code));
+  const chunkMatches = (s: ResultSummary) =>
+    (!f.skippedOnly || s.skipped > 0) && (f.code === undefined || (s.codes[f.code] ?? 0) > 0);
+  let unpacked = 0;
+  /** Reads rows `from`…`to` (and no further), keeping the matching ones; the row after the last one read. */
+  const scan = async (from: number, to: number): Promise<number> => {
+    let at = from;
+    while (at <= to && rows.length < f.limit && unpacked < MAX_SCAN) {
+      const batch = await storage.jobs.results(job.id, at, Math.min(READ_BATCH, to - at + 1));
+      if (batch.length === 0) return to + 1;
+      unpacked += batch.length;
+      for (const r of batch) {
+        if (rows.length === f.limit) break;
+        at = r.rowNo + 1;
+        if (keep(r)) rows.push(rowJson(r));
+      }
+    }
+    return at;
+  };
+
   let at = f.from;
-  while (rows.length < f.limit && at <= last && at - f.from < (filtering ? MAX_SCAN : f.limit)) {
-    const batch = await storage.jobs.results(job.id, at, filtering ? READ_BATCH : f.limit - rows.length);
-    if (batch.length === 0) break;
-    for (const r of batch) {
-      if (rows.length === f.limit) break;
-      at = r.rowNo + 1;
-      if (f.skippedOnly && r.status !== 'SKIPPED') continue;
-      if (f.code !== undefined && !errorGroups(r.errors).includes(f.code)) continue;
-      rows.push(rowJson(r));
+  if (!f.skippedOnly && f.code === undefined) {
+    at = await scan(at, Math.min(last, at + f.limit - 1));
+  } else {
+    let walked = 0;
+    walk: while (at <= last && rows.length < f.limit && unpacked < MAX_SCAN && walked < MAX_SUMMARIES) {
+      const summaries = await storage.jobs.resultSummaries(job.id, at, SUMMARY_BATCH);
+      walked += summaries.length;
+      for (const s of summaries) {
+        if (s.firstRow > last) break walk;
+        // Chunks committed before summaries were kept leave a gap: read its outcomes.
+        if (s.firstRow > at && (at = await scan(at, s.firstRow - 1)) < s.firstRow) break walk;
+        if (!chunkMatches(s)) {
+          at = s.lastRow + 1;
+          continue;
+        }
+        if ((at = await scan(Math.max(at, s.firstRow), s.lastRow)) <= s.lastRow) break walk;
+      }
+      if (summaries.length < SUMMARY_BATCH) {
+        at = await scan(at, last);
+        break;
+      }
     }
   }
   return { rows, next_from: at <= last ? at : null, committed_rows: last };
@@ -63,29 +98,77 @@ interface CodeCount {
 }
 
 const counts = new Map<string, CodeCount>();
+/** A count under way per job: tabs asking at once wait for it instead of counting the same rows again. */
+const counting = new Map<string, Promise<CodeCount>>();
 
-/** How many rows carry each error group, counted incrementally up to the job's committed rows. */
-export async function countErrorCodes(storage: Storage, job: Job) {
-  const kept = counts.get(job.id);
-  // Each call counts on its own copy, so two tabs asking at once never count a row twice.
-  const c: CodeCount =
-    kept === undefined || kept.countedTo > job.checkpointRow
-      ? { countedTo: 0, skipped: 0, codes: new Map() }
-      : { countedTo: kept.countedTo, skipped: kept.skipped, codes: new Map(kept.codes) };
-  const stop = Math.min(job.checkpointRow, c.countedTo + MAX_COUNT_SCAN);
-  while (c.countedTo < stop) {
-    const batch = await storage.jobs.results(job.id, c.countedTo + 1, Math.min(READ_BATCH * 5, stop - c.countedTo));
-    if (batch.length === 0) break;
-    for (const r of batch) {
-      if (r.status === 'SKIPPED') c.skipped++;
-      for (const g of errorGroups(r.errors)) c.codes.set(g, (c.codes.get(g) ?? 0) + 1);
+async function countOn(storage: Storage, job: Job, c: CodeCount): Promise<CodeCount> {
+  let budget = MAX_COUNT_SCAN;
+  const add = (group: string, n: number) => c.codes.set(group, (c.codes.get(group) ?? 0) + n);
+  /** Counts the outcomes of rows up to `to` that no summary covers; false when the budget ran out first. */
+  const countRows = async (to: number): Promise<boolean> => {
+    while (c.countedTo < to) {
+      if (budget <= 0) return false;
+      const want = Math.min(READ_BATCH * 5, to - c.countedTo, budget);
+      const batch = await storage.jobs.results(job.id, c.countedTo + 1, want);
+      if (batch.length === 0) return true;
+      budget -= batch.length;
+      for (const r of batch) {
+        if (r.status === 'SKIPPED') c.skipped++;
+        for (const g of errorGroups(r.errors)) add(g, 1);
+      }
+      c.countedTo = batch.at(-1)!.rowNo;
     }
-    c.countedTo = batch.at(-1)!.rowNo;
+    return true;
+  };
+  const last = job.checkpointRow;
+  while (c.countedTo < last) {
+    const summaries = await storage.jobs.resultSummaries(job.id, c.countedTo + 1, SUMMARY_BATCH);
+    for (const s of summaries) {
+      // A chunk committed after the job was read waits for the next call, so counts never pass it.
+      if (s.lastRow > last) return c;
+      if (s.firstRow > c.countedTo + 1 && !(await countRows(s.firstRow - 1))) return c;
+      if (s.firstRow <= c.countedTo) {
+        // Partly counted row by row before (a gap's read stopped inside it): finish it the same way.
+        if (!(await countRows(s.lastRow))) return c;
+        continue;
+      }
+      c.skipped += s.skipped;
+      for (const g in s.codes) add(g, s.codes[g]!);
+      c.countedTo = s.lastRow;
+    }
+    if (summaries.length < SUMMARY_BATCH) {
+      await countRows(last);
+      return c;
+    }
   }
-  if ((counts.get(job.id)?.countedTo ?? -1) < c.countedTo) keepAtMost(counts, 200, job.id, c);
+  return c;
+}
+
+/** How many rows carry each error group, counted up to the job's committed rows. */
+export async function countErrorCodes(storage: Storage, job: Job) {
+  let c = counts.get(job.id);
+  if (c === undefined || c.countedTo < job.checkpointRow) {
+    let pending = counting.get(job.id);
+    if (pending === undefined) {
+      // Counted on a copy: the kept count is shared with every caller until this one is done.
+      const from: CodeCount =
+        c === undefined
+          ? { countedTo: 0, skipped: 0, codes: new Map() }
+          : { countedTo: c.countedTo, skipped: c.skipped, codes: new Map(c.codes) };
+      pending = countOn(storage, job, from).finally(() => counting.delete(job.id));
+      counting.set(job.id, pending);
+    }
+    c = await pending;
+    if ((counts.get(job.id)?.countedTo ?? -1) < c.countedTo) keepAtMost(counts, 200, job.id, c);
+  }
   const codes = [...c.codes]
     .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
     .slice(0, 200)
     .map(([code, rows]) => ({ code, rows }));
-  return { codes, skipped: c.skipped, counted_rows: c.countedTo, committed_rows: job.checkpointRow };
+  return {
+    codes,
+    skipped: c.skipped,
+    counted_rows: Math.min(c.countedTo, job.checkpointRow),
+    committed_rows: job.checkpointRow,
+  };
 }

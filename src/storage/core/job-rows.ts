@@ -1,6 +1,6 @@
 import type { Job, JobSpec, ReadResult, ResourceCounts, User } from '../../domain/types.js';
 import { deepFreeze } from '../deep-freeze.js';
-import { packResults } from '../packed-results.js';
+import { packResults, summariseResults } from '../packed-results.js';
 import type { ChunkCommit } from '../storage.js';
 import type { Params, Row } from './sql-dialect.js';
 
@@ -95,8 +95,12 @@ export const jobAdvanceParams = (c: ChunkCommit): Params => [
   c.checkpointRow,
 ];
 
-/** job_result_chunks (job_id, first_row, last_row, data) for a chunk that has results. */
+/**
+ * job_result_chunks (job_id, first_row, last_row, data) for a chunk that has results, then its
+ * job_result_summaries row's own columns (skipped, codes).
+ */
 export function resultChunkParams(c: ChunkCommit): Params {
   const packed = packResults(c.jobId, c.results);
-  return [c.jobId, packed.firstRow, packed.lastRow, packed.data];
+  const summary = summariseResults(c.results);
+  return [c.jobId, packed.firstRow, packed.lastRow, packed.data, summary.skipped, JSON.stringify(summary.codes)];
 }

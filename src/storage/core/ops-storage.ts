@@ -52,6 +52,7 @@ export function createOpsStorage(d: OpsDialect): OpsStorage {
     async purgeResults(jobId, now) {
       // Outcomes first, then the mark: stopped between the two, the next sweep finds the job again.
       await d.changes('resultChunksDelete', [jobId]);
+      await d.changes('resultSummariesDelete', [jobId]);
       await d.changes('resultsPurged', [now, jobId]);
     },
     async expiredJobs(before, limit) {
@@ -66,6 +67,7 @@ export function createOpsStorage(d: OpsDialect): OpsStorage {
       await d.changes('callbackAttemptsOfJobDelete', [jobId, jobId]);
       await d.changes('callbackOutboxSettledDelete', [jobId]);
       await d.changes('resultChunksDelete', [jobId]);
+      await d.changes('resultSummariesDelete', [jobId]);
       await d.changes('jobDelete', [jobId]);
     },
     async jobsPage({ orgId, status, after }, limit) {

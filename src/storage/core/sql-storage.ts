@@ -213,6 +213,15 @@ export function createSqlStorage(d: SqlDialect): Storage {
         }
         return out;
       },
+      async resultSummaries(jobId, fromRow, limit) {
+        if (limit <= 0) return [];
+        return (await d.rows('resultSummaries', [jobId, fromRow, jobId, fromRow, limit])).map((r) => ({
+          firstRow: Number(r.first_row),
+          lastRow: Number(r.last_row),
+          skipped: Number(r.skipped),
+          codes: Object.assign(Object.create(null) as Record<string, number>, JSON.parse(String(r.codes)) as object),
+        }));
+      },
       async countActive(orgId) {
         return Number((await d.row('jobsActive', [orgId]))!.n);
       },

@@ -12,6 +12,7 @@ export const POSTGRES_OPS_SQL: Record<OpsStatement, string> = {
   resultsFinishedBefore: `SELECT org_id, id FROM jobs WHERE finished_at < $1 AND results_purged_at IS NULL
                           ORDER BY finished_at LIMIT $2`,
   resultChunksDelete: 'DELETE FROM job_result_chunks WHERE job_id = $1',
+  resultSummariesDelete: 'DELETE FROM job_result_summaries WHERE job_id = $1',
   resultsPurged: 'UPDATE jobs SET results_purged_at = $1 WHERE id = $2 AND finished_at IS NOT NULL',
   jobsFinishedBefore: 'SELECT org_id, id FROM jobs WHERE finished_at < $1 ORDER BY finished_at LIMIT $2',
   jobDelete: 'DELETE FROM jobs WHERE id = $1 AND finished_at IS NOT NULL',

@@ -84,6 +84,12 @@ export const POSTGRES_SQL: Record<SharedStatement, string> = {
             WHERE id = $5 AND lease_owner = $6 AND status = 'INPROGRESS'`,
   results: `SELECT first_row, data FROM job_result_chunks
             WHERE job_id = $1 AND last_row >= $2 AND first_row < $3 ORDER BY first_row LIMIT $4`,
+  // From the chunk that holds the row (found by one probe of the key), not a walk from the first chunk.
+  resultSummaries: `SELECT first_row, last_row, skipped, codes FROM job_result_summaries
+                    WHERE first_row >= coalesce((SELECT max(s.first_row) FROM job_result_summaries s
+                                                 WHERE s.job_id = $1 AND s.first_row <= $2), 0)
+                      AND job_id = $3 AND last_row >= $4
+                    ORDER BY first_row LIMIT $5`,
   // A finished job's callback, written in the transaction that finishes it (once: a second finish adds none).
   outboxFromJob: `INSERT INTO callback_outbox (job_id, org_id, url, due_at, created_at)
                   SELECT id, org_id, spec -> 'callback' ->> 'url', $1, $2 FROM jobs
@@ -157,6 +163,7 @@ export const POSTGRES_RESET_ORG_LOCK = 'SELECT id FROM jobs WHERE org_id = $1 FO
 /** What the reset of one org deletes, after POSTGRES_RESET_ORG_LOCK and dropping its records tables. */
 export const POSTGRES_RESET_ORG_SQL: readonly string[] = [
   'DELETE FROM job_result_chunks WHERE job_id IN (SELECT id FROM jobs WHERE org_id = $1)',
+  'DELETE FROM job_result_summaries WHERE job_id IN (SELECT id FROM jobs WHERE org_id = $1)',
   'DELETE FROM fault_jobs WHERE job_id IN (SELECT id FROM jobs WHERE org_id = $1)',
   'DELETE FROM jobs WHERE org_id = $1',
   'DELETE FROM files WHERE org_id = $1',
@@ -169,7 +176,7 @@ export const POSTGRES_RESET_ORG_SQL: readonly string[] = [
 
 /** The admin reset of the whole store: every table a fresh start has empty (TRUNCATE waits for writers). */
 export const POSTGRES_RESET_ALL_SQL: readonly string[] = [
-  `TRUNCATE job_result_chunks, jobs, files, record_tables, record_counts, org_credits, org_limits, org_schemas, grant_codes,
+  `TRUNCATE job_result_chunks, job_result_summaries, jobs, files, record_tables, record_counts, org_credits, org_limits, org_schemas, grant_codes,
             access_tokens, refresh_tokens, oauth_client_secrets, oauth_clients, users, orgs, fault_jobs, fault_rules,
             callback_outbox, callback_attempts`,
   'UPDATE emulator_clock SET offset_ms = 0',
@@ -192,7 +199,10 @@ export const POSTGRES_TRANSACTION_SQL = {
                                checkpoint_row = $4, lease_expires_at = $5,
                                resource_counts = COALESCE($6::json, resource_counts)
                WHERE id = $7 AND lease_owner = $8 AND status = 'INPROGRESS' AND checkpoint_row < $9`,
-  resultsInsert: 'INSERT INTO job_result_chunks (job_id, first_row, last_row, data) VALUES ($1, $2, $3, $4)',
+  // The chunk's outcomes and their summary in one round trip.
+  resultsInsert: `WITH summary AS (INSERT INTO job_result_summaries (job_id, first_row, last_row, skipped, codes)
+                                   VALUES ($1, $2, $3, $5, $6))
+                  INSERT INTO job_result_chunks (job_id, first_row, last_row, data) VALUES ($1, $2, $3, $4)`,
   // Last in a chunk, so the row lock on the module's count is held only while the chunk commits.
   countAdd: `INSERT INTO record_counts (org_id, module, records) VALUES ($1, $2, $3)
              ON CONFLICT (org_id, module) DO UPDATE SET records = record_counts.records + EXCLUDED.records`,

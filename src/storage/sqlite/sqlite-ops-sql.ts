@@ -12,6 +12,7 @@ export const SQLITE_OPS_SQL: Record<OpsStatement, string> = {
   resultsFinishedBefore: `SELECT org_id, id FROM jobs WHERE finished_at < ? AND results_purged_at IS NULL
                           ORDER BY finished_at LIMIT ?`,
   resultChunksDelete: 'DELETE FROM job_result_chunks WHERE job_id = ?',
+  resultSummariesDelete: 'DELETE FROM job_result_summaries WHERE job_id = ?',
   resultsPurged: 'UPDATE jobs SET results_purged_at = ? WHERE id = ? AND finished_at IS NOT NULL',
   jobsFinishedBefore: 'SELECT org_id, id FROM jobs WHERE finished_at < ? ORDER BY finished_at LIMIT ?',
   jobDelete: 'DELETE FROM jobs WHERE id = ? AND finished_at IS NOT NULL',

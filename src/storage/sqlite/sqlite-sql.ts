@@ -66,6 +66,12 @@ export const SQLITE_SQL: Record<SharedStatement, string> = {
             WHERE id = ? AND lease_owner = ? AND status = 'INPROGRESS'`,
   results: `SELECT first_row, data FROM job_result_chunks
             WHERE job_id = ? AND last_row >= ? AND first_row < ? ORDER BY first_row LIMIT ?`,
+  // From the chunk that holds the row (found by one probe of the key), not a walk from the first chunk.
+  resultSummaries: `SELECT first_row, last_row, skipped, codes FROM job_result_summaries
+                    WHERE first_row >= coalesce((SELECT max(s.first_row) FROM job_result_summaries s
+                                                 WHERE s.job_id = ? AND s.first_row <= ?), 0)
+                      AND job_id = ? AND last_row >= ?
+                    ORDER BY first_row LIMIT ?`,
   // A finished job's callback, written in the transaction that finishes it (once: a second finish adds none).
   outboxFromJob: `INSERT INTO callback_outbox (job_id, org_id, url, due_at, created_at)
                   SELECT id, org_id, json_extract(spec, '$.callback.url'), ?, ? FROM jobs
@@ -132,6 +138,7 @@ export const SQLITE_RESET_TABLES_SQL = {
  */
 export const SQLITE_RESET_ORG_SQL: readonly string[] = [
   'DELETE FROM job_result_chunks WHERE job_id IN (SELECT id FROM jobs WHERE org_id = ?)',
+  'DELETE FROM job_result_summaries WHERE job_id IN (SELECT id FROM jobs WHERE org_id = ?)',
   'DELETE FROM fault_jobs WHERE job_id IN (SELECT id FROM jobs WHERE org_id = ?)',
   'DELETE FROM jobs WHERE org_id = ?',
   'DELETE FROM files WHERE org_id = ?',
@@ -145,6 +152,7 @@ export const SQLITE_RESET_ORG_SQL: readonly string[] = [
 /** The admin reset of the whole store: every table a fresh start has empty, children first. */
 export const SQLITE_RESET_ALL_SQL: readonly string[] = [
   'DELETE FROM job_result_chunks',
+  'DELETE FROM job_result_summaries',
   'DELETE FROM jobs',
   'DELETE FROM files',
   'DELETE FROM record_tables',
@@ -176,6 +184,8 @@ export const SQLITE_TRANSACTION_SQL = {
                                lease_expires_at = ?, resource_counts = COALESCE(?, resource_counts)
                WHERE id = ? AND lease_owner = ? AND status = 'INPROGRESS' AND checkpoint_row < ?`,
   resultInsert: 'INSERT INTO job_result_chunks (job_id, first_row, last_row, data) VALUES (?, ?, ?, ?)',
+  resultSummaryInsert:
+    'INSERT INTO job_result_summaries (job_id, first_row, last_row, skipped, codes) VALUES (?, ?, ?, ?, ?)',
   countAdd: `INSERT INTO record_counts (org_id, module, records) VALUES (?, ?, ?)
              ON CONFLICT (org_id, module) DO UPDATE SET records = records + excluded.records`,
 } as const;

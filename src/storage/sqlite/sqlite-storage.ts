@@ -181,7 +181,11 @@ export function openSqliteStorage(file: string, options: SqliteOptions = {}): St
         update.run(JSON.stringify(rec.data), c.now, rowid(rec.id));
       }
     }
-    if (c.results.length > 0) stmt.resultInsert.run(...resultChunkParams(c));
+    if (c.results.length > 0) {
+      const [jobId, firstRow, lastRow, data, skipped, codes] = resultChunkParams(c);
+      stmt.resultInsert.run(jobId, firstRow, lastRow, data);
+      stmt.resultSummaryInsert.run(jobId, firstRow, lastRow, skipped, codes);
+    }
     if (c.inserts.length > 0) stmt.countAdd.run(c.orgId, c.module, c.inserts.length);
   });
 
