@@ -2,7 +2,7 @@ import { createWriteStream } from 'node:fs';
 import { mkdtemp, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Transform, type Readable, type Writable } from 'node:stream';
+import { Transform, Writable, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import yauzl from 'yauzl';
 import {
@@ -185,7 +185,7 @@ export async function appendPage(
     const { csv, close } = await openZipCsv(zipPath);
     try {
       const page = new PageCsv(!opts.first);
-      await pipeline(csv, page, out, { end: false, ...(opts.signal ? { signal: opts.signal } : {}) });
+      await pipeline(csv, page, forwardTo(out), opts.signal ? { signal: opts.signal } : {});
       if (!page.endsWithNewline && page.bytes > 0) await writeAll(out, '\n');
       return { header: page.header, bytes: page.bytes };
     } finally {
@@ -194,6 +194,19 @@ export async function appendPage(
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * A writable that hands each chunk to `out` and finishes when `out` has taken it: every page goes into
+ * the same `out`, and a pipeline ending at `out` itself would leave its listeners there, page after page
+ * (a warning past ten pages, and a leak).
+ */
+function forwardTo(out: Writable): Writable {
+  return new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      out.write(chunk, (e) => done(e ?? null));
+    },
+  });
 }
 
 function writeAll(out: Writable, text: string): Promise<void> {

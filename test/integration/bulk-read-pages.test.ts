@@ -248,6 +248,7 @@ for (const store of ['SQLite', 'PostgreSQL'] as const) {
         const sink = new PassThrough();
         const chunks: Buffer[] = [];
         sink.on('data', (c: Buffer) => chunks.push(c));
+        const listening = ['error', 'close', 'finish', 'drain', 'unpipe'].map((e) => sink.listenerCount(e));
         const events: ExportEvent[] = [];
         const outcome = await client.exportRecords(sink, {
           module: 'Leads',
@@ -257,6 +258,11 @@ for (const store of ['SQLite', 'PostgreSQL'] as const) {
           onEvent: (e) => events.push(e),
         });
         const pages = expectedPages(expected.length);
+        assert.deepEqual(
+          ['error', 'close', 'finish', 'drain', 'unpipe'].map((e) => sink.listenerCount(e)),
+          listening,
+          'the pages leave no listeners on the stream they were written to',
+        );
         assert.equal(outcome.pages, pages.length);
         assert.equal(outcome.records, expected.length);
         assert.equal(outcome.moreRecords, false);
