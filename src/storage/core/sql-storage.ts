@@ -207,7 +207,7 @@ export function createSqlStorage(d: SqlDialect): Storage {
         if (limit <= 0) return out;
         // Only the chunks that hold rows fromRow … fromRow + limit - 1 (a chunk's rows are consecutive);
         // every chunk holds at least one row, so `limit` chunks always cover them.
-        for (const r of await d.rows('results', [jobId, fromRow, fromRow + limit, limit])) {
+        for (const r of await d.rows('results', [jobId, fromRow, jobId, fromRow, fromRow + limit, limit])) {
           unpackResults(Number(r.first_row), String(r.data), fromRow, limit, out);
           if (out.length >= limit) break;
         }

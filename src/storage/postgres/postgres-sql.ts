@@ -82,8 +82,11 @@ export const POSTGRES_SQL: Record<SharedStatement, string> = {
   jobFail: `UPDATE jobs SET status = 'FAILED', failure_code = $1, failure_message = $2, result_ready = ($3::int = 1),
                             finished_at = $4, lease_owner = NULL, lease_expires_at = NULL
             WHERE id = $5 AND lease_owner = $6 AND status = 'INPROGRESS'`,
+  // As resultSummaries: from the chunk that holds the row, not a walk from the job's first chunk.
   results: `SELECT first_row, data FROM job_result_chunks
-            WHERE job_id = $1 AND last_row >= $2 AND first_row < $3 ORDER BY first_row LIMIT $4`,
+            WHERE first_row >= coalesce((SELECT max(c.first_row) FROM job_result_chunks c
+                                         WHERE c.job_id = $1 AND c.first_row <= $2), 0)
+              AND job_id = $3 AND last_row >= $4 AND first_row < $5 ORDER BY first_row LIMIT $6`,
   // From the chunk that holds the row (found by one probe of the key), not a walk from the first chunk.
   resultSummaries: `SELECT first_row, last_row, skipped, codes FROM job_result_summaries
                     WHERE first_row >= coalesce((SELECT max(s.first_row) FROM job_result_summaries s

@@ -64,8 +64,11 @@ export const SQLITE_SQL: Record<SharedStatement, string> = {
   jobFail: `UPDATE jobs SET status = 'FAILED', failure_code = ?, failure_message = ?, result_ready = ?, finished_at = ?,
                             lease_owner = NULL, lease_expires_at = NULL
             WHERE id = ? AND lease_owner = ? AND status = 'INPROGRESS'`,
+  // As resultSummaries: from the chunk that holds the row, not a walk from the job's first chunk.
   results: `SELECT first_row, data FROM job_result_chunks
-            WHERE job_id = ? AND last_row >= ? AND first_row < ? ORDER BY first_row LIMIT ?`,
+            WHERE first_row >= coalesce((SELECT max(c.first_row) FROM job_result_chunks c
+                                         WHERE c.job_id = ? AND c.first_row <= ?), 0)
+              AND job_id = ? AND last_row >= ? AND first_row < ? ORDER BY first_row LIMIT ?`,
   // From the chunk that holds the row (found by one probe of the key), not a walk from the first chunk.
   resultSummaries: `SELECT first_row, last_row, skipped, codes FROM job_result_summaries
                     WHERE first_row >= coalesce((SELECT max(s.first_row) FROM job_result_summaries s
