@@ -42,17 +42,39 @@ export function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** bulkwrite's own API: GET without a body, anything else with JSON and the CSRF token. */
-export async function admin<T>(method: string, path: string, body?: unknown): Promise<T> {
+const SESSION_PATH = '/_bulkwrite/console/session';
+
+function send(method: string, path: string, body?: unknown): Promise<Response> {
   const headers: Record<string, string> = { accept: 'application/json' };
   if (method !== 'GET' && csrfToken !== null) headers['x-bulkwrite-csrf'] = csrfToken;
   if (body !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch(path, {
+  return fetch(path, {
     method,
     headers,
     body: body === undefined ? undefined : JSON.stringify(body),
     credentials: 'same-origin',
   });
+}
+
+/**
+ * bulkwrite's own API: GET without a body, anything else with JSON and the CSRF token. Tabs opened at
+ * the same moment in a new browser each get a CSRF cookie and the browser keeps the last one, so the
+ * token a tab holds may be another tab's: refused with CSRF_TOKEN_INVALID, the tab asks the session
+ * for the token of the cookie it now has and sends the call once more.
+ */
+export async function admin<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const res = await send(method, path, body);
+  if (method !== 'GET' && path !== SESSION_PATH && res.status === 403) {
+    const refused: unknown = await res
+      .clone()
+      .json()
+      .catch(() => null);
+    if (isObject(refused) && refused.code === 'CSRF_TOKEN_INVALID') {
+      const session = await answer<{ csrf_token: string | null }>(await send('GET', SESSION_PATH));
+      setCsrf(session.csrf_token);
+      return answer<T>(await send(method, path, body));
+    }
+  }
   return answer<T>(res);
 }
 

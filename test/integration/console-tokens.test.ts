@@ -99,4 +99,20 @@ describe("the console's Zoho token", () => {
     assert.equal(typeof refreshed.body.access_token, 'string', refreshed.text);
     await Promise.all(pages.map((p) => p.close()));
   });
+
+  it('a tab whose CSRF token another tab replaced takes the new one and goes on', async () => {
+    const p = await browser.page();
+    await p.goto(`${t.url}/console/#/orgs`, { timeout: 60_000 });
+    await p.getByRole('heading', { name: 'Orgs', exact: true }).waitFor({ timeout: 60_000 });
+    // What a tab opened at the same moment leaves behind: the browser now holds another CSRF cookie.
+    await browser.context.addCookies([{ name: 'bw_csrf', value: 'A'.repeat(43), url: t.url }]);
+    await p.evaluate("window.location.hash = '#/records'");
+    await p
+      .getByText('Page 1', { exact: true })
+      .waitFor({ timeout: 60_000 })
+      .catch(async (e: unknown) => {
+        throw new Error(`${String(e)}\n${await p.locator('main').innerText()}`);
+      });
+    await p.close();
+  });
 });
