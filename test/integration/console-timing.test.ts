@@ -54,6 +54,10 @@ describe('the console shows when a job started and its rows per second from then
       body: JSON.stringify({ advance_ms: 2 * 3_600_000 }),
     });
     assert.equal(clock.status, 200, clock.text);
+    // The worker thread reads the moved clock again before each claim, at least every poll (50 ms here):
+    // let it poll a few times first, or a claim right after a read that began before the move could
+    // stamp the start with the old clock (docs/admin-api.md, "The clock").
+    await new Promise((r) => setTimeout(r, 400));
     assert.equal((await clearFaults(t.url)).status, 200);
     await page.locator('#job-status[data-status="COMPLETED"]').waitFor({ timeout: 30_000 });
 
