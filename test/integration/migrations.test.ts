@@ -271,16 +271,20 @@ for (const [name, database] of [
         assert.deepEqual(await db.applied(), expectedRows(db.migrations));
       }));
 
+    /** The previous release's store: every migration but 130. */
+    const migrateAllBut130 = async (db: { migrations: string; migrate(dir: string): Promise<unknown> }) => {
+      const before = copyOf(db.migrations);
+      try {
+        for (const f of readdirSync(before)) if (Number(f.split('_')[0]) === 130) rmSync(join(before, f));
+        await db.migrate(before);
+      } finally {
+        rmSync(before, { recursive: true, force: true });
+      }
+    };
+
     it('converts a store of the release before 130: records and keys move to a table per module and are served', () =>
       withDatabase(async (db) => {
-        const before = copyOf(db.migrations);
-        try {
-          // The previous release: every migration but 130.
-          for (const f of readdirSync(before)) if (Number(f.split('_')[0]) === 130) rmSync(join(before, f));
-          await db.migrate(before);
-        } finally {
-          rmSync(before, { recursive: true, force: true });
-        }
+        await migrateAllBut130(db);
         await db.exec(OLD_LAYOUT_SQL);
         await db.exec(db.recordsSql('org-a', 'Contacts', 2_345));
         await db.exec("INSERT INTO record_counts (org_id, module, records) VALUES ('org-a', 'Contacts', 2345)");
@@ -380,14 +384,7 @@ for (const [name, database] of [
 
     it('leaves the old layout whole when converting it fails, and converts it on the next open', () =>
       withDatabase(async (db) => {
-        const before = copyOf(db.migrations);
-        try {
-          // The previous release: every migration but 130.
-          for (const f of readdirSync(before)) if (Number(f.split('_')[0]) === 130) rmSync(join(before, f));
-          await db.migrate(before);
-        } finally {
-          rmSync(before, { recursive: true, force: true });
-        }
+        await migrateAllBut130(db);
         await db.exec(OLD_LAYOUT_SQL);
         // The conversion's second table cannot be made (its name is taken): it stops half way.
         await db.exec('CREATE TABLE records_2 (x integer)');
