@@ -37,9 +37,21 @@ function janitorOf(t: TestServer, shiftMs: number, config: Config = t.config): J
 }
 
 /** Waits until the job's callback has been sent once (the callback journal has its attempt). */
+/**
+ * Waits for the job's callback to be journaled and its outbox entry settled: the journal row is written
+ * before the request goes out and the entry settles after the answer, so a sweep between the two would
+ * find a pending entry (which it rightly keeps).
+ */
 async function callbackJournaled(t: TestServer, jobId: string): Promise<void> {
   const res = await call(`${t.url}/_bulkwrite/callbacks?job_id=${jobId}&wait_ms=15000`);
   assert.equal((res.body.callbacks as unknown[]).length, 1, res.text);
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const entry = await t.server.storage.callbacks.get(t.creds.org_id, jobId);
+    if (entry && entry.state !== 'pending') return;
+    assert.ok(Date.now() < deadline, `the callback entry settles: ${JSON.stringify(entry)}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }
 
 const resultUrl = (details: Record<string, unknown>) => (details.result as { download_url: string }).download_url;
