@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { createClient, type ExportEvent } from '../src/client/client.js';
-import { RssWatch, ForeignCpu, cpuSplit, threadCpu } from './proc.js';
+import { RssWatch, ForeignCpu, cpuSplit, settled, threadCpu } from './proc.js';
 import { LOAD_SECONDS, importFile, load, monoMicros, server, withDiagnostics, type BenchContext } from './scenarios.js';
 import type { BenchServer } from './server-process.js';
 import type { Figures } from './stats.js';
@@ -121,22 +121,6 @@ export async function exportRun(ctx: BenchContext): Promise<Figures> {
     }
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
-  }
-}
-
-/**
- * Waits until the server's threads have been nearly idle for half a second (at most `maxMs`): a fresh
- * worker warms its pipeline up once it is idle (BULKWRITE_WARM_UP), which is not the export's work.
- */
-async function settled(pid: number, maxMs = 30_000): Promise<void> {
-  const total = () => threadCpu(pid).reduce((a, t) => a + t.seconds, 0);
-  const end = Date.now() + maxMs;
-  let before = total();
-  while (Date.now() < end) {
-    await new Promise((r) => setTimeout(r, 500));
-    const now = total();
-    if (now - before < 0.03) return;
-    before = now;
   }
 }
 

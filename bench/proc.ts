@@ -175,3 +175,19 @@ export async function waitForQuiet(maxWaitMs: number, maxBusyCores = 0.3): Promi
     if (busy < maxBusyCores || Date.now() - start > maxWaitMs) return { waitedMs: Date.now() - start, busy };
   }
 }
+
+/**
+ * Waits until the process's threads have been nearly idle for half a second (at most `maxMs`): a fresh
+ * worker warms its pipeline up once it is idle (BULKWRITE_WARM_UP), which is not a scenario's work.
+ */
+export async function settled(pid: number, maxMs = 30_000): Promise<void> {
+  const total = () => threadCpu(pid).reduce((a, t) => a + t.seconds, 0);
+  const end = Date.now() + maxMs;
+  let before = total();
+  while (Date.now() < end) {
+    await new Promise((r) => setTimeout(r, 500));
+    const now = total();
+    if (now - before < 0.03) return;
+    before = now;
+  }
+}

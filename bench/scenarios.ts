@@ -1,4 +1,5 @@
 import autocannon from 'autocannon';
+import pg from 'pg';
 import { execFile, spawn } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -9,7 +10,7 @@ import type { BenchFiles } from './files.js';
 import type { FloorMode, FloorResult } from './floor.js';
 import type { PhaseMarks } from './profile-summary.js';
 import { PgActivity } from './pg-activity.js';
-import { ForeignCpu, RssWatch, cpuSplit, machineBusySeconds, processCpuSeconds, threadCpu } from './proc.js';
+import { ForeignCpu, RssWatch, cpuSplit, machineBusySeconds, processCpuSeconds, settled, threadCpu } from './proc.js';
 import { cli, SERVER_ENV, startBenchServer, type BenchServer, type ServerOptions } from './server-process.js';
 import type { Figures } from './stats.js';
 
@@ -409,10 +410,36 @@ export async function postgresUnavailable(): Promise<string | null> {
   return null;
 }
 
+/** Logs when each job was claimed and how long it ran, from the jobs table (ms from the first upload). */
+async function logJobTimes(ctx: BenchContext, url: string, jobIds: string[], t0: number): Promise<void> {
+  const client = new pg.Client({ connectionString: url, application_name: 'bulkwrite-bench' });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ id: string; created_at: string; started_at: string; finished_at: string }>(
+      'SELECT id, created_at, started_at, finished_at FROM jobs WHERE id = ANY($1) ORDER BY created_at',
+      [jobIds],
+    );
+    // The jobs' times are the store clock's (real time here); t0 is the driver's monotonic clock.
+    const epoch0 = performance.timeOrigin + t0;
+    ctx.log(
+      'jobs (ms from the first upload): ' +
+        rows
+          .map(
+            (r) =>
+              `created ${Math.round(Number(r.created_at) - epoch0)}, claimed +${Number(r.started_at) - Number(r.created_at)}, ` +
+              `ran ${Number(r.finished_at) - Number(r.started_at)}`,
+          )
+          .join('; '),
+    );
+  } finally {
+    await client.end();
+  }
+}
+
 /**
  * PostgreSQL (BULKWRITE_DATABASE_URL): `serve --no-worker` plus `workers` × `bulkwrite worker`, two
  * jobs of half the rows each (one worker takes them in turn, two take one each), timed from the first
- * upload to both COMPLETED. Emails carry a per-run tag, since the database outlives the run.
+ * upload (the workers started and idle) to both COMPLETED. Emails carry a per-run tag, since the database outlives the run.
  */
 export async function postgresRun(ctx: BenchContext, workers: number, runTag: string): Promise<Figures> {
   const half = Math.floor(ctx.rows / 2);
@@ -429,8 +456,14 @@ export async function postgresRun(ctx: BenchContext, workers: number, runTag: st
   for (const c of children) c.stderr!.on('data', (d: Buffer) => (workerErr = (workerErr + d.toString()).slice(-2000)));
   const kills = children.map((c) => () => c.kill('SIGKILL'));
   kills.forEach((k) => ctx.live.add(k));
-  const watches = [s.pid, ...children.map((c) => c.pid!)].map((pid) => new RssWatch(pid));
+  let stopWatches = () => {};
   try {
+    // Each worker process starts (modules, store, warm-up: ~0.5–1 s of CPU apiece) before the clock
+    // does: the scenario measures workers at work, and N starting workers would otherwise be N × that
+    // start inside the window, fighting the upload for the cores.
+    await Promise.all(children.map((c) => settled(c.pid!)));
+    const watches = [s.pid, ...children.map((c) => c.pid!)].map((pid) => new RssWatch(pid));
+    stopWatches = () => watches.forEach((w) => w.stop());
     const activity = await PgActivity.start(process.env.BULKWRITE_DATABASE_URL!);
     const procCpu0 = [s.pid, ...children.map((c) => c.pid!)].map(processCpuSeconds);
     const threads0 = children.map((c) => threadCpu(c.pid!));
@@ -451,6 +484,7 @@ export async function postgresRun(ctx: BenchContext, workers: number, runTag: st
     // The busiest thread of a worker process is its job thread: with the backend it serves, the critical path.
     const jobThreads = children.map((c, i) => cpuSplit(c.pid!, threads0[i]!, threadCpu(c.pid!)).busiest);
     const pgCpu = await activity.stop();
+    await logJobTimes(ctx, databaseUrl, jobs, t0);
     const seconds = (t2 - t0) / 1000;
     const own =
       procCpu.reduce((a, b) => a + b, 0) + pgCpu.backendCpu + pgCpu.backgroundCpu + cpuSeconds(process.cpuUsage(self0));
@@ -478,7 +512,7 @@ export async function postgresRun(ctx: BenchContext, workers: number, runTag: st
     figures.foreignCores = Math.max(0, machineBusySeconds() - busy0 - own) / seconds;
     return figures;
   } finally {
-    watches.forEach((w) => w.stop());
+    stopWatches();
     // Workers finish the chunk in hand on SIGTERM; one that has not exited after 30 s is killed.
     await Promise.all(
       children.map(async (c) => {
