@@ -59,6 +59,8 @@ export class JobWorker {
   /** A wake-up came: a job may be waiting (it stops the warm-up). */
   private woken = false;
   private loop: Promise<void> | null = null;
+  /** Stops the store's watch of the job queue (Storage.jobs.watchQueue), once it is set up. */
+  private watch: Promise<(() => Promise<void>) | null> | null = null;
   private readonly ids: IdAllocator;
   private readonly now: () => number;
   private readonly leaseNow: () => number;
@@ -98,6 +100,14 @@ export class JobWorker {
   start(): void {
     if (this.running) return;
     this.running = true;
+    // A job created or handed back in another process wakes this worker too, where the store can tell.
+    this.watch =
+      this.deps.storage.jobs
+        .watchQueue?.(() => this.wake())
+        .catch((e: unknown) => {
+          this.deps.log.warn('cannot watch the job queue; polling only', { error: (e as Error).message });
+          return null;
+        }) ?? null;
     this.loop = this.run();
     this.deliveryLoop = this.deliver();
   }
@@ -114,6 +124,9 @@ export class JobWorker {
     this.wake();
     this.wakeDelivery?.();
     await Promise.all([this.loop, this.deliveryLoop]);
+    const unwatch = await this.watch;
+    await unwatch?.();
+    this.watch = null;
     this.running = false;
   }
 
@@ -143,9 +156,10 @@ export class JobWorker {
       async () => {
         this.woken = false;
         const worked = await this.runOne();
-        if (worked || warm === null) return worked;
+        // A wake-up that came while the claim found nothing may be for a job queued just after it looked.
+        if (worked || warm === null) return worked || this.woken;
         // Warm up for at most a poll interval, then look for jobs again (a job created in another
-        // process wakes no one here); a wake-up stops it at once.
+        // process wakes no one here where the store cannot tell, as SQLite); a wake-up stops it at once.
         if (await this.warmUp(warm)) warm = null;
         return true;
       },

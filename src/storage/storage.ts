@@ -278,6 +278,13 @@ export interface Storage {
     resultSummaries(jobId: string, fromRow: number, limit: number): Promise<ResultSummary[]>;
     /** How many of the org's jobs are ADDED or INPROGRESS (the per-org concurrent-job limit). */
     countActive(orgId: string): Promise<number>;
+    /**
+     * Calls `wake` soon after a job may have become claimable through any process (created, or handed
+     * back), so an idle worker need not wait for its next poll; the answer stops the watch. Absent where
+     * the store cannot tell (SQLite: a worker in another process polls). A wake may be spurious, and one
+     * may be missed while the store is unreachable: polling stays the fallback.
+     */
+    watchQueue?(wake: () => void): Promise<() => Promise<void>>;
   };
 
   /** The callback outbox and journal; any worker of any process delivers (jobs/callback-delivery.ts). */

@@ -15,6 +15,56 @@ const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 const JOBS = 3;
 const ROWS = 6_000;
 
+interface Credentials {
+  access_token: string;
+  org_id: string;
+}
+
+/** The store's default org and a token for it, from `bulkwrite credentials`. */
+function credentials(dataDir: string, env: NodeJS.ProcessEnv): Credentials {
+  const creds = JSON.parse(
+    spawnSync(process.execPath, [CLI, 'credentials', '--json', '--data-dir', dataDir], { env, encoding: 'utf8' })
+      .stdout,
+  ) as Credentials;
+  assert.equal(creds.org_id.length > 0, true);
+  return creds;
+}
+
+/** Uploads `csv` as `name`.zip and creates an insert job of Leads from it; the job's id. */
+async function insertJob(url: string, creds: Credentials, name: string, csv: string): Promise<string> {
+  const form = new FormData();
+  form.append('file', new Blob([await makeZip({ [`${name}.csv`]: csv })]), `${name}.zip`);
+  const up = await call(`${url}/crm/v2.1/upload`, {
+    method: 'POST',
+    headers: { ...auth(creds.access_token), feature: 'bulk-write', 'X-CRM-ORG': creds.org_id },
+    body: form,
+  });
+  assert.equal(up.status, 200, up.text);
+  const created = await call(`${url}/crm/bulk/v2.1/write`, {
+    method: 'POST',
+    headers: { ...auth(creds.access_token), 'content-type': 'application/json' },
+    body: JSON.stringify({
+      operation: 'insert',
+      resource: [
+        { type: 'data', module: { api_name: 'Leads' }, file_id: (up.body.details as { file_id: string }).file_id },
+      ],
+    }),
+  });
+  assert.equal(created.status, 201, created.text);
+  return (created.body.details as { id: string }).id;
+}
+
+/** The job's details once it is COMPLETED or FAILED; fails the test after `ms`. */
+async function finished(url: string, creds: Credentials, id: string, ms: number): Promise<Record<string, unknown>> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const d = (await call(`${url}/crm/bulk/v2.1/write/${id}`, { headers: auth(creds.access_token) })).body;
+    if (d.status === 'COMPLETED' || d.status === 'FAILED') return d;
+    assert.ok(Date.now() < until, `job ${id} did not finish in ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 describe('scale-out on PostgreSQL: one API process and two worker processes', () => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
   let dataDir: string;
@@ -47,14 +97,7 @@ describe('scale-out on PostgreSQL: one API process and two worker processes', ()
     const workers = [await start(['worker'], /worker thread/), await start(['worker'], /worker thread/)].map(
       (w) => w.proc,
     );
-    const creds = JSON.parse(
-      spawnSync(process.execPath, [CLI, 'credentials', '--json', '--data-dir', dataDir], { env, encoding: 'utf8' })
-        .stdout,
-    ) as {
-      access_token: string;
-      org_id: string;
-    };
-    assert.equal(creds.org_id.length > 0, true);
+    const creds = credentials(dataDir, env);
 
     const jobIds: string[] = [];
     for (let j = 0; j < JOBS; j++) {
@@ -62,26 +105,7 @@ describe('scale-out on PostgreSQL: one API process and two worker processes', ()
         'Last_Name,Email',
         ...Array.from({ length: ROWS }, (_, i) => (i % 20 === 19 ? `,bad${j}-${i}` : `Row${i},j${j}r${i}@example.com`)),
       ].join('\n');
-      const form = new FormData();
-      form.append('file', new Blob([await makeZip({ [`job${j}.csv`]: csv })]), `job${j}.zip`);
-      const up = await call(`${url}/crm/v2.1/upload`, {
-        method: 'POST',
-        headers: { ...auth(creds.access_token), feature: 'bulk-write', 'X-CRM-ORG': creds.org_id },
-        body: form,
-      });
-      assert.equal(up.status, 200, up.text);
-      const created = await call(`${url}/crm/bulk/v2.1/write`, {
-        method: 'POST',
-        headers: { ...auth(creds.access_token), 'content-type': 'application/json' },
-        body: JSON.stringify({
-          operation: 'insert',
-          resource: [
-            { type: 'data', module: { api_name: 'Leads' }, file_id: (up.body.details as { file_id: string }).file_id },
-          ],
-        }),
-      });
-      assert.equal(created.status, 201, created.text);
-      jobIds.push((created.body.details as { id: string }).id);
+      jobIds.push(await insertJob(url, creds, `job${j}`, csv));
     }
 
     // Find a worker holding a job with some, not all, chunks committed, and kill its process.
@@ -99,14 +123,7 @@ describe('scale-out on PostgreSQL: one API process and two worker processes', ()
     process.kill(victim, 'SIGKILL');
 
     for (const id of jobIds) {
-      let d: Record<string, unknown>;
-      const until = Date.now() + 120_000;
-      for (;;) {
-        d = (await call(`${url}/crm/bulk/v2.1/write/${id}`, { headers: auth(creds.access_token) })).body;
-        if (d.status === 'COMPLETED' || d.status === 'FAILED') break;
-        assert.ok(Date.now() < until, `job ${id} did not finish`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      const d = await finished(url, creds, id, 120_000);
       assert.equal(d.status, 'COMPLETED');
       const file = (d.resource as Array<{ file: Record<string, number> }>)[0]!.file;
       assert.deepEqual(
@@ -133,5 +150,49 @@ describe('scale-out on PostgreSQL: one API process and two worker processes', ()
       keys: String(JOBS * ROWS * 0.95),
       distinct_ids: String(JOBS * ROWS * 0.95),
     });
+  });
+});
+
+describe('scale-out on PostgreSQL: a worker process learns of a new job at once', () => {
+  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  let dataDir: string;
+  let env: NodeJS.ProcessEnv;
+  let procs: ReturnType<typeof cliProcesses>;
+
+  before(async () => {
+    db = await createTestDatabase('bulkwrite_notify');
+    dataDir = mkdtempSync(join(tmpdir(), 'bulkwrite-notify-'));
+    // Workers poll once a minute here: a job done in seconds was not found by polling.
+    env = {
+      ...process.env,
+      BULKWRITE_DATABASE_URL: db.url,
+      BULKWRITE_LOG_LEVEL: 'warn',
+      BULKWRITE_POLL_INTERVAL_MS: '60000',
+      BULKWRITE_WARM_UP: 'false',
+    };
+    procs = cliProcesses(env);
+  });
+  after(async () => {
+    procs.stopAll();
+    await db.drop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('an idle worker takes a job created through another process without waiting for its next poll', async () => {
+    const { match } = await procs.start(
+      ['serve', '--no-worker', '--port', '0', '--data-dir', dataDir],
+      /listening on (\S+)/,
+    );
+    const url = match[1]!;
+    const creds = credentials(dataDir, env);
+    await procs.start(['worker', '--data-dir', dataDir], /worker thread/);
+    // Long enough for the worker's first look at the queue to have found it empty.
+    await new Promise((r) => setTimeout(r, 2000));
+    const csv = ['Last_Name,Email', ...Array.from({ length: 50 }, (_, i) => `Row${i},n${i}@example.com`)].join('\n');
+    for (let j = 0; j < 2; j++) {
+      const id = await insertJob(url, creds, `notify${j}`, csv.replaceAll('@', `${j}@`));
+      const d = await finished(url, creds, id, 20_000);
+      assert.equal(d.status, 'COMPLETED');
+    }
   });
 });

@@ -110,6 +110,7 @@ export interface SqlDialect {
   byIds: Storage['records']['byIds'];
   reset: Storage['emulator']['reset'];
   firstIdsByText: Storage['records']['firstIdsByText'];
+  watchQueue?: Storage['jobs']['watchQueue'];
   /** The operator's statements (ops-storage.ts implements Storage.ops on them). */
   ops: OpsDialect;
   close(): Promise<void>;

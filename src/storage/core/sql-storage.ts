@@ -225,6 +225,7 @@ export function createSqlStorage(d: SqlDialect): Storage {
       async countActive(orgId) {
         return Number((await d.row('jobsActive', [orgId]))!.n);
       },
+      ...(d.watchQueue ? { watchQueue: d.watchQueue } : {}),
     },
 
     callbacks: {

@@ -211,6 +211,61 @@ export async function openPostgresStorage(url: string): Promise<Storage> {
     }
   }
 
+  /** The stop functions of the watches that are listening; close() stops them. */
+  const watches = new Set<() => Promise<void>>();
+
+  /**
+   * Storage.jobs.watchQueue: a connection of its own LISTENs on bulkwrite_jobs (migration 175's triggers
+   * NOTIFY it with the jobs table's schema). A lost connection is opened again, 1 s later and then ever
+   * more slowly up to 30 s, and each time it listens again `wake` is called, for what came meanwhile.
+   */
+  async function watchQueue(wake: () => void): Promise<() => Promise<void>> {
+    const schema = String((await pool.query<Row>('SELECT current_schema() AS s')).rows[0]!.s);
+    let client: pg.Client | null = null;
+    let stopped = false;
+    let retry: NodeJS.Timeout | undefined;
+    let delayMs = 1000;
+    const again = (): void => {
+      if (stopped) return;
+      retry = setTimeout(() => void listen(), delayMs);
+      delayMs = Math.min(delayMs * 2, 30_000);
+    };
+    const listen = async (): Promise<void> => {
+      const c = new pg.Client({ connectionString: withSessionOptions(url), application_name: 'bulkwrite' });
+      const lost = (): void => {
+        if (client !== c) return;
+        client = null;
+        c.end().catch(() => {});
+        again();
+      };
+      c.on('error', lost);
+      c.on('end', lost);
+      c.on('notification', (n) => {
+        if (n.channel === 'bulkwrite_jobs' && n.payload === schema) wake();
+      });
+      client = c;
+      try {
+        await c.connect();
+        await c.query('LISTEN bulkwrite_jobs');
+        delayMs = 1000;
+        wake();
+      } catch {
+        lost();
+      }
+    };
+    await listen();
+    const stop = async (): Promise<void> => {
+      stopped = true;
+      clearTimeout(retry);
+      watches.delete(stop);
+      const c = client;
+      client = null;
+      await c?.end().catch(() => {});
+    };
+    watches.add(stop);
+    return stop;
+  }
+
   return createSqlStorage({
     rows: async (name, params) => (await run(pool, name, params)).rows,
     row: async (name, params) => (await run(pool, name, params)).rows[0],
@@ -325,7 +380,9 @@ export async function openPostgresStorage(url: string): Promise<Storage> {
       migrationNames: readMigrationFiles(MIGRATIONS_DIR).map((f) => f.name),
       poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     },
+    watchQueue,
     async close() {
+      await Promise.all([...watches].map((stop) => stop()));
       await pool.end();
     },
   });
