@@ -3,45 +3,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { BulkwriteAdmin, type CreatedOrg } from '../../src/client/admin.js';
+import { BulkwriteAdmin } from '../../src/client/admin.js';
 import { auth, call } from '../helpers/api.js';
 import { createTestDatabase, recordsTableOf } from '../helpers/postgres.js';
 import { cliProcesses } from '../helpers/processes.js';
-import { makeZip } from '../helpers/zip.js';
-
-/** Uploads a CSV and creates an insert job into Leads; the job id. */
-async function startJob(url: string, org: CreatedOrg, csv: string): Promise<string> {
-  const form = new FormData();
-  form.append('file', new Blob([await makeZip({ 'leads.csv': csv })]), 'leads.zip');
-  const up = await call(`${url}/crm/v2.1/upload`, {
-    method: 'POST',
-    headers: { ...auth(org.access_token), feature: 'bulk-write', 'X-CRM-ORG': org.org_id },
-    body: form,
-  });
-  assert.equal(up.status, 200, up.text);
-  const created = await call(`${url}/crm/bulk/v2.1/write`, {
-    method: 'POST',
-    headers: { ...auth(org.access_token), 'content-type': 'application/json' },
-    body: JSON.stringify({
-      operation: 'insert',
-      resource: [
-        { type: 'data', module: { api_name: 'Leads' }, file_id: (up.body.details as { file_id: string }).file_id },
-      ],
-    }),
-  });
-  assert.equal(created.status, 201, created.text);
-  return (created.body.details as { id: string }).id;
-}
-
-async function waitFinished(url: string, token: string, jobId: string): Promise<Record<string, unknown>> {
-  const until = Date.now() + 60_000;
-  for (;;) {
-    const d = (await call(`${url}/crm/bulk/v2.1/write/${jobId}`, { headers: auth(token) })).body;
-    if (d.status === 'COMPLETED' || d.status === 'FAILED') return d;
-    assert.ok(Date.now() < until, `job ${jobId} did not finish: ${JSON.stringify(d)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+import { insertLeadsJob, jobFinished } from '../helpers/remote-jobs.js';
 
 const leadsCsv = (rows: number, tag: string) =>
   ['Last_Name,Email', ...Array.from({ length: rows }, (_, i) => `R${i},${tag}${i}@example.com`)].join('\n');
@@ -84,7 +50,7 @@ describe('the admin API on PostgreSQL, one API process and a separate worker pro
   it('resets an org while the worker process runs its job: the job stops, nothing of it is written back', async () => {
     const org = await admin.createOrg({});
     await admin.call('POST', '/faults', { match: { org_id: org.org_id }, times: 1, job: { rows_per_second: 20 } });
-    const jobId = await startJob(url, org, leadsCsv(400, 'pgreset'));
+    const jobId = await insertLeadsJob(url, org, leadsCsv(400, 'pgreset'));
     for (let i = 0; ; i++) {
       const d = (await call(`${url}/crm/bulk/v2.1/write/${jobId}`, { headers: auth(org.access_token) })).body;
       const file = (d.resource as Array<{ file?: { added_count?: number } }> | undefined)?.[0]?.file;
@@ -101,8 +67,8 @@ describe('the admin API on PostgreSQL, one API process and a separate worker pro
     assert.equal(dropped.rows[0]!.t, null);
     const jobs = await db.query<{ n: string }>('SELECT count(*) AS n FROM jobs WHERE org_id = $1', [org.org_id]);
     assert.equal(Number(jobs.rows[0]!.n), 0);
-    const next = await startJob(url, org, leadsCsv(3, 'pgafter'));
-    assert.equal((await waitFinished(url, org.access_token, next)).status, 'COMPLETED');
+    const next = await insertLeadsJob(url, org, leadsCsv(3, 'pgafter'));
+    assert.equal((await jobFinished(url, org.access_token, next)).status, 'COMPLETED');
     await admin.call('DELETE', '/faults');
   });
 
@@ -137,8 +103,8 @@ describe('the admin API on PostgreSQL, one API process and a separate worker pro
       // The token of a moment ago expired with the jump (an hour's life): take one on the moved clock.
       assert.equal((await call(`${url}/crm/v2.1/Leads`, { headers: auth(created.access_token) })).status, 401);
       const org = { ...created, ...(await admin.token(created.org_id)) };
-      const jobId = await startJob(url, org, leadsCsv(5, 'clock'));
-      const details = await waitFinished(url, org.access_token, jobId);
+      const jobId = await insertLeadsJob(url, org, leadsCsv(5, 'clock'));
+      const details = await jobFinished(url, org.access_token, jobId);
       assert.equal(details.status, 'COMPLETED');
       assert.match(String(details.created_time), /^2030-06-01T10:0/);
       const records = await call(`${url}/crm/v2.1/Leads?fields=Last_Name,Created_Time`, {

@@ -6,63 +6,23 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import Papa from 'papaparse';
-import { auth, call, unzipEntries } from '../helpers/api.js';
+import { auth, unzipEntries } from '../helpers/api.js';
 import { createTestDatabase, recordsTableOf } from '../helpers/postgres.js';
 import { cliProcesses } from '../helpers/processes.js';
-import { makeZip } from '../helpers/zip.js';
+import { insertLeadsJob, jobFinished, type OrgToken } from '../helpers/remote-jobs.js';
 
 const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 const JOBS = 3;
 const ROWS = 6_000;
 
-interface Credentials {
-  access_token: string;
-  org_id: string;
-}
-
 /** The store's default org and a token for it, from `bulkwrite credentials`. */
-function credentials(dataDir: string, env: NodeJS.ProcessEnv): Credentials {
+function credentials(dataDir: string, env: NodeJS.ProcessEnv): OrgToken {
   const creds = JSON.parse(
     spawnSync(process.execPath, [CLI, 'credentials', '--json', '--data-dir', dataDir], { env, encoding: 'utf8' })
       .stdout,
-  ) as Credentials;
+  ) as OrgToken;
   assert.equal(creds.org_id.length > 0, true);
   return creds;
-}
-
-/** Uploads `csv` as `name`.zip and creates an insert job of Leads from it; the job's id. */
-async function insertJob(url: string, creds: Credentials, name: string, csv: string): Promise<string> {
-  const form = new FormData();
-  form.append('file', new Blob([await makeZip({ [`${name}.csv`]: csv })]), `${name}.zip`);
-  const up = await call(`${url}/crm/v2.1/upload`, {
-    method: 'POST',
-    headers: { ...auth(creds.access_token), feature: 'bulk-write', 'X-CRM-ORG': creds.org_id },
-    body: form,
-  });
-  assert.equal(up.status, 200, up.text);
-  const created = await call(`${url}/crm/bulk/v2.1/write`, {
-    method: 'POST',
-    headers: { ...auth(creds.access_token), 'content-type': 'application/json' },
-    body: JSON.stringify({
-      operation: 'insert',
-      resource: [
-        { type: 'data', module: { api_name: 'Leads' }, file_id: (up.body.details as { file_id: string }).file_id },
-      ],
-    }),
-  });
-  assert.equal(created.status, 201, created.text);
-  return (created.body.details as { id: string }).id;
-}
-
-/** The job's details once it is COMPLETED or FAILED; fails the test after `ms`. */
-async function finished(url: string, creds: Credentials, id: string, ms: number): Promise<Record<string, unknown>> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const d = (await call(`${url}/crm/bulk/v2.1/write/${id}`, { headers: auth(creds.access_token) })).body;
-    if (d.status === 'COMPLETED' || d.status === 'FAILED') return d;
-    assert.ok(Date.now() < until, `job ${id} did not finish in ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 describe('scale-out on PostgreSQL: one API process and two worker processes', () => {
@@ -105,7 +65,7 @@ describe('scale-out on PostgreSQL: one API process and two worker processes', ()
         'Last_Name,Email',
         ...Array.from({ length: ROWS }, (_, i) => (i % 20 === 19 ? `,bad${j}-${i}` : `Row${i},j${j}r${i}@example.com`)),
       ].join('\n');
-      jobIds.push(await insertJob(url, creds, `job${j}`, csv));
+      jobIds.push(await insertLeadsJob(url, creds, csv, `job${j}`));
     }
 
     // Find a worker holding a job with some, not all, chunks committed, and kill its process.
@@ -123,7 +83,7 @@ describe('scale-out on PostgreSQL: one API process and two worker processes', ()
     process.kill(victim, 'SIGKILL');
 
     for (const id of jobIds) {
-      const d = await finished(url, creds, id, 120_000);
+      const d = await jobFinished(url, creds.access_token, id, 120_000);
       assert.equal(d.status, 'COMPLETED');
       const file = (d.resource as Array<{ file: Record<string, number> }>)[0]!.file;
       assert.deepEqual(
@@ -190,8 +150,8 @@ describe('scale-out on PostgreSQL: a worker process learns of a new job at once'
     await new Promise((r) => setTimeout(r, 2000));
     const csv = ['Last_Name,Email', ...Array.from({ length: 50 }, (_, i) => `Row${i},n${i}@example.com`)].join('\n');
     for (let j = 0; j < 2; j++) {
-      const id = await insertJob(url, creds, `notify${j}`, csv.replaceAll('@', `${j}@`));
-      const d = await finished(url, creds, id, 20_000);
+      const id = await insertLeadsJob(url, creds, csv.replaceAll('@', `${j}@`), `notify${j}`);
+      const d = await jobFinished(url, creds.access_token, id, 20_000);
       assert.equal(d.status, 'COMPLETED');
     }
   });

@@ -227,7 +227,7 @@ export async function openPostgresStorage(url: string): Promise<Storage> {
     let delayMs = 1000;
     const again = (): void => {
       if (stopped) return;
-      retry = setTimeout(() => void listen(), delayMs);
+      retry = setTimeout(() => listen().catch(() => {}), delayMs);
       delayMs = Math.min(delayMs * 2, 30_000);
     };
     const listen = async (): Promise<void> => {
