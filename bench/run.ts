@@ -210,9 +210,9 @@ function line(s: Scenario, f: Figures, floors: Floors | undefined): string {
     case 'ingest-25k':
       return (
         `cold worker ${int(f.coldMs)} ms create→COMPLETED (chunks ${int(f.coldChunksMs)} ms, result zip ${int(f.coldResultZipMs)} ms; ` +
-        `CPU ${int(f.coldWorkerCpuMs)} ms worker thread, ${int(f.coldServerCpuMs)} ms whole server); ` +
+        `CPU ${int(f.coldWorkerCpuMs)} ms worker thread, ${int(f.coldHttpCpuMs)} ms HTTP thread, ${int(f.coldServerCpuMs)} ms whole server); ` +
         `warm ${int(f.warmMs)} ms (claim ${int(f.warmClaimMs)} ms, chunks ${int(f.warmChunksMs)} ms, result zip ${int(f.warmResultZipMs)} ms; ` +
-        `CPU ${int(f.warmWorkerCpuMs)} ms worker thread, ${int(f.warmServerCpuMs)} ms whole server)${noise(f)}`
+        `CPU ${int(f.warmWorkerCpuMs)} ms worker thread, ${int(f.warmHttpCpuMs)} ms HTTP thread, ${int(f.warmServerCpuMs)} ms whole server)${noise(f)}`
       );
     case 'records-api': {
       const ms = (k: string) => `${fixed(f[`${k}Ms`], 1)} ms (p95 ${fixed(f[`${k}P95Ms`], 1)})`;

@@ -273,6 +273,7 @@ async function smallJob(
       resultZipMs: tl.doneMs - tl.allRowsMs!,
       workerCpuMs: cpu.busiest * 1000,
       serverCpuMs: cpu.total * 1000,
+      httpCpuMs: cpu.main * 1000,
       foreignCores: foreign.cores(),
     },
   };

@@ -4,6 +4,7 @@ import {
   creditsHeader,
   minuteOf,
   orgLimitsFromText,
+  READ_DOWNLOAD_WINDOW_MS,
   windowStart,
   type OrgLimits,
 } from '../domain/org-limits.js';
@@ -59,13 +60,18 @@ export class OrgLimitsCache {
 /** The one limits cache of a store in this process, shared by the request hook and the admin routes. */
 export const orgLimitsCache = onePerStore((storage) => new OrgLimitsCache(storage));
 
+/** The route of a bulk read result download (api/routes/bulk-read.ts). */
+const READ_DOWNLOAD_ROUTE = '/crm/bulk/:version/read/:jobId/result';
+
 const tooMany = (message: string) => new ZohoError('TOO_MANY_REQUESTS', { message });
 
 /**
  * Applies an org's limits to its Zoho API calls (every route that takes an access token), after the
  * pipeline has authenticated them and before the fault rules: more than `concurrency` calls in flight,
  * a job created beyond `max_concurrent_jobs`, or a call the credits left do not cover get 429
- * TOO_MANY_REQUESTS in Zoho's envelope. A call that passes spends its credits (500 to create a job, 1
+ * TOO_MANY_REQUESTS in Zoho's envelope, and so does a bulk read download beyond
+ * `read_downloads_per_minute` downloads of the org in the last minute of the emulator clock (Zoho's 10;
+ * only downloads let through count). A call that passes spends its credits (500 to create a job, 1
  * otherwise) in the store, in the minute of the emulator clock, and carries X-API-CREDITS-REMAINING once
  * half the window's credits are used. The file limits (`max_rows`, `max_file_bytes`, `max_columns`) are
  * read by the upload and create-job routes from `req.orgLimits`. Register after registerPipeline.
@@ -98,8 +104,20 @@ export function registerOrgLimits(app: FastifyInstance, storage: Storage, now: (
       if (active >= limits.maxConcurrentJobs)
         throw tooMany(`the org has ${active} bulk write jobs queued or running; at most ${limits.maxConcurrentJobs}`);
     }
-    if (limits.dailyCredits === null) return;
     const at = now();
+    const download =
+      limits.readDownloadsPerMinute !== null && req.method === 'GET' && req.routeOptions.url === READ_DOWNLOAD_ROUTE;
+    if (download) {
+      const recent = await storage.emulator.readDownloads(orgId, at - READ_DOWNLOAD_WINDOW_MS, at);
+      if (recent >= limits.readDownloadsPerMinute!)
+        throw tooMany(
+          `the org downloaded ${recent} bulk read results in the last minute; at most ${limits.readDownloadsPerMinute} are allowed in a minute`,
+        );
+    }
+    const counted = async () => {
+      if (download) await storage.emulator.addReadDownload(orgId, at, at - READ_DOWNLOAD_WINDOW_MS);
+    };
+    if (limits.dailyCredits === null) return counted();
     const cost = createsJob ? CREATE_JOB_CREDITS : 1;
     const used = await storage.emulator.creditsSpent(orgId, windowStart(at));
     if (used + cost > limits.dailyCredits) {
@@ -109,6 +127,7 @@ export function registerOrgLimits(app: FastifyInstance, storage: Storage, now: (
       );
     }
     await storage.emulator.spendCredits(orgId, minuteOf(at), cost);
+    await counted();
     const remaining = creditsHeader(limits.dailyCredits, used + cost);
     if (remaining !== null) reply.header('X-API-CREDITS-REMAINING', String(remaining));
   });

@@ -134,6 +134,7 @@ export interface OrgLimitSettings {
   max_rows?: number | null;
   max_file_bytes?: number | null;
   max_columns?: number | null;
+  read_downloads_per_minute?: number | null;
 }
 
 export interface ZohoLimitsProfile {
@@ -152,6 +153,7 @@ export interface OrgLimitsState {
     window_hours: number;
     calls_in_flight: number;
     active_jobs: number;
+    read_downloads_last_minute: number;
   };
 }
 

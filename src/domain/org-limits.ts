@@ -20,6 +20,8 @@ export interface OrgLimits {
   maxFileBytes: number | null;
   /** Columns of a CSV, or mapped fields (HEADER_LIMIT_EXCEEDED at create). */
   maxColumns: number | null;
+  /** Bulk read result downloads of the org in any READ_DOWNLOAD_WINDOW_MS of the clock (429 past it). */
+  readDownloadsPerMinute: number | null;
   /** The profile the settings came from, when one was named. */
   profile: string | null;
 }
@@ -32,6 +34,7 @@ export const LIMIT_KEYS = {
   max_rows: 'maxRows',
   max_file_bytes: 'maxFileBytes',
   max_columns: 'maxColumns',
+  read_downloads_per_minute: 'readDownloadsPerMinute',
 } as const;
 type WireKey = keyof typeof LIMIT_KEYS;
 
@@ -53,6 +56,15 @@ export const ZOHO_EDITIONS = {
 } as const;
 export type ZohoEdition = keyof typeof ZOHO_EDITIONS;
 export const ZOHO_FILE_LIMITS = { maxRows: 25_000, maxFileBytes: 25 * 1024 * 1024, maxColumns: 200 };
+
+/**
+ * Zoho's Bulk Read download limit (bulk-read/limitations.html and download-result.html, every version):
+ * "Only 10 requests for download are allowed for a one-minute interval", 429 past it. Zoho does not say
+ * per what; "all downloads will be unsuccessful" reads as every download of the org, so bulkwrite counts
+ * them per org, in a sliding minute of the emulator clock (docs/bulk-read.md, "Download limit").
+ */
+export const ZOHO_READ_DOWNLOADS_PER_MINUTE = 10;
+export const READ_DOWNLOAD_WINDOW_MS = 60_000;
 
 /** Credits a Zoho API call costs: 500 to create a bulk write job ("Bulk Write Initialize"), 1 for any other. */
 export const CREATE_JOB_CREDITS = 500;
@@ -97,6 +109,7 @@ function zohoProfile(body: Record<string, unknown>): OrgLimits {
     concurrency: e.concurrency,
     maxConcurrentJobs: null,
     ...ZOHO_FILE_LIMITS,
+    readDownloadsPerMinute: ZOHO_READ_DOWNLOADS_PER_MINUTE,
     profile: `zoho:${edition}`,
   };
 }
@@ -120,6 +133,7 @@ export function parseOrgLimits(body: Record<string, unknown>): OrgLimits | null 
     maxRows: setting(body, 'max_rows'),
     maxFileBytes: setting(body, 'max_file_bytes'),
     maxColumns: setting(body, 'max_columns'),
+    readDownloadsPerMinute: setting(body, 'read_downloads_per_minute'),
     profile: null,
   };
   return Object.values(LIMIT_KEYS).every((k) => limits[k] === null) ? null : limits;
@@ -146,6 +160,7 @@ export function orgLimitsFromText(text: string): OrgLimits | null {
       maxRows: num(v.maxRows),
       maxFileBytes: num(v.maxFileBytes),
       maxColumns: num(v.maxColumns),
+      readDownloadsPerMinute: num(v.readDownloadsPerMinute),
       profile: typeof v.profile === 'string' ? v.profile : null,
     };
   } catch {

@@ -275,11 +275,18 @@ export async function applyBatch(
     const previous: RecordData = target ? target.current : {};
     if (!target) {
       freshAt++;
-      const data: RecordData = {};
+      // The row's values are the record's data as they are unless one clears a field (null): then a copy
+      // without them. The mapped row is not read again, so its object is taken rather than copied.
       const values = row.values;
+      let data: RecordData = values;
       for (const k in values) {
-        const v = values[k]!;
-        if (v !== null) data[k] = v;
+        if (values[k] !== null) continue;
+        data = {};
+        for (const f in values) {
+          const v = values[f]!;
+          if (v !== null) data[f] = v;
+        }
+        break;
       }
       if (data.Owner === undefined && hasOwner) data.Owner = org.user.id;
       target = { id: recordId, isNew: true, original: {}, current: data, keys: keysKnown ? keys : null };

@@ -1,5 +1,3 @@
-import yazl from 'yazl';
-import { PassThrough } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import type { Blobs } from '../blobs/blobs.js';
 import { resultBlobKey } from '../blobs/result-key.js';
@@ -7,6 +5,7 @@ import { readZipCsvRows } from '../csv/read-csv.js';
 import { csvField } from '../csv-format/csv-field.js';
 import type { Job, JobResource, RowResult } from '../domain/types.js';
 import type { Storage } from '../storage/storage.js';
+import { ZipStreamWriter } from './zip-writer.js';
 
 export const RESULT_COLUMNS = ['STATUS', 'RECORD_ID', 'ERRORS'];
 
@@ -79,11 +78,10 @@ const CHUNK_BYTES = 1 << 20;
  * awaits `settle()` once per batch, so memory is bounded by a batch's lines.
  */
 export class ResultZipWriter {
-  private readonly csvs: PassThrough[];
-  private csv: PassThrough;
+  private readonly names: readonly string[];
   private at = 0;
   private readonly out;
-  private readonly zipOut: NodeJS.ReadableStream;
+  private readonly zip: ZipStreamWriter;
   private readonly tmp: string;
   private abandoned = false;
   private width = 0;
@@ -91,7 +89,7 @@ export class ResultZipWriter {
   private echo: number[] | null;
   private buf = Buffer.allocUnsafe(CHUNK_BYTES);
   private used = 0;
-  /** The current CSV's stream asked to wait (its buffer is full). */
+  /** The zip asked to wait (its deflater holds enough input). */
   private full = false;
 
   /** `names`: the CSVs of the zip (default: a bulk write job's, one per resource). */
@@ -104,21 +102,13 @@ export class ResultZipWriter {
     // A bulk read job's zip has no resources: its lines are written whole (`cells`).
     this.echo = job.resources[0] ? echoedColumns(job.resources[0], columns) : null;
     this.tmp = blobs.tempPath(`${job.id}.zip`);
-    const zip = new yazl.ZipFile();
-    // yazl reads the entries in order, so a CSV is only read once the one before it has ended.
-    this.csvs = names.map((name) => {
-      const csv = new PassThrough({ highWaterMark: 1 << 20 });
-      zip.addReadStream(csv, name, { compressionLevel: 1, mtime: new Date(job.createdAt) });
-      return csv;
-    });
-    this.csv = this.csvs[0]!;
+    this.names = names;
     this.out = blobs.write(this.tmp);
-    this.zipOut = zip.outputStream;
-    this.zipOut.pipe(this.out);
-    // Once abandoned, late writes from the zip into the closed file are expected and ignored; before
-    // that, an error reaches finish() through finished(out).
+    // Once abandoned, late writes into the closed file are expected and ignored; before that, an
+    // error reaches finish() through finished(out) and settle() through the zip.
     this.out.on('error', () => undefined);
-    zip.end();
+    this.zip = new ZipStreamWriter(this.out, { level: 1, mtime: new Date(job.createdAt) });
+    this.zip.begin(names[0]!);
   }
 
   header(cells: readonly string[]): void {
@@ -161,27 +151,27 @@ export class ResultZipWriter {
     this.used += this.buf.write(line, this.used);
   }
 
-  /** Hands the gathered bytes to the current CSV's stream (which keeps them) and starts a new buffer. */
+  /** Hands the gathered bytes to the zip (which keeps them) and starts a new buffer. */
   private push(): void {
     if (this.used === 0) return;
-    if (!this.csv.write(this.buf.subarray(0, this.used))) this.full = true;
+    if (!this.zip.write(this.buf.subarray(0, this.used))) this.full = true;
     this.buf = Buffer.allocUnsafe(CHUNK_BYTES);
     this.used = 0;
   }
 
-  /** Waits until the zip has taken what the stream holds beyond its high-water mark. */
+  /** Waits until the zip's deflater has taken what it holds beyond its high-water mark. */
   async settle(): Promise<void> {
     if (!this.full) return;
     this.full = false;
-    await new Promise<void>((resolve) => this.csv.once('drain', resolve));
+    await this.zip.drain();
   }
 
   /** Ends the current resource's CSV; what follows goes to the next resource's. */
   async nextCsv(): Promise<void> {
     this.push();
     await this.settle();
-    this.csv.end();
-    this.csv = this.csvs[++this.at]!;
+    await this.zip.end();
+    this.zip.begin(this.names[++this.at]!);
     this.width = 0;
     this.echo = echoedColumns(this.job.resources[this.at]!, this.columns);
   }
@@ -190,7 +180,13 @@ export class ResultZipWriter {
   async finish(): Promise<string> {
     this.push();
     await this.settle();
-    for (let i = this.at; i < this.csvs.length; i++) this.csvs[i]!.end();
+    await this.zip.end();
+    // The CSVs not reached are in the zip, empty.
+    for (let i = this.at + 1; i < this.names.length; i++) {
+      this.zip.begin(this.names[i]!);
+      await this.zip.end();
+    }
+    this.zip.finish();
     await finished(this.out);
     const key = resultBlobKey(this.job.orgId, this.job.id);
     await this.blobs.adopt(key, this.tmp);
@@ -201,8 +197,7 @@ export class ResultZipWriter {
   abandon(): void {
     if (this.abandoned) return;
     this.abandoned = true;
-    this.zipOut.unpipe(this.out);
-    for (const csv of this.csvs) csv.destroy();
+    this.zip.destroy();
     this.out.destroy();
     // Best effort: a temp file that cannot be removed now is only disk, not a wrong result.
     this.blobs.removeTemp(this.tmp).catch(() => undefined);

@@ -374,6 +374,10 @@ export interface Storage {
     spendCredits(orgId: string, minute: number, credits: number): Promise<void>;
     /** The credits the org spent in minutes after `sinceMinute`. */
     creditsSpent(orgId: string, sinceMinute: number): Promise<number>;
+    /** Counts one bulk read download of the org at `atMs` (emulator clock), forgetting those at or before `forgetMs`. */
+    addReadDownload(orgId: string, atMs: number, forgetMs: number): Promise<void>;
+    /** The org's bulk read downloads after `sinceMs` and at or before `untilMs`. */
+    readDownloads(orgId: string, sinceMs: number, untilMs: number): Promise<number>;
     /**
      * With an org: removes its jobs, their results, its files, records and credit use, and keeps the
      * org, its users, clients, tokens, schema and limits. Without: removes everything (orgs included)

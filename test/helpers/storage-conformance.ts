@@ -1718,6 +1718,21 @@ export function defineStorageConformance(name: string, open: () => Promise<Store
         assert.equal(await storage.emulator.creditsSpent('org-c', 0), 0);
       });
 
+      test('counts an org’s bulk read downloads in a window of the clock, and forgets those before it', async () => {
+        await storage.emulator.addReadDownload('org-a', T0, T0 - 60_000);
+        await storage.emulator.addReadDownload('org-a', T0, T0 - 60_000);
+        await storage.emulator.addReadDownload('org-a', T0 + 30_000, T0 - 30_000);
+        await storage.emulator.addReadDownload('org-b', T0 + 30_000, T0 - 30_000);
+        assert.equal(await storage.emulator.readDownloads('org-a', T0 - 1, T0 + 30_000), 3);
+        assert.equal(await storage.emulator.readDownloads('org-a', T0, T0 + 30_000), 1, 'after, not at, the start');
+        assert.equal(await storage.emulator.readDownloads('org-a', T0 - 1, T0 + 29_999), 2, 'at or before the end');
+        assert.equal(await storage.emulator.readDownloads('org-c', 0, T0 + 60_000), 0);
+        // Counting one forgets the org's downloads at or before the time given, and no other org's.
+        await storage.emulator.addReadDownload('org-a', T0 + 60_001, T0 + 1);
+        assert.equal(await storage.emulator.readDownloads('org-a', 0, T0 + 60_001), 2);
+        assert.equal(await storage.emulator.readDownloads('org-b', 0, T0 + 60_001), 1);
+      });
+
       test('counts the jobs of an org that are ADDED or INPROGRESS', async () => {
         await claimedJob('job-1');
         await storage.jobs.create(makeJob('org-a', 'job-2', T0 + 1));
@@ -1734,6 +1749,7 @@ export function defineStorageConformance(name: string, open: () => Promise<Store
         await storage.schemas.put(orgId, '{"modules":[]}', T0);
         await storage.emulator.putLimits(orgId, '{"daily_credits":1000}', T0);
         await storage.emulator.spendCredits(orgId, 10, 500);
+        await storage.emulator.addReadDownload(orgId, T0, 0);
         await storage.oauth.createClient(
           {
             clientId: `1000.${orgId}`,
@@ -1766,6 +1782,7 @@ export function defineStorageConformance(name: string, open: () => Promise<Store
         assert.equal(await storage.records.count('org-a', MODULE), 0);
         assert.deepEqual([...(await storage.records.idsByKey('org-a', MODULE, 'Email', ['org-a0@x.com']))], []);
         assert.equal(await storage.emulator.creditsSpent('org-a', 0), 0);
+        assert.equal(await storage.emulator.readDownloads('org-a', 0, T0), 0);
         // Kept: the org, its user, clients, schema and limits.
         assert.equal((await storage.orgs.get('org-a'))?.id, 'org-a');
         assert.equal((await storage.oauth.clientsOf('org-a')).length, 1);
@@ -1786,6 +1803,7 @@ export function defineStorageConformance(name: string, open: () => Promise<Store
         assert.equal(await storage.records.count('org-b', MODULE), 2);
         assert.ok(await storage.files.get('org-b', 'job-b-file'));
         assert.equal(await storage.emulator.creditsSpent('org-b', 0), 500);
+        assert.equal(await storage.emulator.readDownloads('org-b', 0, T0), 1);
       });
 
       test('resets the whole store: no org, no token, no job, real time', async () => {
@@ -1802,6 +1820,7 @@ export function defineStorageConformance(name: string, open: () => Promise<Store
         assert.equal(await storage.records.count('org-a', MODULE), 0);
         assert.equal(await storage.schemas.get('org-a'), undefined);
         assert.equal(await storage.emulator.limits('org-a'), undefined);
+        assert.equal(await storage.emulator.readDownloads('org-a', 0, T0), 0);
         assert.equal(await storage.emulator.clockOffset(), 0);
         // Ids keep growing: nothing handed out before is handed out again.
         assert.equal(await storage.reserveIds(1), lastId + 5n);

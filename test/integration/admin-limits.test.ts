@@ -42,6 +42,7 @@ describe('limits and credits (PUT/GET /_bulkwrite/orgs/{id}/limits)', () => {
       max_rows: null,
       max_file_bytes: null,
       max_columns: null,
+      read_downloads_per_minute: null,
       profile: null,
     });
     for (let i = 0; i < 3; i++) assert.equal((await leads()).headers.get('x-api-credits-remaining'), null);
@@ -158,6 +159,7 @@ describe('limits and credits (PUT/GET /_bulkwrite/orgs/{id}/limits)', () => {
       max_rows: 25_000,
       max_file_bytes: 25 * 1024 * 1024,
       max_columns: 200,
+      read_downloads_per_minute: 10,
       profile: 'zoho:enterprise',
     });
     const free = await put({ profile: 'zoho', edition: 'free', users: 3 });

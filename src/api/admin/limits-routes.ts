@@ -5,6 +5,7 @@ import {
   orgLimitsToText,
   orgLimitsToWire,
   parseOrgLimits,
+  READ_DOWNLOAD_WINDOW_MS,
   windowStart,
   type OrgLimits,
 } from '../../domain/org-limits.js';
@@ -35,6 +36,11 @@ export function registerLimitsRoutes(app: FastifyInstance, deps: AppDeps): void 
         window_hours: 24,
         calls_in_flight: cache.inFlight.get(orgId) ?? 0,
         active_jobs: await deps.storage.jobs.countActive(orgId),
+        read_downloads_last_minute: await deps.storage.emulator.readDownloads(
+          orgId,
+          now - READ_DOWNLOAD_WINDOW_MS,
+          now,
+        ),
       },
     });
   };
@@ -53,6 +59,7 @@ export function registerLimitsRoutes(app: FastifyInstance, deps: AppDeps): void 
       'max_rows',
       'max_file_bytes',
       'max_columns',
+      'read_downloads_per_minute',
       'profile',
       'edition',
       'users',

@@ -26,6 +26,7 @@ Subcommands:
   limits get --org ID                   an org's limits and credit use
   limits set --org ID [--profile zoho [--edition E] [--users N]] [--daily-credits N] [--concurrency N]
              [--max-concurrent-jobs N] [--max-rows N] [--max-file-bytes N] [--max-columns N]
+             [--read-downloads-per-minute N]
   limits off --org ID                   no limits for the org
   clock get | advance MS | set ISO | reset
                                         the emulator clock (advance takes milliseconds, may be negative)
@@ -72,6 +73,7 @@ const OPTIONS = {
   'max-rows': { type: 'string' },
   'max-file-bytes': { type: 'string' },
   'max-columns': { type: 'string' },
+  'read-downloads-per-minute': { type: 'string' },
   'wait-ms': { type: 'string' },
   limit: { type: 'string' },
 } as const;
@@ -83,6 +85,7 @@ const LIMIT_FLAGS = [
   'max-rows',
   'max-file-bytes',
   'max-columns',
+  'read-downloads-per-minute',
 ] as const;
 
 const DEFAULT_URL = 'http://127.0.0.1:8080';

@@ -330,6 +330,13 @@ export function createSqlStorage(d: SqlDialect): Storage {
       async creditsSpent(orgId, sinceMinute) {
         return Number((await d.row('creditsSpent', [orgId, sinceMinute]))?.n ?? 0);
       },
+      async addReadDownload(orgId, atMs, forgetMs) {
+        await d.changes('readDownloadsForget', [orgId, Math.trunc(forgetMs)]);
+        await d.changes('readDownloadAdd', [orgId, Math.trunc(atMs)]);
+      },
+      async readDownloads(orgId, sinceMs, untilMs) {
+        return Number((await d.row('readDownloadsCount', [orgId, Math.trunc(sinceMs), Math.trunc(untilMs)]))?.n ?? 0);
+      },
       async reset(orgId) {
         try {
           await d.reset(orgId);

@@ -133,6 +133,11 @@ export const POSTGRES_SQL: Record<SharedStatement, string> = {
   creditsSpend: `INSERT INTO org_credits (org_id, minute, used) VALUES ($1, $2, $3)
                  ON CONFLICT (org_id, minute) DO UPDATE SET used = org_credits.used + EXCLUDED.used`,
   creditsSpent: 'SELECT COALESCE(sum(used), 0) AS n FROM org_credits WHERE org_id = $1 AND minute > $2',
+  readDownloadAdd: `INSERT INTO read_downloads (org_id, at_ms, n) VALUES ($1, $2, 1)
+                    ON CONFLICT (org_id, at_ms) DO UPDATE SET n = read_downloads.n + 1`,
+  readDownloadsCount:
+    'SELECT COALESCE(sum(n), 0) AS n FROM read_downloads WHERE org_id = $1 AND at_ms > $2 AND at_ms <= $3',
+  readDownloadsForget: 'DELETE FROM read_downloads WHERE org_id = $1 AND at_ms <= $2',
   faultInsert: `INSERT INTO fault_rules (id, org_id, route, method, job_id, times, remaining, probability, effect, created_at)
                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
   faultList: 'SELECT * FROM fault_rules ORDER BY seq',
@@ -173,13 +178,14 @@ export const POSTGRES_RESET_ORG_SQL: readonly string[] = [
   'DELETE FROM record_tables WHERE org_id = $1',
   'DELETE FROM record_counts WHERE org_id = $1',
   'DELETE FROM org_credits WHERE org_id = $1',
+  'DELETE FROM read_downloads WHERE org_id = $1',
   'DELETE FROM callback_outbox WHERE org_id = $1',
   'DELETE FROM callback_attempts WHERE org_id = $1',
 ];
 
 /** The admin reset of the whole store: every table a fresh start has empty (TRUNCATE waits for writers). */
 export const POSTGRES_RESET_ALL_SQL: readonly string[] = [
-  `TRUNCATE job_result_chunks, job_result_summaries, jobs, files, record_tables, record_counts, org_credits, org_limits, org_schemas, grant_codes,
+  `TRUNCATE job_result_chunks, job_result_summaries, jobs, files, record_tables, record_counts, org_credits, read_downloads, org_limits, org_schemas, grant_codes,
             access_tokens, refresh_tokens, oauth_client_secrets, oauth_clients, users, orgs, fault_jobs, fault_rules,
             callback_outbox, callback_attempts`,
   'UPDATE emulator_clock SET offset_ms = 0',

@@ -114,6 +114,11 @@ export const SQLITE_SQL: Record<SharedStatement, string> = {
   creditsSpend: `INSERT INTO org_credits (org_id, minute, used) VALUES (?, ?, ?)
                  ON CONFLICT (org_id, minute) DO UPDATE SET used = org_credits.used + excluded.used`,
   creditsSpent: 'SELECT COALESCE(sum(used), 0) AS n FROM org_credits WHERE org_id = ? AND minute > ?',
+  readDownloadAdd: `INSERT INTO read_downloads (org_id, at_ms, n) VALUES (?, ?, 1)
+                    ON CONFLICT (org_id, at_ms) DO UPDATE SET n = read_downloads.n + 1`,
+  readDownloadsCount:
+    'SELECT COALESCE(sum(n), 0) AS n FROM read_downloads WHERE org_id = ? AND at_ms > ? AND at_ms <= ?',
+  readDownloadsForget: 'DELETE FROM read_downloads WHERE org_id = ? AND at_ms <= ?',
   faultInsert: `INSERT INTO fault_rules (id, org_id, route, method, job_id, times, remaining, probability, effect, created_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   faultList: 'SELECT * FROM fault_rules ORDER BY rowid',
@@ -148,6 +153,7 @@ export const SQLITE_RESET_ORG_SQL: readonly string[] = [
   'DELETE FROM record_tables WHERE org_id = ?',
   'DELETE FROM record_counts WHERE org_id = ?',
   'DELETE FROM org_credits WHERE org_id = ?',
+  'DELETE FROM read_downloads WHERE org_id = ?',
   'DELETE FROM callback_outbox WHERE org_id = ?',
   'DELETE FROM callback_attempts WHERE org_id = ?',
 ];
@@ -161,6 +167,7 @@ export const SQLITE_RESET_ALL_SQL: readonly string[] = [
   'DELETE FROM record_tables',
   'DELETE FROM record_counts',
   'DELETE FROM org_credits',
+  'DELETE FROM read_downloads',
   'DELETE FROM callback_outbox',
   'DELETE FROM callback_attempts',
   'DELETE FROM org_limits',
